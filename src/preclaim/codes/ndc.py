@@ -1,0 +1,1 @@
+"""Placeholder until the codes helper lands the NDC normaliser."""

@@ -1,0 +1,1 @@
+"""Placeholder until the codes helper lands the real registry (see codes/__init__ docstring)."""
