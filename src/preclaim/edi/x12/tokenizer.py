@@ -1,0 +1,216 @@
+"""Streaming X12 tokenizer: delimiters from the ISA, segments as lists of strings, constant memory.
+
+The file is read in chunks (1 MiB), each chunk is decoded and split on the segment terminator and every
+segment on the element separator; nothing else happens per segment on the hot path except one set lookup
+in the envelope checker. A segment is a plain ``list[str]`` whose item 0 is the segment id, so element
+``n`` (1-based, as the implementation guides number them) is ``segment[n]``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from preclaim.edi.x12.envelope import EnvelopeChecker
+from preclaim.errors import X12Error
+
+Segment = list[str]
+
+ISA_LENGTH = 106
+CHUNK_SIZE = 1 << 20
+MAX_SEGMENT = 1 << 20  # a longer segment is garbage, not a claim: stop before it eats memory
+# Offsets of the element separators inside the fixed-width ISA (ISA01..ISA16).
+_ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
+_LEADING_JUNK = b"\xef\xbb\xbf \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str = "*"
+    repetition: str = "^"
+    component: str = ":"
+    segment: str = "~"
+
+
+def parse_isa(head: str, source: str | None = None) -> Delimiters:
+    """Delimiters from the first 106 characters, checking the fixed-width ISA layout."""
+    if not head.startswith("ISA"):
+        raise X12Error(
+            "not an X12 interchange", segment_number=1, found=head[:3], expected="'ISA'", source=source
+        )
+    if len(head) < ISA_LENGTH:
+        raise X12Error(
+            "file ends inside the ISA segment",
+            segment_number=1,
+            segment_id="ISA",
+            found=f"{len(head)} characters",
+            expected=f"{ISA_LENGTH}",
+            source=source,
+        )
+    sep = head[3]
+    for position, offset in enumerate(_ISA_SEPARATORS, start=1):
+        if head[offset] != sep:
+            raise X12Error(
+                "ISA is not fixed width: element separator missing",
+                segment_number=1,
+                segment_id="ISA",
+                element=position,
+                found=head[offset],
+                expected=f"{sep!r} at character {offset + 1}",
+                source=source,
+            )
+    delimiters = Delimiters(sep, head[82], head[104], head[105])
+    used = [delimiters.element, delimiters.component, delimiters.segment]
+    if len(set(used)) != 3 or any(c.isalnum() or c == " " for c in used):
+        raise X12Error(
+            "ISA delimiters are not distinct punctuation",
+            segment_number=1,
+            segment_id="ISA",
+            element=16,
+            found=f"element {sep!r} component {head[104]!r} terminator {head[105]!r}",
+            expected="three different non-alphanumeric characters",
+            source=source,
+        )
+    return delimiters
+
+
+class Tokenizer:
+    """Segments of one X12 file or stream. Iterate it, or call `batches()` for the fast path."""
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        source: str | None = None,
+        chunk_size: int = CHUNK_SIZE,
+        max_segment: int = MAX_SEGMENT,
+    ) -> None:
+        self.source = source
+        self._stream = stream
+        self._chunk_size = chunk_size
+        self._max_segment = max_segment
+        self._offset = 0  # bytes consumed before the current chunk
+        first = stream.read(max(chunk_size, ISA_LENGTH))
+        skipped = len(first) - len(first.lstrip(_LEADING_JUNK))
+        first = first[skipped:]
+        self._offset = skipped
+        head = self._decode(first[:ISA_LENGTH], "", 0)
+        self.delimiters = parse_isa(head, source)
+        rest = first[ISA_LENGTH:]
+        self.line_ending = _line_ending(rest)
+        self._offset += ISA_LENGTH
+        self._carry = self._decode(rest, "", 1)
+        self._offset += len(rest)
+        self.isa: Segment = head[: ISA_LENGTH - 1].split(self.delimiters.element)
+        self.envelope = EnvelopeChecker(source)
+        self.segment_count = 0
+
+    def __iter__(self) -> Iterator[Segment]:
+        for _, batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[tuple[int, list[Segment]]]:
+        """Yield (number of the batch's first segment, segments); numbers are 1-based in the file."""
+        sep = self.delimiters.element
+        term = self.delimiters.segment
+        envelope = self.envelope
+        envelope.scan([self.isa], 0)
+        self.segment_count = 1
+        yield 1, [self.isa]
+        carry = self._carry
+        read = self._stream.read
+        while True:
+            chunk = read(self._chunk_size)
+            eof = not chunk
+            text = carry + self._decode(chunk, carry, self.segment_count) if chunk else carry
+            self._offset += len(chunk)
+            parts = text.split(term)
+            carry = parts.pop()
+            if "\n" in text or "\r" in text:
+                parts = [p.strip("\r\n") for p in parts]
+                carry = carry.lstrip("\r\n")
+            if "" in parts:
+                parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
+            if len(carry) > self._max_segment:
+                self._too_long(carry, self.segment_count + len(parts) + 1)
+            segments = [p.split(sep) for p in parts]
+            base = self.segment_count + 1
+            self.segment_count = envelope.scan(segments, self.segment_count)
+            if segments:
+                yield base, segments
+            if eof:
+                break
+        if carry.strip():
+            raise X12Error(
+                "file is truncated: the last segment has no terminator",
+                segment_number=self.segment_count + 1,
+                segment_id=carry.split(sep, 1)[0][:3],
+                found=_preview(carry),
+                expected=f"a segment ending with {term!r}",
+                source=self.source,
+            )
+        envelope.finish(self.segment_count)
+
+    def _decode(self, data: bytes, carry: str, segments_before: int) -> str:
+        try:
+            return data.decode("ascii")
+        except UnicodeDecodeError as err:
+            before = carry + data[: err.start].decode("ascii")
+            term = self.delimiters.segment if hasattr(self, "delimiters") else "~"
+            number = segments_before + before.count(term) + 1
+            current = before.rsplit(term, 1)[-1].strip("\r\n")
+            sep = self.delimiters.element if hasattr(self, "delimiters") else "*"
+            raise X12Error(
+                f"non-ASCII byte 0x{data[err.start]:02X} at byte offset {self._offset + err.start}",
+                segment_number=number,
+                segment_id=current.split(sep, 1)[0][:3] or None,
+                found=_preview(current),
+                expected="X12 basic or extended character set (ASCII)",
+                source=self.source,
+            ) from None
+
+    def _too_long(self, carry: str, number: int) -> None:
+        raise X12Error(
+            f"segment longer than {self._max_segment} characters without a terminator "
+            f"(reading stopped at byte offset {self._offset})",
+            segment_number=number,
+            segment_id=carry.split(self.delimiters.element, 1)[0][:3],
+            found=_preview(carry),
+            expected=f"segments ending with {self.delimiters.segment!r}",
+            source=self.source,
+        )
+
+
+def _line_ending(rest: bytes) -> str:
+    if rest.startswith(b"\r\n"):
+        return "\r\n"
+    return rest[:1].decode("ascii", "replace") if rest[:1] in (b"\n", b"\r") else ""
+
+
+def _preview(text: str) -> str:
+    return text[:40] + ("..." if len(text) > 40 else "")
+
+
+def open_source(path: str | Path | BinaryIO) -> tuple[BinaryIO, str, bool]:
+    """(binary stream, name for messages, whether the caller must close it); '-' is standard input."""
+    if isinstance(path, str | Path):
+        if str(path) == "-":
+            return sys.stdin.buffer, "<stdin>", False
+        try:
+            return open(path, "rb"), str(path), True  # closed by the caller
+        except OSError as err:
+            raise X12Error(f"cannot open: {err.strerror}", source=str(path)) from None
+    return path, getattr(path, "name", "<stream>"), False
+
+
+def tokenize(path: str | Path | BinaryIO, **options: int) -> Iterator[Segment]:
+    """All segments of a file, envelope-checked; closes the file when done."""
+    stream, name, owned = open_source(path)
+    try:
+        yield from Tokenizer(stream, source=name, **options)
+    finally:
+        if owned:
+            stream.close()
