@@ -1,0 +1,100 @@
+"""The `preclaim` command line: thin commands over the library.
+
+Exit codes: 0 clean (or success), 1 a claim needs fixing or will deny, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from preclaim.errors import PreclaimError
+
+app = typer.Typer(
+    name="preclaim",
+    help="Check vitamin B12 injection claims (J3420) before they are sent: cited payer rules, prior "
+    "authorization, documentation, denial explanations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+AsOf = Annotated[
+    dt.datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date the claim is checked/sent (default: today)."),
+]
+Policies = Annotated[
+    list[Path] | None,
+    typer.Option("--policies", help="Folder of your own policy YAML files (repeatable; also $PRECLAIM_POLICIES)."),
+]
+Format = Annotated[OutputFormat, typer.Option("--format", help="text or json (the stable report contract).")]
+
+
+def as_of_date(value: dt.datetime | None) -> dt.date:
+    # The CLI is an edge: reading the clock here keeps the engine pure.
+    return value.date() if value else dt.date.today()
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(2)
+
+
+def run_guarded(action: Callable[[], int]) -> None:
+    """Run a command body; a PreclaimError becomes one line on stderr and exit 2, never a traceback."""
+    try:
+        code = action()
+    except PreclaimError as exc:
+        raise fail(str(exc)) from None
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    raise typer.Exit(code)
+
+
+# Modules that add commands: each exposes register(app). Missing optional modules are skipped.
+_EXTENSIONS = (
+    "preclaim.cli.core",
+    "preclaim.cli.x12",
+    "preclaim.cli.codes_import",
+    "preclaim.cli.history",
+    "preclaim.cli.auth",
+    "preclaim.cli.report",
+    "preclaim.cli.serve",
+    "preclaim.cli.web",
+    "preclaim.cli.audit",
+)
+
+
+def _register_extensions() -> None:
+    for name in _EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name or not (exc.name or "").startswith("preclaim"):
+                continue  # that part, or an optional extra it needs, is not installed
+            raise
+        module.register(app)
+
+
+def main() -> None:
+    _register_extensions()
+    app()

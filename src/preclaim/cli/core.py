@@ -1,0 +1,264 @@
+"""Core commands: check, pa, code, policies."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+
+from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, run_guarded
+from preclaim.cli.render import render_prior_auth, render_report, render_summary
+from preclaim.codepage import code_page
+from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
+from preclaim.domain.encounter import Encounter
+from preclaim.domain.history import EMPTY_HISTORY
+from preclaim.engine import Engine
+from preclaim.errors import InputError, PreclaimError
+from preclaim.io.claim_json import load_claims, load_history
+from preclaim.io.report_json import reports_to_json
+from preclaim.policy import load_library, load_policy_file, policy_dirs
+from preclaim.policy.loader import policy_files
+
+
+def _is_x12(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64).lstrip().startswith(b"ISA")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
+
+
+def _check_x12(path: Path, engine: Engine, as_of: AsOf, fmt: OutputFormat, fix_out: Path | None, strict: bool) -> int:
+    try:
+        from preclaim.cli.x12 import run_x12_check
+    except ModuleNotFoundError:
+        raise InputError("X12 support is not installed in this build", where=str(path)) from None
+    return run_x12_check(path, engine, as_of_date(as_of), fmt.value, fix_out, strict)
+
+
+def check(
+    file: Annotated[Path, typer.Argument(help="Claim JSON (one claim, a list, or {'claims': [...]}) or an 837P file.")],
+    history: Annotated[
+        Path | None, typer.Option("--history", help="History JSON: administrations, claims, authorizations.")
+    ] = None,
+    as_of: AsOf = None,
+    fmt: Format = OutputFormat.text,
+    policies: Policies = None,
+    fix_out: Annotated[
+        Path | None, typer.Option("--fix-out", help="837P only: write the claims with mechanical fixes.")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="837P only: also validate with pyx12.")] = False,
+) -> None:
+    """Check claims: verdict clean/fix/deny, findings with CARC/RARC, fix and source, prior auth, checklist."""
+
+    def action() -> int:
+        engine = Engine.default(policies or ())
+        if _is_x12(file):
+            return _check_x12(file, engine, as_of, fmt, fix_out, strict)
+        if fix_out is not None or strict:
+            raise InputError("--fix-out and --strict apply to 837P files only", where=str(file))
+        claims = load_claims(file)
+        past = load_history(history) if history else EMPTY_HISTORY
+        day = as_of_date(as_of)
+        reports = [engine.check(claim, past, as_of=day) for claim in claims]
+        if fmt is OutputFormat.json:
+            sys.stdout.buffer.write(reports_to_json(reports) + b"\n")
+        else:
+            for report in reports:
+                render_report(out, report)
+            if len(reports) > 1:
+                render_summary(out, reports)
+        return 0 if all(r.verdict == "clean" for r in reports) else 1
+
+    run_guarded(action)
+
+
+def _encounter_claim(
+    payer_id: str,
+    payer_name: str | None,
+    filing: str | None,
+    state: str | None,
+    plan: str | None,
+    dose: float | None,
+    diagnoses: list[str],
+    dialysis: bool | None,
+    date: AsOf,
+) -> Claim:
+    day = as_of_date(date)
+    units = max(1, -(-int(dose or 1000) // 1000))
+    return Claim(
+        id="pa-question",
+        payer=Payer(payer_id, payer_name),
+        patient=Patient("pa-question"),
+        place_of_service="11",
+        lines=(ServiceLine(1, "J3420", float(units), day, diagnosis_pointers=tuple(range(1, len(diagnoses[:4]) + 1))),),
+        diagnoses=tuple(Diagnosis(d) for d in diagnoses),
+        plan=plan,
+        filing_indicator=filing,
+        billing_provider=Provider(state=state),
+        encounter=Encounter(dose_mcg=dose, dialysis=dialysis),
+    )
+
+
+def pa(
+    payer_id: Annotated[
+        str | None, typer.Option("--payer-id", help="Payer id as on the claim (e.g. 60054, DEMO1).")
+    ] = None,
+    payer_name: Annotated[str | None, typer.Option("--payer-name")] = None,
+    filing: Annotated[str | None, typer.Option("--filing", help="Claim filing indicator: MB, MC, CI, HM, ...")] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="Billing provider state (Medicare jurisdiction).")
+    ] = None,
+    plan: Annotated[str | None, typer.Option("--plan")] = None,
+    dose: Annotated[float | None, typer.Option("--dose", help="Dose in mcg.")] = None,
+    dx: Annotated[list[str] | None, typer.Option("--dx", help="ICD-10-CM diagnosis (repeatable).")] = None,
+    dialysis: Annotated[bool | None, typer.Option("--dialysis/--no-dialysis")] = None,
+    encounter: Annotated[
+        Path | None, typer.Option("--encounter", help="A claim JSON describing the encounter.")
+    ] = None,
+    history: Annotated[Path | None, typer.Option("--history")] = None,
+    as_of: AsOf = None,
+    fmt: Format = OutputFormat.text,
+    policies: Policies = None,
+) -> None:
+    """Does this payer and plan need prior authorization for a B12 injection, why, and what to document?"""
+
+    def action() -> int:
+        engine = Engine.default(policies or ())
+        if encounter is not None:
+            claims = load_claims(encounter)
+        elif payer_id or payer_name:
+            claims = [
+                _encounter_claim(payer_id or "", payer_name, filing, state, plan, dose, dx or [], dialysis, as_of)
+            ]
+        else:
+            raise InputError(
+                "give --payer-id/--payer-name (with --filing, --state ...) or --encounter FILE", where="pa"
+            )
+        past = load_history(history) if history else EMPTY_HISTORY
+        day = as_of_date(as_of)
+        results = []
+        for claim in claims:
+            report = engine.check(claim, past, as_of=day)
+            results.append({"claim_id": claim.id, "prior_auth": report.prior_auth, "checklist": report.checklist})
+            if fmt is OutputFormat.text:
+                render_prior_auth(out, report.prior_auth)
+                if report.checklist:
+                    out.print("What to document:")
+                    for item in report.checklist:
+                        out.print(f"  [{item.status}] {item.item}  ({item.source.title})")
+        if fmt is OutputFormat.json:
+            sys.stdout.buffer.write(msgspec.json.encode({"claims": results}) + b"\n")
+        return 0
+
+    run_guarded(action)
+
+
+def code(
+    value: Annotated[str, typer.Argument(help="HCPCS/CPT code, e.g. J3420")],
+    fmt: Format = OutputFormat.text,
+    policies: Policies = None,
+) -> None:
+    """A code page: definition, clinical context, modifiers, documentation, denials, commercial plans, similar codes."""
+
+    def action() -> int:
+        engine = Engine.default(policies or ())
+        page = code_page(value, engine.codes, engine.policies)
+        if page is None:
+            raise InputError(
+                f"{value!r} is not in the bundled code sets; import the CMS HCPCS file to look it up",
+                where="code",
+            )
+        if fmt is OutputFormat.json:
+            sys.stdout.buffer.write(msgspec.json.encode(page) + b"\n")
+            return 0
+        out.rule(f"[bold]{page.code}[/]  {page.headline}")
+        for section in page.sections:
+            out.print(f"\n[bold underline]{section.title}[/]")
+            for line in section.lines:
+                out.print(f"  - {line}")
+            for source in section.sources:
+                out.print(f"    source: {source.title}" + (f" <{source.url}>" if source.url else ""), style="dim")
+        return 0 if page.status == "active" else 1
+
+    run_guarded(action)
+
+
+class PolicyAction(StrEnum):
+    list = "list"
+    show = "show"
+    validate = "validate"
+
+
+def policies_cmd(
+    action_name: Annotated[PolicyAction, typer.Argument(metavar="list|show|validate")],
+    target: Annotated[str | None, typer.Argument(help="show: policy id; validate: file or folder")] = None,
+    policies: Policies = None,
+    fmt: Format = OutputFormat.text,
+) -> None:
+    """List the policies on file, show one with its sources, or validate policy files."""
+
+    def action() -> int:
+        if action_name is PolicyAction.validate:
+            return _validate(target)
+        library = load_library(policies or ())
+        if action_name is PolicyAction.list:
+            rows = [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "version": p.version,
+                    "layer": p.layer,
+                    "effective": p.effective.start.isoformat(),
+                    "illustrative": p.illustrative,
+                }
+                for p in library.policies
+            ]
+            if fmt is OutputFormat.json:
+                sys.stdout.buffer.write(msgspec.json.encode(rows) + b"\n")
+            for row in rows if fmt is OutputFormat.text else ():
+                tag = " [ILLUSTRATIVE]" if row["illustrative"] else ""
+                out.print(f"{row['id']:<24} {row['title']}{tag}  (v{row['version']}, from {row['effective']})")
+            return 0
+        found = library.get(target or "")
+        if found is None:
+            raise InputError(f"no policy with id {target!r}; see `preclaim policies list`", where="policies show")
+        if fmt is OutputFormat.json:
+            sys.stdout.buffer.write(msgspec.json.encode(found) + b"\n")
+        else:
+            out.print(msgspec.yaml.encode(found).decode())
+        return 0
+
+    run_guarded(action)
+
+
+def _validate(target: str | None) -> int:
+    paths = [Path(target)] if target else policy_dirs()
+    files: list[Path] = []
+    for path in paths:
+        files.extend(policy_files(path) if path.is_dir() else [path])
+    problems = 0
+    for file in files:
+        try:
+            policy = load_policy_file(file)
+            out.print(f"[green]ok[/]  {file}  ({policy.id})")
+        except PreclaimError as exc:
+            problems += 1
+            out.print(f"[red]bad[/] {exc}", soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(check)
+    app.command()(pa)
+    app.command()(code)
+    app.command(name="policies")(policies_cmd)
+
+
+__all__ = ["register"]

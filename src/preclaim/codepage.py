@@ -1,0 +1,191 @@
+"""A code page generated from data: the seven sections of the seed document, correct where the seed is wrong.
+
+Sections: definition, clinical context, common modifiers, documentation requirements, common denial reasons,
+special considerations for commercial insurers, similar codes. Every statement comes from the code sets and
+policies on file and carries their sources.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import msgspec
+
+from preclaim.codes import CodeSets, HcpcsCode
+from preclaim.domain.report import Source
+from preclaim.policy import PolicyLibrary, source_of
+from preclaim.policy.schema import DocumentationItem, Policy
+
+WASTE_AND_LIABILITY = ("JZ", "JW", "GA", "GZ", "GY", "GX", "25", "59", "JA", "JB", "KX")
+# Codes a biller confuses with J3420, and the administration code that goes with it.
+SIMILAR = ("J3420", "J3424", "J3425", "J3490", "J3430", "96372")
+DENIALS = (
+    ("CO-181", "code not valid on the date of service (for example J3424, which does not exist)"),
+    ("CO-16 M53", "units do not match the dose: 1 unit per 1000 mcg or part of it"),
+    ("CO-16 M119", "NDC missing, malformed (not 11 digits 5-4-2) or not matching the drug"),
+    ("CO-4", "JW/JZ missing or wrong for the vial type; GA/GZ/GY conflict"),
+    ("CO-50 N115", "diagnosis not on the LCD/article covered list (medical necessity)"),
+    ("CO-11", "the drug line points to a diagnosis that does not support it"),
+    ("CO-151", "injections more often than the policy allows (monthly maintenance)"),
+    ("CO-97", "99211 billed with 96372, or an E/M without modifier 25"),
+    ("CO-197 / CO-15", "prior authorization missing, or its number missing or wrong"),
+    ("OA-18", "duplicate of an injection already billed"),
+    ("CO-29 N211", "sent after the timely-filing limit"),
+)
+
+
+class Section(msgspec.Struct, frozen=True):
+    title: str
+    lines: tuple[str, ...]
+    sources: tuple[Source, ...] = ()
+
+
+class CodePage(msgspec.Struct, frozen=True):
+    code: str
+    status: str
+    headline: str
+    sections: tuple[Section, ...]
+
+
+def _definition(entry: HcpcsCode) -> Section:
+    lines = [f"{entry.code}: {entry.long}"]
+    if entry.unit_amount:
+        lines.append(
+            f"Billing unit: up to {entry.unit_amount:g} {entry.unit_measure}; units = dose / {entry.unit_amount:g}, "
+            "rounded up (100 mcg = 1 unit, 1000 mcg = 1 unit, 1500 mcg = 2 units)."
+        )
+    if entry.effective:
+        lines.append(
+            f"Effective {entry.effective.isoformat()}"
+            + (f", terminated {entry.terminated.isoformat()}" if entry.terminated else "")
+        )
+    if entry.note:
+        lines.append(entry.note)
+    return Section("Definition", tuple(lines), (entry.source,))
+
+
+def _policies_for(library: PolicyLibrary, code: str) -> list[Policy]:
+    return [p for p in library.policies if code in p.drugs]
+
+
+def _clinical(library: PolicyLibrary, code: str) -> Section:
+    lines: list[str] = []
+    sources: list[Source] = []
+    for policy in _policies_for(library, code):
+        coverage = policy.drugs[code].coverage
+        if coverage is None or policy.illustrative:
+            continue
+        labels = [e.label or e.code for e in coverage.covered][:8]
+        if labels:
+            lines.append(f"{policy.payer_label or policy.title}: covered for " + "; ".join(labels) + ".")
+            sources.append(source_of(policy, coverage.source))
+    lines.append("Not covered anywhere as a general tonic, for fatigue alone or for weight loss (general welfare).")
+    return Section("Clinical context", tuple(lines), tuple(sources))
+
+
+def _modifiers(codes: CodeSets) -> Section:
+    lines, sources = [], []
+    for mod in WASTE_AND_LIABILITY:
+        entry = codes.modifier(mod)
+        if entry is not None:
+            lines.append(f"{mod}: {entry.meaning}")
+            sources.append(entry.source)
+    lines.append(
+        "Most cyanocobalamin vials are multi-dose: JW/JZ then do not apply. PO/PN belong on hospital "
+        "institutional claims only; there is no 'B' modifier for ambulatory surgical centers."
+    )
+    return Section("Common modifiers", tuple(lines), tuple(dict.fromkeys(sources)))
+
+
+def _documentation(library: PolicyLibrary, code: str) -> Section:
+    lines: list[str] = []
+    sources: list[Source] = []
+    for policy in _policies_for(library, code):
+        items = cast(tuple[DocumentationItem, ...] | None, policy.drugs[code].documentation)
+        for item in items or ():
+            text = f"{item.item} ({policy.payer_label or policy.id})"
+            if text not in lines:
+                lines.append(text)
+                sources.append(source_of(policy, item.source))
+    return Section("Documentation requirements", tuple(lines), tuple(dict.fromkeys(sources)))
+
+
+def _denials() -> Section:
+    return Section("Common denial reasons", tuple(f"{carc}: {text}" for carc, text in DENIALS))
+
+
+def _commercial(library: PolicyLibrary, code: str) -> Section:
+    lines: list[str] = []
+    sources: list[Source] = []
+    for policy in _policies_for(library, code):
+        if "MB" in policy.match.filing_indicators or policy.layer == 0:
+            continue
+        pa = policy.drugs[code].prior_auth
+        label = policy.payer_label or policy.title
+        tag = " [ILLUSTRATIVE]" if policy.illustrative else ""
+        lines.append(
+            f"{label}{tag}: prior authorization {pa.requirement if pa else 'not stated'}"
+            + (f" - {pa.reason}" if pa else "")
+            + "."
+        )
+        if pa:
+            sources.append(source_of(policy, pa.source))
+    lines.append(
+        "Medicare fee-for-service has no prior authorization for J3420; Medicare Advantage and "
+        "commercial plans set their own rules: check the plan."
+    )
+    return Section("Special considerations for commercial insurers", tuple(lines), tuple(sources))
+
+
+def _similar(codes: CodeSets, code: str) -> Section:
+    lines = []
+    for other in SIMILAR:
+        if other == code:
+            continue
+        entry = codes.hcpcs(other) or codes.cpt(other)
+        if entry is None:
+            continue
+        text = entry.long if isinstance(entry, HcpcsCode) else entry.description
+        status = f" [{entry.status}]" if isinstance(entry, HcpcsCode) and entry.status != "active" else ""
+        lines.append(f"{other}{status}: {text}")
+    return Section("Similar codes", tuple(lines))
+
+
+def code_page(code: str, codes: CodeSets, library: PolicyLibrary) -> CodePage | None:
+    code = code.strip().upper()
+    entry = codes.hcpcs(code)
+    if entry is None:
+        cpt = codes.cpt(code)
+        if cpt is None:
+            return None
+        return CodePage(code, "active", cpt.description, (Section("Definition", (cpt.description,), (cpt.source,)),))
+    if entry.status in ("invalid", "deleted"):
+        target = f" Bill {entry.replacement} instead." if entry.replacement else ""
+        headline = f"{code} is not a valid HCPCS code.{target}"
+        sections = [_definition(entry)]
+        if entry.replacement and (replacement := codes.hcpcs(entry.replacement)):
+            sections.append(
+                Section(
+                    f"Use {replacement.code}",
+                    (f"{replacement.code}: {replacement.long}",),
+                    (replacement.source,),
+                )
+            )
+        return CodePage(code, entry.status, headline, tuple(sections))
+    headline = (
+        entry.long if entry.status == "active" else f"{entry.long} (status: {entry.status}; verify before billing)"
+    )
+    return CodePage(
+        code,
+        entry.status,
+        headline,
+        (
+            _definition(entry),
+            _clinical(library, code),
+            _modifiers(codes),
+            _documentation(library, code),
+            _denials(),
+            _commercial(library, code),
+            _similar(codes, code),
+        ),
+    )

@@ -1,0 +1,79 @@
+"""The engine: resolve the policy for a claim, run every rule, and merge findings into a Report.
+
+Pure: it reads nothing and knows no clock. Build it once (policies and code sets load at construction)
+and call `check` per claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from preclaim.codes import CodeSets, load_codes
+from preclaim.domain.claim import Claim
+from preclaim.domain.history import EMPTY_HISTORY, History
+from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
+from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
+from preclaim.rules import ALL_RULES, RuleContext
+from preclaim.rules.documentation import checklist, documentation_findings
+from preclaim.rules.prior_auth import decide
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def payer_key(claim: Claim) -> PayerKey:
+    return PayerKey(
+        payer_id=claim.payer.id,
+        payer_name=claim.payer.name,
+        filing_indicator=claim.filing_indicator,
+        state=claim.billing_provider.state,
+        plan=claim.plan,
+    )
+
+
+def verdict_of(findings: Sequence[Finding]) -> Verdict:
+    """deny: an error editing cannot cure; fix: any other error or warning; clean: neither."""
+    if any(f.severity == "error" and f.cure == "none" for f in findings):
+        return "deny"
+    if any(f.severity in ("error", "warning") for f in findings):
+        return "fix"
+    return "clean"
+
+
+class Engine:
+    def __init__(self, policies: PolicyLibrary, codes: CodeSets) -> None:
+        self.policies = policies
+        self.codes = codes
+
+    @classmethod
+    def default(cls, policy_dirs: Sequence[Path] = (), codes_dir: Path | None = None) -> Engine:
+        return cls(load_library(policy_dirs), load_codes(codes_dir))
+
+    def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
+        return self.policies.resolve(payer_key(claim), claim.first_date_of_service or as_of)
+
+    def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
+        relevant = history.for_patient(claim.patient.key) if history is not EMPTY_HISTORY else history
+        return RuleContext(claim, relevant, self.resolve(claim, as_of), self.codes, as_of)
+
+    def prior_auth(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> PriorAuthDecision:
+        return decide(self.context(claim, history, as_of))
+
+    def check(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> Report:
+        ctx = self.context(claim, history, as_of)
+        findings: list[Finding] = []
+        for rule in ALL_RULES:
+            findings.extend(rule(ctx))
+        items = checklist(ctx)
+        findings.extend(documentation_findings(items))
+        unique = list(dict.fromkeys(findings))
+        unique.sort(key=lambda f: (f.line if f.line is not None else 0, _SEVERITY_ORDER[f.severity]))
+        return Report(
+            claim_id=claim.id,
+            verdict=verdict_of(unique),
+            prior_auth=decide(ctx),
+            findings=tuple(unique),
+            checklist=tuple(entry for entry, _, _ in items),
+            policies=ctx.policy.refs,
+        )

@@ -1,0 +1,1 @@
+"""Input and output adapters for JSON: claims and history in, the report contract out."""

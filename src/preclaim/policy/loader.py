@@ -1,0 +1,130 @@
+"""Load and validate policy files. A bad file gives one error naming the file, the key and the problem."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+
+from preclaim.errors import PolicyError
+from preclaim.policy import schema
+from preclaim.policy.schema import Policy
+
+BUNDLED_DIR = Path(__file__).parent / "data"
+_CARC = re.compile(r"^(CO|PR|OA|PI)-[A-Z0-9]{1,3}$")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def _known_field_names() -> list[str]:
+    names: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, msgspec.Struct):
+            names.update(obj.__struct_fields__)
+    return sorted(names)
+
+
+def _suggest(message: str) -> str:
+    match = _UNKNOWN_FIELD.search(message)
+    if not match:
+        return ""
+    close = difflib.get_close_matches(match.group(1), _known_field_names(), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _key_path(message: str) -> tuple[str, str]:
+    """Split msgspec's "problem - at `$.a.b`" into ("a.b", "problem")."""
+    problem, sep, where = message.rpartition(" - at ")
+    if not sep:
+        return "(top level)", message
+    return where.strip("`").removeprefix("$").lstrip(".") or "(top level)", problem
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: msgspec parses them and reports an impossible date by key."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_policy(text: str, origin: str) -> Policy:
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{origin}:{mark.line + 1}" if mark else origin
+        raise PolicyError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
+    if not isinstance(data, dict):
+        raise PolicyError("expected a mapping with id, title, version, effective, sources", where=origin)
+    try:
+        policy = msgspec.convert(data, Policy, strict=False)
+    except msgspec.ValidationError as exc:
+        key, problem = _key_path(str(exc))
+        raise PolicyError(f"key {key}: {problem}{_suggest(problem)}", where=origin) from None
+    _check_references(policy, origin)
+    return policy
+
+
+def _sections(policy: Policy) -> Iterator[tuple[str, Any]]:
+    for name in schema.ClaimRules.__struct_fields__:
+        section = getattr(policy.claim_rules, name)
+        if section is not None:
+            yield f"claim_rules.{name}", section
+    for code, drug in policy.drugs.items():
+        for name in schema.DrugPolicy.__struct_fields__:
+            section = getattr(drug, name)
+            if isinstance(section, tuple):
+                for i, item in enumerate(section):
+                    yield f"drugs.{code}.{name}[{i}]", item
+            elif section is not None:
+                yield f"drugs.{code}.{name}", section
+
+
+def _check_references(policy: Policy, origin: str) -> None:
+    eff = policy.effective
+    if eff.end is not None and eff.end < eff.start:
+        raise PolicyError(f"key effective.end: {eff.end} is before effective.start {eff.start}", where=origin)
+    for key, section in _sections(policy):
+        source = getattr(section, "source", None)
+        if source is not None and source not in policy.sources:
+            known = ", ".join(sorted(policy.sources)) or "none"
+            raise PolicyError(
+                f"key {key}.source: unknown source {source!r}; the file's sources are: {known}", where=origin
+            )
+        for field in ("carc", "denial_carc", "benefit_carc", "duplicate_carc", "carc_missing", "mue_carc"):
+            value = getattr(section, field, None)
+            if isinstance(value, str) and not _CARC.match(value):
+                raise PolicyError(
+                    f"key {key}.{field}: {value!r} is not a group code and reason like 'CO-50'", where=origin
+                )
+
+
+def load_policy_file(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read policy file: {exc}", where=str(path)) from None
+    return parse_policy(text, str(path))
+
+
+def policy_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise PolicyError("policy folder does not exist", where=str(directory))
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def load_policies(directories: Iterable[Path]) -> list[Policy]:
+    """Load every policy in the folders, in order; a later policy with the same id replaces an earlier one."""
+    by_id: dict[str, Policy] = {}
+    for directory in directories:
+        for path in policy_files(directory):
+            policy = load_policy_file(path)
+            by_id[policy.id] = policy
+    return list(by_id.values())

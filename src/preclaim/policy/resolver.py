@@ -1,0 +1,133 @@
+"""Resolve the policy that governs a claim: every matching, effective policy, layered section by section.
+
+A more specific layer (higher `layer`) replaces a lower one's section: an LCD's coverage section replaces the
+national one for its states, while the national timely-filing rule stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from preclaim.domain.report import PolicyRef, Source
+from preclaim.policy.schema import ClaimRules, DiagnosisEntry, DrugPolicy, Policy
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Cited(Generic[T]):
+    """A policy section together with the policy it came from and its cited source."""
+
+    value: T
+    policy: Policy
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class PayerKey:
+    payer_id: str
+    payer_name: str | None
+    filing_indicator: str | None
+    state: str | None
+    plan: str | None
+
+
+def source_of(policy: Policy, source_id: str) -> Source:
+    doc = policy.sources[source_id]
+    title = doc.title if not policy.illustrative else f"{doc.title} (ILLUSTRATIVE, not a real payer rule)"
+    return Source(id=source_id, title=title, url=doc.url, version=doc.version)
+
+
+def _cite(policy: Policy, section: T) -> Cited[T]:
+    return Cited(section, policy, source_of(policy, getattr(section, "source")))  # noqa: B009
+
+
+@dataclass(frozen=True)
+class ResolvedPolicy:
+    layers: tuple[Policy, ...]
+    claim_rules: dict[str, Cited[object]] = field(default_factory=dict)
+    drugs: dict[str, dict[str, Cited[object]]] = field(default_factory=dict)
+    code_lists: dict[str, tuple[DiagnosisEntry, ...]] = field(default_factory=dict)
+
+    @property
+    def known_payer(self) -> bool:
+        """True when a payer-specific (non-baseline) policy matched."""
+        return any(p.layer > 0 for p in self.layers)
+
+    @property
+    def refs(self) -> tuple[PolicyRef, ...]:
+        return tuple(PolicyRef(p.id, p.title, p.version, p.illustrative) for p in self.layers)
+
+    def claim_rule(self, name: str) -> Cited[object] | None:
+        return self.claim_rules.get(name)
+
+    def drug_section(self, code: str, name: str) -> Cited[object] | None:
+        return self.drugs.get(code, {}).get(name)
+
+    def drug_codes(self) -> frozenset[str]:
+        return frozenset(self.drugs)
+
+
+def _matches(policy: Policy, key: PayerKey, day: dt.date) -> bool:
+    m = policy.match
+    if not policy.effective.contains(day):
+        return False
+    if m.payer_ids and key.payer_id not in m.payer_ids:
+        name = (key.payer_name or "").lower()
+        if not (m.payer_names and any(n.lower() in name for n in m.payer_names)):
+            return False
+    elif not m.payer_ids and m.payer_names:
+        name = (key.payer_name or "").lower()
+        if not any(n.lower() in name for n in m.payer_names):
+            return False
+    if m.filing_indicators and key.filing_indicator not in m.filing_indicators:
+        return False
+    if m.states and key.state not in m.states:
+        return False
+    return not (m.plans and key.plan not in m.plans)
+
+
+class PolicyLibrary:
+    def __init__(
+        self, policies: Sequence[Policy], code_lists: dict[str, tuple[DiagnosisEntry, ...]] | None = None
+    ) -> None:
+        self.policies = tuple(sorted(policies, key=lambda p: (p.layer, p.id)))
+        self.code_lists = dict(code_lists or {})
+        self._cache: dict[tuple[PayerKey, dt.date], ResolvedPolicy] = {}
+
+    def get(self, policy_id: str) -> Policy | None:
+        return next((p for p in self.policies if p.id == policy_id), None)
+
+    def matching(self, key: PayerKey, day: dt.date) -> list[Policy]:
+        return [p for p in self.policies if _matches(p, key, day)]
+
+    def resolve(self, key: PayerKey, day: dt.date) -> ResolvedPolicy:
+        cache_key = (key, day)
+        cached = self._cache.get(cache_key)
+        if cached is None:
+            cached = self._cache[cache_key] = self._layer(self.matching(key, day))
+        return cached
+
+    def _layer(self, layers: Iterable[Policy]) -> ResolvedPolicy:
+        ordered = tuple(layers)
+        claim_rules: dict[str, Cited[object]] = {}
+        drugs: dict[str, dict[str, Cited[object]]] = {}
+        for policy in ordered:  # ascending layer: later assignments override
+            for name in ClaimRules.__struct_fields__:
+                section = getattr(policy.claim_rules, name)
+                if section is not None:
+                    claim_rules[name] = _cite(policy, section)
+            for code, drug in policy.drugs.items():
+                target = drugs.setdefault(code, {})
+                for name in DrugPolicy.__struct_fields__:
+                    section = getattr(drug, name)
+                    if section is None:
+                        continue
+                    if name == "documentation":
+                        target[name] = Cited(section, policy, Source(policy.id, policy.title))
+                    else:
+                        target[name] = _cite(policy, section)
+        return ResolvedPolicy(ordered, claim_rules, drugs, self.code_lists)

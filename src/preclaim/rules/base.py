@@ -1,0 +1,112 @@
+"""What every rule sees, and small helpers to build findings. Rules are pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TypeVar, cast
+
+from preclaim.codes import CodeSets
+from preclaim.domain.claim import Claim, ServiceLine
+from preclaim.domain.history import History
+from preclaim.domain.report import Correction, Cure, Finding, Severity, Source
+from preclaim.policy.resolver import Cited, ResolvedPolicy
+
+T = TypeVar("T")
+
+INJECTION_CODES = frozenset({"96372"})
+EM_CODES = frozenset({"99211", "99212", "99213", "99214", "99215"})
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    claim: Claim
+    history: History
+    policy: ResolvedPolicy
+    codes: CodeSets
+    as_of: dt.date
+
+    @cached_property
+    def drug_lines(self) -> tuple[ServiceLine, ...]:
+        """Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code."""
+        return tuple(line for line in self.claim.lines if self.drug_code_of(line) is not None)
+
+    def drug_code_of(self, line: ServiceLine) -> str | None:
+        """The drug code whose policy governs this line: its own code, or the code it should have used."""
+        if line.code in self.policy.drugs:
+            return line.code
+        entry = self.codes.hcpcs(line.code)
+        if entry is not None and entry.replacement in self.policy.drugs:
+            return entry.replacement
+        if entry is not None and entry.not_otherwise_classified and self.b12_drug(line) == "cyanocobalamin":
+            return "J3420"
+        return None
+
+    def b12_drug(self, line: ServiceLine) -> str | None:
+        """Which B12 the line is, from its NDC, then the description, then the chart."""
+        if line.ndc is not None:
+            package = self.codes.ndc(line.ndc.code)
+            if package is not None:
+                return package.drug
+        text = (line.description or "").lower()
+        for drug in ("cyanocobalamin", "hydroxocobalamin"):
+            if drug in text or (drug == "cyanocobalamin" and "b12" in text.replace("-", "").replace(" ", "")):
+                return drug
+        encounter = self.claim.encounter
+        return encounter.drug if encounter is not None else None
+
+    def section(self, code: str, name: str, kind: type[T]) -> Cited[T] | None:
+        cited = self.policy.drug_section(code, name)
+        return cast(Cited[T], cited) if cited is not None and isinstance(cited.value, kind) else None
+
+    def claim_rule(self, name: str, kind: type[T]) -> Cited[T] | None:
+        cited = self.policy.claim_rule(name)
+        return cast(Cited[T], cited) if cited is not None and isinstance(cited.value, kind) else None
+
+    def lines_on(self, day: dt.date) -> tuple[ServiceLine, ...]:
+        return tuple(line for line in self.claim.lines if line.date_of_service == day)
+
+
+def split_carc(carc: str) -> tuple[str, str]:
+    group, _, reason = carc.partition("-")
+    return group, reason
+
+
+def finding(
+    rule: str,
+    severity: Severity,
+    message: str,
+    source: Source,
+    *,
+    line: int | None = None,
+    carc: str | None = None,
+    rarc: Iterable[str] = (),
+    fix: str | None = None,
+    cure: Cure = "claim",
+    correction: Correction | None = None,
+) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=severity,
+        line=line,
+        message=message,
+        carc=carc,
+        rarc=tuple(rarc),
+        fix=fix,
+        source=source,
+        cure=cure,
+        correction=correction,
+    )
+
+
+Rule = Callable[[RuleContext], Iterable[Finding]]
+
+
+def units_text(units: float) -> str:
+    return f"{int(units)}" if float(units).is_integer() else f"{units:g}"
+
+
+def plural(count: float, word: str) -> str:
+    return f"{units_text(count)} {word}{'' if count == 1 else 's'}"

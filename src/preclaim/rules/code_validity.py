@@ -1,0 +1,155 @@
+"""Codes valid on the date of service: HCPCS/CPT, ICD-10-CM (not ICD-9 after 2015-10-01), place of service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from preclaim.codes import HcpcsCode
+from preclaim.domain.claim import ServiceLine
+from preclaim.domain.report import Correction, Finding, Source
+from preclaim.rules.base import RuleContext, finding
+
+ICD10_START = dt.date(2015, 10, 1)
+ICD10_SOURCE = Source(
+    "icd10-transition",
+    "CMS ICD-10 implementation: ICD-10-CM required for dates of service on or after 2015-10-01",
+    "https://www.cms.gov/medicare/coding-billing/icd-10-codes",
+)
+
+
+def _source(entry: HcpcsCode) -> Source:
+    return entry.source
+
+
+def check_procedure_codes(ctx: RuleContext) -> Iterator[Finding]:
+    for line in ctx.claim.lines:
+        entry = ctx.codes.hcpcs(line.code)
+        if entry is None:
+            if ctx.codes.cpt(line.code) is None:
+                yield finding(
+                    "code.unknown",
+                    "info",
+                    f"{line.code} is not in preclaim's bundled code set, so its validity was not checked",
+                    Source("hcpcs-bundled", "preclaim bundled HCPCS/CPT subset"),
+                    line=line.number,
+                    fix="import the CMS quarterly HCPCS file (preclaim codes import-hcpcs FILE) to check every code",
+                )
+            continue
+        yield from _check_hcpcs(ctx, line, entry)
+
+
+def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Iterator[Finding]:
+    number, day = line.number, line.date_of_service
+    if entry.status in ("invalid", "deleted") or (entry.status == "active" and not entry.valid_on(day)):
+        replacement = entry.replacement
+        target = ctx.codes.hcpcs(replacement) if replacement else None
+        yield finding(
+            "code.invalid",
+            "error",
+            f"{entry.code} is not a valid HCPCS code on {day.isoformat()}" + (f": {entry.note}" if entry.note else ""),
+            _source(entry),
+            line=number,
+            carc="CO-181",
+            rarc=("M51",),
+            fix=f"bill {replacement}" + (f" ({target.short})" if target else "")
+            if replacement
+            else "use the code valid on the date of service",
+            correction=Correction("set-code", replacement) if replacement else None,
+        )
+    elif entry.status == "unconfirmed":
+        yield finding(
+            "code.unconfirmed",
+            "warning",
+            f"{entry.code} ({entry.short}) could not be confirmed in a CMS HCPCS file; a payer may reject it",
+            _source(entry),
+            line=number,
+            fix="confirm the code in the current CMS HCPCS quarterly file (preclaim codes import-hcpcs FILE); "
+            "until then bill hydroxocobalamin as J3490 with the drug name, dose and NDC",
+            cure="documentation",
+        )
+    elif entry.not_otherwise_classified:
+        drug = ctx.b12_drug(line)
+        if drug == "cyanocobalamin":
+            yield finding(
+                "code.noc-specific-exists",
+                "error",
+                f"{entry.code} (unclassified drug) used for cyanocobalamin, which has its own code J3420",
+                _source(entry),
+                line=number,
+                carc="CO-16",
+                rarc=("M51",),
+                fix="bill J3420 (1 unit per 1000 mcg) instead of the unclassified code",
+                correction=Correction("set-code", "J3420"),
+            )
+        elif not (line.description or "").strip():
+            yield finding(
+                "code.noc-description",
+                "error",
+                f"{entry.code} needs the drug name, strength and dose in the line description (SV101-07)",
+                _source(entry),
+                line=number,
+                carc="CO-16",
+                rarc=("N350",),
+                fix="describe the drug, e.g. 'hydroxocobalamin 1000 mcg/mL, 1 mL IM', and report its NDC",
+            )
+
+
+def check_diagnoses(ctx: RuleContext) -> Iterator[Finding]:
+    day = ctx.claim.first_date_of_service or ctx.as_of
+    for position, dx in enumerate(ctx.claim.diagnoses, start=1):
+        if dx.system == "icd9":
+            if day >= ICD10_START:
+                yield finding(
+                    "diagnosis.icd9",
+                    "error",
+                    f"diagnosis {position} ({dx.code}) is ICD-9; services from 2015-10-01 need ICD-10-CM",
+                    ICD10_SOURCE,
+                    carc="CO-16",
+                    rarc=("M76",),
+                    fix="code the diagnosis in ICD-10-CM (HI qualifier ABK/ABF)",
+                )
+            continue
+        entry = ctx.codes.icd10(dx.code)
+        if entry is None:
+            yield finding(
+                "diagnosis.invalid",
+                "error",
+                f"diagnosis {position} ({dx.code}) is not an ICD-10-CM code",
+                ICD10_SOURCE,
+                carc="CO-16",
+                rarc=("M76",),
+                fix="correct the ICD-10-CM code",
+            )
+        elif not entry.billable:
+            yield finding(
+                "diagnosis.not-billable",
+                "error",
+                f"diagnosis {position} ({entry.code} {entry.description}) is a category, not a billable code",
+                ICD10_SOURCE,
+                carc="CO-16",
+                rarc=("M76",),
+                fix=f"code {entry.code} to the highest specificity (a code with all its characters)",
+            )
+
+
+def check_place_of_service(ctx: RuleContext) -> Iterator[Finding]:
+    codes = {ctx.claim.place_of_service} | {ln.place_of_service for ln in ctx.claim.lines if ln.place_of_service}
+    for code in sorted(codes):
+        if ctx.codes.place_of_service(code) is None:
+            yield finding(
+                "pos.invalid",
+                "error",
+                f"place of service {code!r} is not a CMS place-of-service code",
+                Source(
+                    "cms-pos",
+                    "CMS Place of Service Code Set",
+                    "https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets",
+                ),
+                carc="CO-16",
+                rarc=("M77",),
+                fix="use the two-digit CMS place-of-service code (11 = office)",
+            )
+
+
+RULES = (check_procedure_codes, check_diagnoses, check_place_of_service)

@@ -1,0 +1,156 @@
+"""What the chart must show, per policy, as a checklist: met, missing, or unknown.
+
+A fact the input cannot carry (an 837P has no lab values) is `unknown` and does not make a claim unclean;
+only a fact known to be missing produces a warning finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import cast
+
+from preclaim.domain.encounter import Encounter
+from preclaim.domain.report import ChecklistItem, ChecklistStatus, Finding
+from preclaim.policy.resolver import source_of
+from preclaim.policy.schema import DocumentationItem, Frequency, Units
+from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.facts import any_holds, earlier_doses
+from preclaim.rules.modifiers import vial_type
+
+# Serum B12 bands (pg/mL) and confirmatory tests: Independence Blue Cross policy 06.02.54c (low < 200,
+# borderline 200-300, then MMA/homocysteine); MMA normal < 400 nmol/L, homocysteine normal < 14 umol/L
+# (REFERENCE.md §3, secondary). Used only when a policy item gives no threshold of its own.
+B12_LOW, B12_BORDERLINE = 200.0, 300.0
+MMA_HIGH, HCY_HIGH = 400.0, 14.0
+
+Status = tuple[ChecklistStatus, str | None]
+
+
+def _flag(value: bool | None, missing: str) -> Status:
+    return ("unknown", None) if value is None else (("met", None) if value else ("missing", missing))
+
+
+def _serum_b12(enc: Encounter, item: DocumentationItem, day: dt.date) -> Status:
+    lab = enc.latest_lab("serum_b12")
+    if lab is None:
+        return "unknown", None
+    if item.within_days is not None and (day - lab.date).days > item.within_days:
+        return "missing", f"latest serum B12 is from {lab.date}, older than {item.within_days} days"
+    limit = item.below if item.below is not None else B12_BORDERLINE
+    if lab.value >= limit:
+        return "missing", f"serum B12 {lab.value:g} {lab.unit} is not below {limit:g}"
+    return "met", f"serum B12 {lab.value:g} {lab.unit} on {lab.date}"
+
+
+def _deficiency(enc: Encounter) -> Status:
+    lab = enc.latest_lab("serum_b12")
+    mma, hcy = enc.latest_lab("methylmalonic_acid"), enc.latest_lab("homocysteine")
+    if lab is not None and lab.value < B12_LOW:
+        return "met", f"serum B12 {lab.value:g} {lab.unit} (low)"
+    confirmed = (mma is not None and mma.value > MMA_HIGH) or (hcy is not None and hcy.value > HCY_HIGH)
+    if lab is not None and lab.value < B12_BORDERLINE:
+        if confirmed:
+            return "met", "borderline serum B12 confirmed by methylmalonic acid or homocysteine"
+        return (
+            ("unknown", "borderline serum B12: add methylmalonic acid or homocysteine")
+            if mma is hcy is None
+            else ("missing", "borderline serum B12 without raised methylmalonic acid or homocysteine")
+        )
+    if lab is not None:
+        return (
+            "missing",
+            f"serum B12 {lab.value:g} {lab.unit} is not low; document the deficiency-causing condition",
+        )
+    return ("met", "raised methylmalonic acid or homocysteine") if confirmed else ("unknown", None)
+
+
+def _phase_applies(ctx: RuleContext, code: str) -> bool:
+    cited = ctx.section(code, "frequency", Frequency)
+    day = ctx.claim.first_date_of_service
+    if cited is None or cited.value.maintenance_min_days is None or day is None:
+        return False
+    prior = [d for d in earlier_doses(ctx, code, day) if d.date < day]
+    return bool(prior) and (day - prior[-1].date).days < cited.value.maintenance_min_days
+
+
+def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | None:
+    """None when the item does not apply to this claim."""
+    enc = ctx.claim.encounter or Encounter()
+    day = ctx.claim.first_date_of_service or ctx.as_of
+    need = item.requires
+    if need == "waste_amount":
+        kinds = {vial_type(ctx, line) for line in ctx.drug_lines}
+        if kinds == {"multi-dose"}:
+            return None
+        return ("met", f"{enc.wasted_mcg:g} mcg discarded") if enc.wasted_mcg is not None else ("unknown", None)
+    if need == "abn":
+        if not any("GA" in line.modifiers for line in ctx.claim.lines):
+            return None
+        return _flag(enc.abn_on_file, "GA billed but no signed ABN on file")
+    if need == "phase":
+        if not _phase_applies(ctx, code):
+            return None
+        return (
+            ("unknown", None)
+            if enc.phase is None
+            else (
+                ("met", None)
+                if enc.phase == "loading"
+                else ("missing", "injections more often than monthly in maintenance")
+            )
+        )
+    simple: dict[str, Status] = {
+        "order_on_file": _flag(enc.order_on_file, "no signed order on file"),
+        "dose": ("met", f"{enc.dose_mcg:g} mcg") if enc.dose_mcg is not None else ("unknown", None),
+        "failed_oral_therapy": _flag(enc.failed_oral_therapy, "no documented failure of oral B12"),
+        "chemo_schedule": ("met", f"{enc.chemo.drug} from {enc.chemo.first_dose}") if enc.chemo else ("unknown", None),
+    }
+    if need in simple:
+        return simple[need]
+    if need == "route":
+        if enc.route is None:
+            return "unknown", None
+        ok = not item.routes or enc.route in item.routes
+        return ("met", enc.route) if ok else ("missing", f"route {enc.route}; expected {' or '.join(item.routes)}")
+    if need == "serum_b12":
+        return _serum_b12(enc, item, day)
+    return _deficiency(enc)
+
+
+def _applies(ctx: RuleContext, code: str, item: DocumentationItem) -> bool:
+    if not item.only_if_any:
+        return True
+    units = ctx.section(code, "units", Units)
+    holds, _ = any_holds(ctx, code, item.only_if_any, units.value if units else None)
+    return holds is not False
+
+
+def checklist(ctx: RuleContext) -> list[tuple[ChecklistItem, DocumentationItem, str]]:
+    items: list[tuple[ChecklistItem, DocumentationItem, str]] = []
+    for code in sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))}):
+        cited = ctx.policy.drug_section(code, "documentation")
+        if cited is None:
+            continue
+        for item in cast(tuple[DocumentationItem, ...], cited.value):
+            if not _applies(ctx, code, item):
+                continue
+            status = _status(ctx, code, item)
+            if status is None:
+                continue
+            source = source_of(cited.policy, item.source)
+            items.append((ChecklistItem(item.item, status[0], source, item.id, status[1]), item, code))
+    return items
+
+
+def documentation_findings(items: list[tuple[ChecklistItem, DocumentationItem, str]]) -> Iterator[Finding]:
+    for entry, item, code in items:
+        if entry.status == "missing":
+            yield finding(
+                f"documentation.{item.id}",
+                "warning",
+                f"{code}: the chart does not show: {entry.item}" + (f" ({entry.detail})" if entry.detail else ""),
+                entry.source,
+                cure="documentation",
+                fix=f"document before billing: {entry.item}",
+            )

@@ -1,0 +1,157 @@
+"""Facts about a claim that policy conditions test, evaluated three ways: True, False, or None (unknown)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from preclaim.codes import normalize_icd10
+from preclaim.domain.encounter import Phase
+from preclaim.policy.schema import Condition, DiagnosisEntry, Units
+from preclaim.rules.base import RuleContext
+
+FactValue = str | float | bool | tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """One administration of the drug: this claim's or an earlier one."""
+
+    date: dt.date
+    units: float
+    dose_mcg: float | None
+    phase: Phase | None
+    claim_id: str | None
+
+
+def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> DiagnosisEntry | str | None:
+    """The entry that covers `code`: an exact code or a category prefix ("D51" covers "D51.0")."""
+    normal = normalize_icd10(code)
+    for entry in entries:
+        target = normalize_icd10(entry.code if isinstance(entry, DiagnosisEntry) else entry)
+        if normal == target or normal.startswith(target if "." in target else target + "."):
+            return entry
+        if "." in target and normal.startswith(target):  # "K90.8" covers "K90.89"
+            return entry
+    return None
+
+
+def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> list[Dose]:
+    """Earlier administrations of `code` for this patient, from the chart and from earlier claims."""
+    seen: set[tuple[dt.date, str | None]] = set()
+    doses: list[Dose] = []
+    for adm in ctx.history.administrations:
+        if adm.code == code and adm.date <= before and adm.claim_id != ctx.claim.id:
+            seen.add((adm.date, adm.claim_id))
+            doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
+    for claim in ctx.history.claims:
+        if claim.id == ctx.claim.id or claim.frequency_code == "8":
+            continue
+        for line in claim.lines:
+            key = (line.date_of_service, claim.id)
+            if line.code == code and line.date_of_service <= before and key not in seen:
+                seen.add(key)
+                enc = claim.encounter
+                doses.append(
+                    Dose(
+                        line.date_of_service,
+                        line.units,
+                        enc.dose_mcg if enc else None,
+                        enc.phase if enc else None,
+                        claim.id,
+                    )
+                )
+    return sorted(doses, key=lambda d: d.date)
+
+
+def this_dose_mcg(ctx: RuleContext, units: Units | None) -> float | None:
+    enc = ctx.claim.encounter
+    if enc is not None and enc.dose_mcg is not None:
+        return enc.dose_mcg
+    if units is None:
+        return None
+    billed = sum(line.units for line in ctx.drug_lines)
+    return billed * units.amount_per_unit if billed else None
+
+
+def _window(ctx: RuleContext, code: str, days: int) -> tuple[list[Dose], dt.date] | None:
+    day = ctx.claim.first_date_of_service
+    if day is None:
+        return None
+    start = day - dt.timedelta(days=days - 1)
+    return [d for d in earlier_doses(ctx, code, day) if d.date >= start], day
+
+
+def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactValue:
+    enc = ctx.claim.encounter
+    if name == "dose_mcg":
+        return this_dose_mcg(ctx, units)
+    if name in ("dose_mcg_30_days", "injections_30_days"):
+        window = _window(ctx, code, 30)
+        current = this_dose_mcg(ctx, units)
+        if window is None or current is None:
+            return None
+        doses, _ = window
+        if name == "injections_30_days":
+            return float(len({d.date for d in doses} | {ctx.claim.first_date_of_service}))
+        per_unit = units.amount_per_unit if units else 1000.0
+        return current + sum(d.dose_mcg if d.dose_mcg is not None else d.units * per_unit for d in doses)
+    if name == "units":
+        return float(sum(line.units for line in ctx.drug_lines))
+    if name == "diagnosis":
+        return tuple(dx.code for dx in ctx.claim.diagnoses)
+    if name == "place_of_service":
+        return ctx.claim.place_of_service
+    if name == "age":
+        born, day = ctx.claim.patient.birth_date, ctx.claim.first_date_of_service
+        if born is None or day is None:
+            return None
+        return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
+    if name == "chemo_drug":
+        return enc.chemo.drug if enc and enc.chemo else None
+    if enc is None:
+        return None
+    value = getattr(enc, name, None)
+    return value if isinstance(value, str | bool | float | int) else None
+
+
+def evaluate(condition: Condition, value: FactValue) -> bool | None:
+    if value is None:
+        return None
+    expected = condition.value
+    op = condition.op
+    if isinstance(value, tuple):  # diagnosis codes
+        wanted = expected if isinstance(expected, list) else [str(expected)]
+        hit = any(code_in(code, wanted) is not None for code in value)
+        return hit if op in ("in", "eq", "starts_with") else not hit
+    if op in ("in", "not_in"):
+        members = expected if isinstance(expected, list) else [expected]
+        found = str(value) in {str(m) for m in members}
+        return found if op == "in" else not found
+    if op == "eq":
+        return value == expected
+    if op == "ne":
+        return value != expected
+    if op == "starts_with":
+        return str(value).startswith(str(expected))
+    if isinstance(value, bool) or isinstance(expected, bool | list | str):
+        return None
+    comparisons = {
+        "gt": value > expected,
+        "ge": value >= expected,
+        "lt": value < expected,
+        "le": value <= expected,
+    }
+    return comparisons[op]
+
+
+def any_holds(
+    ctx: RuleContext, code: str, conditions: Sequence[Condition], units: Units | None
+) -> tuple[bool | None, list[Condition]]:
+    """(True, the conditions that hold) if any holds; (None, []) if none holds but some are unknown."""
+    holding = [c for c in conditions if evaluate(c, fact(ctx, code, c.fact, units)) is True]
+    if holding:
+        return True, holding
+    unknown = any(evaluate(c, fact(ctx, code, c.fact, units)) is None for c in conditions)
+    return (None if unknown else False), []

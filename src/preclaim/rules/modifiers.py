@@ -1,0 +1,302 @@
+"""Modifiers: JW/JZ by vial type, GA/GZ/GY/GX liability, PO/PN on professional claims, order and duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from preclaim.domain.claim import ServiceLine
+from preclaim.domain.report import Correction, Finding, Source
+from preclaim.policy.resolver import Cited
+from preclaim.policy.schema import LiabilityModifiers, Units, WasteModifiers
+from preclaim.rules.base import RuleContext, finding, plural
+from preclaim.rules.ndc_units import expected_units
+
+LIABILITY = ("GA", "GZ", "GY")
+# Payment-affecting modifiers go first: many payers price on the first two positions only.
+PAYMENT_FIRST = ("25", "59", "XE", "XS", "XP", "XU", "JA", "JB")
+INFORMATIONAL = ("GA", "GZ", "GY", "GX", "KX", "JW", "JZ")
+MODIFIER_SOURCE = Source(
+    "cms-modifiers",
+    "CMS Claims Processing Manual (Pub. 100-04) ch. 26 - item 24D modifiers, up to four per line",
+    "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c26pdf.pdf",
+)
+
+
+def vial_type(ctx: RuleContext, line: ServiceLine) -> str:
+    enc = ctx.claim.encounter
+    if enc is not None and enc.vial_type is not None:
+        return enc.vial_type
+    if line.ndc is not None:
+        package = ctx.codes.ndc(line.ndc.code)
+        if package is not None:
+            return package.vial
+    return "unknown"
+
+
+def check_waste_modifiers(ctx: RuleContext) -> Iterator[Finding]:
+    rule = ctx.claim_rule("waste_modifiers", WasteModifiers)
+    if rule is None:
+        return
+    admin_lines = [ln for ln in ctx.drug_lines if "JW" not in ln.modifiers]
+    waste_lines = [ln for ln in ctx.drug_lines if "JW" in ln.modifiers]
+    for line in admin_lines:
+        spec = rule.value
+        pos = line.place_of_service or ctx.claim.place_of_service
+        if (spec.required_from and line.date_of_service < spec.required_from) or pos in spec.exempt_pos:
+            continue
+        yield from _waste_for_line(ctx, rule, line, waste_lines)
+
+
+def _waste_for_line(
+    ctx: RuleContext, rule: Cited[WasteModifiers], line: ServiceLine, waste_lines: list[ServiceLine]
+) -> Iterator[Finding]:
+    kind = vial_type(ctx, line)
+    carc, src = rule.value.carc, rule.source
+    has_jz = "JZ" in line.modifiers
+    if kind == "multi-dose":
+        if has_jz:
+            yield finding(
+                "modifiers.jw-jz-multi-dose",
+                "error",
+                f"line {line.number}: JZ is not used for a multi-dose vial",
+                src,
+                line=line.number,
+                carc=carc,
+                fix="remove JZ (JW/JZ apply only to single-dose containers)",
+                correction=Correction("remove-modifier", "JZ"),
+            )
+        for waste in waste_lines:
+            yield finding(
+                "modifiers.jw-multi-dose",
+                "error",
+                f"line {waste.number}: JW waste is not billed from a multi-dose vial",
+                src,
+                line=waste.number,
+                carc=carc,
+                fix=f"delete line {waste.number}; multi-dose vials have no billable waste",
+            )
+        return
+    if kind == "unknown":
+        if not has_jz and not waste_lines:
+            yield finding(
+                "modifiers.vial-unknown",
+                "warning",
+                f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
+                "(no waste) or a JW line (waste) since 2023-07-01",
+                src,
+                line=line.number,
+                fix="record the vial type or the NDC of the vial used",
+                cure="documentation",
+            )
+        return
+    yield from _single_dose(ctx, rule, line, waste_lines)
+
+
+def _single_dose(
+    ctx: RuleContext, rule: Cited[WasteModifiers], line: ServiceLine, waste_lines: list[ServiceLine]
+) -> Iterator[Finding]:
+    carc, src = rule.value.carc, rule.source
+    enc = ctx.claim.encounter
+    wasted = enc.wasted_mcg if enc else None
+    dose = enc.dose_mcg if enc else None
+    has_jz = "JZ" in line.modifiers
+    if has_jz and waste_lines:
+        yield finding(
+            "modifiers.jw-with-jz",
+            "error",
+            f"line {line.number}: JZ (no waste) billed together with a JW waste line",
+            src,
+            line=line.number,
+            carc=carc,
+            fix="use JZ only when nothing was discarded",
+        )
+        return
+    if wasted is None:
+        if not has_jz and not waste_lines:
+            yield finding(
+                "modifiers.jz-missing",
+                "error",
+                f"line {line.number}: single-dose vial billed without JZ or a JW waste line",
+                src,
+                line=line.number,
+                carc=carc,
+                fix="add JZ if nothing was discarded, or a separate JW line for the discarded amount",
+            )
+        return
+    if wasted == 0:
+        if not has_jz:
+            yield finding(
+                "modifiers.jz-missing",
+                "error",
+                f"line {line.number}: single-dose vial with nothing discarded needs modifier JZ",
+                src,
+                line=line.number,
+                carc=carc,
+                fix="add modifier JZ",
+                correction=Correction("add-modifier", "JZ"),
+            )
+        return
+    units = ctx.section(line.code, "units", Units)
+    per_unit = units.value.amount_per_unit if units else 1000.0
+    given = expected_units(dose, per_unit) if dose else line.units
+    total = expected_units((dose or given * per_unit) + wasted, per_unit)
+    extra = total - given
+    if extra <= 0 and waste_lines:
+        yield finding(
+            "modifiers.jw-covered",
+            "error",
+            f"the {plural(given, 'unit')} billed already cover the {wasted:g} mcg discarded; a JW line overbills",
+            src,
+            line=waste_lines[0].number,
+            carc=carc,
+            fix=f"delete JW line {waste_lines[0].number}",
+        )
+    elif extra > 0 and not waste_lines:
+        yield finding(
+            "modifiers.jw-missing",
+            "error",
+            f"line {line.number}: {wasted:g} mcg discarded from a single-dose vial is not reported with JW",
+            src,
+            line=line.number,
+            carc=carc,
+            fix=f"add a line {line.code}-JW for {plural(extra, 'unit')} and document the amount discarded",
+        )
+
+
+def check_liability_modifiers(ctx: RuleContext) -> Iterator[Finding]:
+    rule = ctx.claim_rule("liability_modifiers", LiabilityModifiers)
+    if rule is None or not rule.value.enabled:
+        return
+    enc = ctx.claim.encounter
+    for line in ctx.claim.lines:
+        found = [m for m in line.modifiers if m in LIABILITY]
+        if len(found) > 1:
+            yield finding(
+                "modifiers.liability-conflict",
+                "error",
+                f"line {line.number}: {' and '.join(found)} together; GA, GZ and GY never share a line",
+                rule.source,
+                line=line.number,
+                carc="CO-4",
+                fix="keep GA if an ABN was signed, GZ if none was, GY for a statutory exclusion",
+            )
+            continue
+        if "GX" in line.modifiers and any(m in ("GA", "GZ") for m in line.modifiers):
+            yield finding(
+                "modifiers.gx-conflict",
+                "error",
+                f"line {line.number}: GX is not used with GA or GZ",
+                rule.source,
+                line=line.number,
+                carc="CO-4",
+                fix="GX (voluntary ABN) pairs only with GY",
+            )
+        yield from _liability_outcome(rule, line, found, enc.abn_on_file if enc else None)
+
+
+def _liability_outcome(
+    rule: Cited[LiabilityModifiers], line: ServiceLine, found: list[str], abn: bool | None
+) -> Iterator[Finding]:
+    if found == ["GA"]:
+        if abn is False:
+            yield finding(
+                "modifiers.ga-without-abn",
+                "error",
+                f"line {line.number}: GA says an ABN was given, but none is on file",
+                rule.source,
+                line=line.number,
+                carc="CO-50",
+                fix="use GZ if no ABN was signed (the clinic is liable), or file the signed ABN",
+            )
+        else:
+            yield finding(
+                "modifiers.ga",
+                "info",
+                f"line {line.number}: GA - if Medicare denies the line the patient pays (ABN on file)",
+                rule.source,
+                line=line.number,
+                carc="PR-50",
+                cure="none",
+            )
+    elif found == ["GZ"]:
+        yield finding(
+            "modifiers.gz",
+            "error",
+            f"line {line.number}: GZ - the line is expected to deny as not reasonable and necessary, clinic liable",
+            rule.source,
+            line=line.number,
+            carc="CO-50",
+            cure="none",
+            fix="obtain an ABN before the service next time (then GA); the patient cannot be billed without one",
+        )
+    elif found == ["GY"]:
+        yield finding(
+            "modifiers.gy",
+            "info",
+            f"line {line.number}: GY - statutorily excluded; denial expected, patient liable",
+            rule.source,
+            line=line.number,
+            carc="PR-96",
+            cure="none",
+        )
+
+
+def check_modifier_form(ctx: RuleContext) -> Iterator[Finding]:
+    for line in ctx.claim.lines:
+        mods = list(line.modifiers)
+        unique = list(dict.fromkeys(mods))
+        if len(mods) > 4:
+            yield finding(
+                "modifiers.too-many",
+                "error",
+                f"line {line.number}: {len(mods)} modifiers; a line carries at most 4",
+                MODIFIER_SOURCE,
+                line=line.number,
+                carc="CO-4",
+                fix="keep the four that affect payment first",
+            )
+        for mod in unique:
+            if ctx.codes.modifier(mod) is None:
+                yield finding(
+                    "modifiers.unknown",
+                    "warning",
+                    f"line {line.number}: modifier {mod!r} is not a known modifier",
+                    MODIFIER_SOURCE,
+                    line=line.number,
+                    carc="CO-4",
+                    fix=f"remove or correct {mod!r}",
+                    correction=Correction("remove-modifier", mod),
+                )
+            elif mod in ("PO", "PN"):
+                yield finding(
+                    "modifiers.po-pn-professional",
+                    "error",
+                    f"line {line.number}: {mod} belongs on the hospital's institutional claim, "
+                    "not on a professional claim",
+                    MODIFIER_SOURCE,
+                    line=line.number,
+                    carc="CO-4",
+                    fix=f"remove {mod}; show the setting with place of service 19 or 22",
+                    correction=Correction("remove-modifier", mod),
+                )
+        ordered = sorted(unique, key=_order_key)
+        if ordered != mods:
+            yield finding(
+                "modifiers.order",
+                "info",
+                f"line {line.number}: modifiers {'-'.join(mods)} read better as {'-'.join(ordered)} "
+                "(payment modifiers first, no repeats)",
+                MODIFIER_SOURCE,
+                line=line.number,
+                fix=f"send modifiers in the order {' '.join(ordered)}",
+                correction=Correction("set-modifiers", ":".join(ordered)),
+            )
+
+
+def _order_key(mod: str) -> int:
+    if mod in PAYMENT_FIRST:
+        return 0
+    return 2 if mod in INFORMATIONAL else 1
+
+
+RULES = (check_waste_modifiers, check_liability_modifiers, check_modifier_form)

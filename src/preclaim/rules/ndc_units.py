@@ -1,0 +1,197 @@
+"""NDC present, well formed and consistent with the code; units that match the dose and the NDC quantity."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from preclaim.codes import normalize_ndc
+from preclaim.domain.claim import ServiceLine
+from preclaim.domain.report import Correction, Finding
+from preclaim.policy.resolver import Cited
+from preclaim.policy.schema import NdcRules, Units
+from preclaim.rules.base import RuleContext, finding, plural, units_text
+
+WASTE = "JW"
+
+
+def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
+    rules = ctx.claim_rule("ndc", NdcRules)
+    for line in ctx.claim.lines:
+        entry = ctx.codes.hcpcs(line.code)
+        is_drug = ctx.drug_code_of(line) is not None or (entry is not None and entry.drug is not None)
+        noc = entry is not None and entry.not_otherwise_classified
+        if line.ndc is None:
+            if rules and is_drug and (rules.value.required or (noc and rules.value.required_for_noc)):
+                why = "this payer requires the NDC on drug lines" if rules.value.required else "unclassified codes"
+                yield finding(
+                    "ndc.missing",
+                    "error",
+                    f"line {line.number} ({line.code}) has no NDC; {why}",
+                    rules.source,
+                    line=line.number,
+                    carc=rules.value.carc,
+                    rarc=rules.value.rarc,
+                    fix="report the 11-digit NDC in loop 2410 (LIN*N4) with quantity and unit (CTP, e.g. ML 1)",
+                )
+            continue
+        yield from _check_line_ndc(ctx, line, rules)
+
+
+def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> Iterator[Finding]:
+    assert line.ndc is not None
+    source = rules.source if rules else _units_source(ctx, line)
+    carc, rarc = (rules.value.carc, rules.value.rarc) if rules else ("CO-16", ("M119",))
+    try:
+        ndc11 = normalize_ndc(line.ndc.code)
+    except ValueError as exc:
+        yield finding(
+            "ndc.malformed",
+            "error",
+            f"line {line.number}: {exc}",
+            source,
+            line=line.number,
+            carc=carc,
+            rarc=rarc,
+            fix="report the NDC as 11 digits in 5-4-2 form without dashes, e.g. 00517003125",
+        )
+        return
+    if ndc11 != line.ndc.code:
+        yield finding(
+            "ndc.format",
+            "error",
+            f"line {line.number}: NDC {line.ndc.code!r} must be sent as 11 digits without dashes ({ndc11})",
+            source,
+            line=line.number,
+            carc=carc,
+            rarc=rarc,
+            fix=f"report NDC {ndc11}",
+            correction=Correction("set-ndc", ndc11),
+        )
+    allowed = rules.value.allowed_units if rules else ("F2", "GR", "ME", "ML", "UN")
+    if line.ndc.unit is None or line.ndc.quantity is None:
+        yield finding(
+            "ndc.quantity-missing",
+            "error",
+            f"line {line.number}: NDC quantity or unit (CTP04/CTP05) missing",
+            source,
+            line=line.number,
+            carc=carc,
+            rarc=rarc,
+            fix="report the quantity given, e.g. CTP****1*ML",
+        )
+    elif line.ndc.unit not in allowed:
+        yield finding(
+            "ndc.unit",
+            "error",
+            f"line {line.number}: NDC unit {line.ndc.unit!r} is not one of {', '.join(allowed)}",
+            source,
+            line=line.number,
+            carc=carc,
+            rarc=rarc,
+            fix="use ML for injectable solutions",
+        )
+    package = ctx.codes.ndc(ndc11)
+    if package is None:
+        return
+    drug_code = ctx.drug_code_of(line)
+    if package.hcpcs != line.code and (drug_code == line.code or package.hcpcs == drug_code):
+        yield finding(
+            "ndc.drug-mismatch",
+            "error",
+            f"line {line.number}: NDC {ndc11} is {package.drug} ({package.labeler}), "
+            f"which is not billed as {line.code}",
+            package.source,
+            line=line.number,
+            carc=carc,
+            rarc=rarc,
+            fix=f"bill {package.drug} under {package.hcpcs}"
+            if package.hcpcs
+            else f"bill {package.drug} under J3490 with its name, dose and NDC, or correct the NDC",
+        )
+
+
+def _units_source(ctx: RuleContext, line: ServiceLine) -> Cited[Units] | None:
+    code = ctx.drug_code_of(line)
+    return ctx.section(code, "units", Units) if code else None
+
+
+def expected_units(amount_mcg: float, per_unit: float) -> int:
+    """J3420 is billed per 1000 mcg or part of it: 100 mcg = 1 unit, 1500 mcg = 2 units."""
+    return max(1, math.ceil(round(amount_mcg / per_unit, 6)))
+
+
+def check_units(ctx: RuleContext) -> Iterator[Finding]:
+    enc = ctx.claim.encounter
+    for line in ctx.drug_lines:
+        code = ctx.drug_code_of(line)
+        units = ctx.section(code, "units", Units) if code else None
+        if units is None or line.code != code:
+            continue
+        spec = units.value
+        if not float(line.units).is_integer():
+            yield finding(
+                "units.fraction",
+                "error",
+                f"line {line.number}: {line.code} units must be whole ({line.units:g})",
+                units.source,
+                line=line.number,
+                carc="CO-16",
+                rarc=("M53",),
+                fix=f"bill {expected_units(line.units * spec.amount_per_unit, spec.amount_per_unit)} units",
+            )
+        waste_line = WASTE in line.modifiers
+        amount = None if enc is None else (enc.wasted_mcg if waste_line else enc.dose_mcg)
+        if amount is not None and amount > 0:
+            want = expected_units(amount, spec.amount_per_unit)
+            if line.units != want:
+                what = "wasted" if waste_line else "given"
+                yield finding(
+                    "units.dose",
+                    "error",
+                    f"line {line.number}: {amount:g} {spec.measure} {what} is {plural(want, 'unit')} of {line.code} "
+                    f"(1 unit = up to {spec.amount_per_unit:g} {spec.measure}); billed {units_text(line.units)}",
+                    units.source,
+                    line=line.number,
+                    carc="CO-16",
+                    rarc=("M53",),
+                    fix=f"bill {plural(want, 'unit')}",
+                    correction=Correction("set-units", str(want)),
+                )
+        yield from _check_ndc_quantity(line, units)
+        if spec.mue is not None and line.units > spec.mue:
+            yield finding(
+                "units.mue",
+                "error",
+                f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
+                units.source,
+                line=line.number,
+                carc=spec.mue_carc,
+                rarc=spec.mue_rarc,
+                fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
+            )
+
+
+def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Iterator[Finding]:
+    spec = units.value
+    ndc = line.ndc
+    if ndc is None or ndc.quantity is None or ndc.unit != spec.ndc_unit or not spec.mcg_per_ndc_unit:
+        return
+    implied = ndc.quantity * spec.mcg_per_ndc_unit
+    want = expected_units(implied, spec.amount_per_unit)
+    if ndc.quantity > 0 and want != line.units:
+        yield finding(
+            "units.ndc-quantity",
+            "error",
+            f"line {line.number}: NDC quantity {ndc.quantity:g} {ndc.unit} ({implied:g} {spec.measure}) means "
+            f"{plural(want, 'unit')}, but {units_text(line.units)} billed",
+            units.source,
+            line=line.number,
+            carc="CO-16",
+            rarc=("M53",),
+            fix=f"make units and NDC quantity agree: {plural(want, 'unit')} for {ndc.quantity:g} {ndc.unit}, "
+            "or correct the NDC quantity",
+        )
+
+
+RULES = (check_ndc, check_units)

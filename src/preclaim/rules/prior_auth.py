@@ -1,0 +1,214 @@
+"""Prior authorization: is it required for this payer, plan and patient, and is it on the claim and on file?
+
+The decision is `unknown` for a payer no policy describes: preclaim never guesses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from preclaim.domain.claim import ServiceLine
+from preclaim.domain.history import Authorization
+from preclaim.domain.report import Finding, PriorAuthDecision, PriorAuthStatus, Source
+from preclaim.policy.resolver import Cited
+from preclaim.policy.schema import PriorAuth, Units
+from preclaim.rules.base import RuleContext, finding, units_text
+from preclaim.rules.facts import any_holds
+
+
+def _requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
+    cited = ctx.section(code, "prior_auth", PriorAuth)
+    payer = ctx.claim.payer.name or ctx.claim.payer.id
+    if cited is None:
+        return (
+            "unknown",
+            [f"no policy on file says whether {payer} requires prior authorization for {code}"],
+            None,
+        )
+    spec = cited.value
+    units = ctx.section(code, "units", Units)
+    unit_spec = units.value if units else None
+    if spec.requirement == "none":
+        return "not-required", [spec.reason], cited
+    if spec.requirement == "always":
+        return "required", [spec.reason], cited
+    if spec.requirement == "unknown":
+        return "unknown", [spec.reason], cited
+    exempt, why_exempt = any_holds(ctx, code, spec.unless_any, unit_spec)
+    if exempt:
+        return "not-required", [f"{spec.reason}; not needed here: {_says(why_exempt)}"], cited
+    needed, why = any_holds(ctx, code, spec.when_any, unit_spec)
+    if needed:
+        return "required", [f"{spec.reason}; here: {_says(why)}"], cited
+    if needed is None:
+        asks = "; ".join(c.describe or c.fact for c in spec.when_any)
+        return "conditional", [f"{spec.reason}; required if: {asks} (not known from this input)"], cited
+    return "not-required", [f"{spec.reason}; none of its conditions holds here"], cited
+
+
+def _says(conditions: list[object]) -> str:
+    return "; ".join(getattr(c, "describe", None) or str(getattr(c, "fact", c)) for c in conditions)
+
+
+def matching_authorizations(ctx: RuleContext, code: str) -> list[Authorization]:
+    return [
+        a
+        for a in ctx.history.authorizations
+        if a.payer_id == ctx.claim.payer.id and a.code == code and a.patient_key in (None, ctx.claim.patient.key)
+    ]
+
+
+def _claim_auth_number(ctx: RuleContext, line: ServiceLine) -> str | None:
+    return line.prior_auth or ctx.claim.prior_auth
+
+
+def decide(ctx: RuleContext) -> PriorAuthDecision:
+    codes = sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))})
+    if not codes:
+        return PriorAuthDecision("not-required", ("no drug on this claim is governed by a prior-authorization rule",))
+    statuses: list[PriorAuthStatus] = []
+    reasons: list[str] = []
+    sources: list[Source] = []
+    for code in codes:
+        status, why, cited = _requirement(ctx, code)
+        if status in ("required", "conditional") and _on_file(ctx, code):
+            status = "on-file"
+            why = [*why, "an authorization matching this service is on the claim and on file"]
+        statuses.append(status)
+        reasons.extend(why)
+        if cited:
+            sources.append(cited.source)
+    order: tuple[PriorAuthStatus, ...] = ("required", "unknown", "conditional", "on-file", "not-required")
+    overall = next(s for s in order if s in statuses)
+    return PriorAuthDecision(overall, tuple(reasons), tuple(sources))
+
+
+def _on_file(ctx: RuleContext, code: str) -> bool:
+    auths = matching_authorizations(ctx, code)
+    for line in ctx.drug_lines:
+        number = _claim_auth_number(ctx, line)
+        if number and any(a.number == number and a.covers(line.date_of_service) for a in auths):
+            return True
+        if number and not auths:
+            return True  # the number is on the claim; nothing on file contradicts it
+    return False
+
+
+def check_prior_auth(ctx: RuleContext) -> Iterator[Finding]:
+    for code in sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))}):
+        status, reasons, cited = _requirement(ctx, code)
+        if cited is None:
+            continue
+        lines = [ln for ln in ctx.drug_lines if ctx.drug_code_of(ln) == code and "JW" not in ln.modifiers]
+        for line in lines:
+            yield from _line_auth(ctx, code, line, status, reasons, cited)
+
+
+def _line_auth(
+    ctx: RuleContext,
+    code: str,
+    line: ServiceLine,
+    status: PriorAuthStatus,
+    reasons: list[str],
+    cited: Cited[PriorAuth],
+) -> Iterator[Finding]:
+    spec, src = cited.value, cited.source
+    number = _claim_auth_number(ctx, line)
+    auths = matching_authorizations(ctx, code)
+    if number is None:
+        if status == "required":
+            on_file = [a for a in auths if a.covers(line.date_of_service) and a.status in ("approved", "partial")]
+            fix = (
+                f"add authorization {on_file[0].number} in REF*G1 (loop 2300)"
+                if on_file
+                else "obtain prior authorization before the injection and report its number in REF*G1 (loop 2300)"
+            )
+            yield finding(
+                "prior-auth.missing",
+                "error",
+                f"line {line.number}: prior authorization required - {reasons[0]}",
+                src,
+                line=line.number,
+                carc=spec.carc_invalid if on_file else spec.carc_missing,
+                fix=fix,
+            )
+        elif status == "conditional":
+            yield finding(
+                "prior-auth.conditional",
+                "warning",
+                f"line {line.number}: prior authorization may be required - {reasons[0]}",
+                src,
+                line=line.number,
+                carc=spec.carc_missing,
+                cure="documentation",
+                fix="record the facts the rule needs (dose history, dialysis, ...) or obtain authorization",
+            )
+        return
+    if not auths:
+        return
+    yield from _against_file(code, line, number, auths, cited)
+
+
+def _against_file(
+    code: str, line: ServiceLine, number: str, auths: list[Authorization], cited: Cited[PriorAuth]
+) -> Iterator[Finding]:
+    spec, src = cited.value, cited.source
+    same = [a for a in auths if a.number == number]
+    if not same:
+        known = ", ".join(a.number for a in auths)
+        yield finding(
+            "prior-auth.number-mismatch",
+            "error",
+            f"line {line.number}: authorization {number} is not one on file for {code} (on file: {known})",
+            src,
+            line=line.number,
+            carc=spec.carc_invalid,
+            fix="report the authorization number the payer issued",
+        )
+        return
+    auth = same[0]
+    if auth.status == "denied":
+        yield finding(
+            "prior-auth.denied",
+            "error",
+            f"line {line.number}: authorization {number} was denied by the payer",
+            src,
+            line=line.number,
+            carc="CO-39",
+            cure="none",
+            fix="appeal the authorization decision first",
+        )
+    elif not auth.covers(line.date_of_service):
+        yield finding(
+            "prior-auth.out-of-range",
+            "error",
+            f"line {line.number}: {line.date_of_service} is outside authorization {number} "
+            f"({auth.start} to {auth.end})",
+            src,
+            line=line.number,
+            carc=spec.carc_invalid,
+            fix="request an extension or a new authorization covering the date of service",
+        )
+    elif auth.units_left is not None and line.units > auth.units_left:
+        yield finding(
+            "prior-auth.units-exceeded",
+            "error",
+            f"line {line.number}: {units_text(line.units)} units billed, {units_text(max(auth.units_left, 0))} left "
+            f"on authorization {number}",
+            src,
+            line=line.number,
+            carc=spec.carc_exceeded,
+            fix="ask the payer to extend the authorized units before billing more",
+        )
+    elif auth.end - line.date_of_service < dt.timedelta(days=30):
+        yield finding(
+            "prior-auth.expiring",
+            "info",
+            f"authorization {number} ends {auth.end.isoformat()}; request a renewal for later injections",
+            src,
+            line=line.number,
+        )
+
+
+RULES = (check_prior_auth,)

@@ -1,0 +1,25 @@
+"""Shared test fixtures: the public samples folder, the repository root, one engine per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = (ROOT.parent / "shared" / "samples").resolve()
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"public samples not found at {SAMPLES}")
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def engine():  # type: ignore[no-untyped-def]
+    from preclaim.engine import Engine
+
+    return Engine.default()
