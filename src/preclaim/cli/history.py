@@ -1,0 +1,81 @@
+"""`preclaim history import FILE...`: claims (837P, CSV), chart administrations (CSV), payments (835)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from preclaim.cli import err, out, run_guarded
+from preclaim.store import ImportResult, Store, import_history_file
+from preclaim.store.ingest import Progress as ProgressCallback
+
+history_app = typer.Typer(help="The history store: claims, administrations, payments (SQLite or PostgreSQL).")
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $PRECLAIM_DB, else SQLite in the data dir)."),
+]
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool) -> Iterator[ProgressCallback]:
+    """A rich progress bar on stderr; the callback takes (done, total-or-None)."""
+    if not enabled:
+        yield lambda _done, _total: None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _summary(result: ImportResult) -> str:
+    extra = "".join(f", {n} {name}" for name, n in result.counts.items())
+    return (
+        f"{result.kind}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged{extra}"
+    )
+
+
+@history_app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="837P, 835 or history CSV files (see docs/store.md).")],
+    db: Db = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Import history; importing the same file again adds nothing, and an interrupted import can be re-run."""
+
+    def action() -> int:
+        with Store.open(db) as store:
+            for path in files:
+                with progress_bar(path.name, not quiet and err.is_terminal) as update:
+                    results = import_history_file(store, path, progress=update)
+                for result in results:
+                    out.print(f"{path}: {_summary(result)}")
+        return 0
+
+    run_guarded(action)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(history_app, name="history")

@@ -1,0 +1,141 @@
+"""Write claims, patients and chart administrations; idempotent on the outside keys."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+import msgspec
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from preclaim.domain import Administration, Claim, Patient
+from preclaim.store.models import AdministrationRow, ClaimLineRow, ClaimRow, PatientRow, utcnow
+
+Outcome = Literal["added", "updated", "unchanged"]
+_encoder = msgspec.json.Encoder(decimal_format="string")
+
+
+def encode_claim(claim: Claim) -> bytes:
+    return _encoder.encode(claim)
+
+
+def decode_claim_document(document: str) -> Claim:
+    return msgspec.json.decode(document, type=Claim)
+
+
+def patient_row(session: Session, patient: Patient | str) -> PatientRow:
+    """The patient with this key, created on first sight; birth date and sex filled in when learned."""
+    return session.get_one(PatientRow, patient_id(session, patient))
+
+
+# Statements built once: the import runs them for every claim, and building them costs more than running them.
+_FIND_PATIENT = select(PatientRow.id, PatientRow.birth_date, PatientRow.sex).where(PatientRow.key == bindparam("k"))
+_ADD_PATIENT = insert(PatientRow).returning(PatientRow.id)
+_FIND_CLAIM = select(ClaimRow.id, ClaimRow.digest).where(
+    ClaimRow.payer_id == bindparam("payer"), ClaimRow.claim_id == bindparam("claim")
+)
+_ADD_CLAIM = insert(ClaimRow).returning(ClaimRow.id)
+_CHANGE_CLAIM = update(ClaimRow).where(ClaimRow.id == bindparam("pk"))
+_DROP_LINES = delete(ClaimLineRow).where(ClaimLineRow.claim_pk == bindparam("pk"))
+_ADD_LINES = insert(ClaimLineRow)
+
+
+def patient_id(session: Session, patient: Patient | str) -> int:
+    """Id of the patient with this key, created on first sight; birth date and sex filled in when learned."""
+    conn = session.connection()
+    key = patient if isinstance(patient, str) else patient.key
+    found = conn.execute(_FIND_PATIENT, {"k": key}).first()
+    learned = {} if isinstance(patient, str) else {"birth_date": patient.birth_date, "sex": patient.sex}
+    learned = {name: value for name, value in learned.items() if value is not None}
+    if found is None:
+        return int(conn.execute(_ADD_PATIENT, {"key": key, **learned}).scalar_one())
+    if any(getattr(found, name) != value for name, value in learned.items()):
+        conn.execute(update(PatientRow).where(PatientRow.id == found.id).values(**learned))
+        session.expire_all()  # ORM copies of this patient are stale now
+    return int(found.id)
+
+
+def find_claim(session: Session, claim_id: str, payer_id: str | None = None) -> ClaimRow | None:
+    """The stored claim with this CLM01 (and payer, when given); None when absent or ambiguous."""
+    query = select(ClaimRow).where(ClaimRow.claim_id == claim_id)
+    if payer_id is not None:
+        query = query.where(ClaimRow.payer_id == payer_id)
+    rows = session.scalars(query.limit(2)).all()
+    return rows[0] if len(rows) == 1 else None
+
+
+def _line_values(claim: Claim, claim_pk: int) -> list[dict[str, object]]:
+    return [
+        {
+            "claim_pk": claim_pk,
+            "number": line.number,
+            "code": line.code,
+            "modifiers": ":".join(line.modifiers),
+            "units": line.units,
+            "date_of_service": line.date_of_service,
+            "charge": line.charge,
+            "prior_auth": line.prior_auth or claim.prior_auth,
+        }
+        for line in claim.lines
+    ]
+
+
+def upsert_claim(session: Session, claim: Claim, source: str) -> tuple[int, Outcome]:
+    """Store `claim` under (payer id, claim id). Same content again: unchanged. New content: replaced.
+
+    Returns the claim's row id. Core statements, not the ORM: this is the import hot path.
+    """
+    document = encode_claim(claim)
+    digest = hashlib.sha256(document).hexdigest()
+    conn = session.connection()
+    found = conn.execute(_FIND_CLAIM, {"payer": claim.payer.id, "claim": claim.id}).first()
+    if found is not None and found.digest == digest:
+        return int(found.id), "unchanged"
+    values = {
+        "patient_id": patient_id(session, claim.patient),
+        "frequency_code": claim.frequency_code,
+        "prior_auth": claim.prior_auth,
+        "first_date_of_service": claim.first_date_of_service,
+        "charge": claim.charge,
+        "digest": digest,
+        "document": document.decode(),
+        "imported_at": utcnow(),
+    }
+    outcome: Outcome
+    if found is None:
+        keys = {"claim_id": claim.id, "payer_id": claim.payer.id, "source": source}
+        claim_pk, outcome = int(conn.execute(_ADD_CLAIM, {**keys, **values}).scalar_one()), "added"
+    else:
+        claim_pk, outcome = int(found.id), "updated"
+        conn.execute(_DROP_LINES, {"pk": claim_pk})
+        conn.execute(_CHANGE_CLAIM.values(**values), {"pk": claim_pk})
+        session.expire_all()
+    if claim.lines:
+        conn.execute(_ADD_LINES, _line_values(claim, claim_pk))
+    return claim_pk, outcome
+
+
+def upsert_administration(session: Session, adm: Administration, source: str) -> Outcome:
+    """Store a chart administration under (patient, date, code, claim id)."""
+    patient = patient_id(session, adm.patient_key)
+    claim_id = adm.claim_id or ""
+    row = session.scalars(
+        select(AdministrationRow).where(
+            AdministrationRow.patient_id == patient,
+            AdministrationRow.date == adm.date,
+            AdministrationRow.code == adm.code,
+            AdministrationRow.claim_id == claim_id,
+        )
+    ).one_or_none()
+    values = (adm.units, adm.dose_mcg, adm.phase, adm.payer_id)
+    if row is not None and (row.units, row.dose_mcg, row.phase, row.payer_id) == values:
+        return "unchanged"
+    outcome: Outcome = "added" if row is None else "updated"
+    if row is None:
+        row = AdministrationRow(patient_id=patient, date=adm.date, code=adm.code, claim_id=claim_id)
+    row.units, row.dose_mcg, row.phase, row.payer_id = values
+    row.source = source
+    session.add(row)
+    session.flush()
+    return outcome

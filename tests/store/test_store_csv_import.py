@@ -1,0 +1,160 @@
+"""`preclaim history import` with the history CSV: idempotent, all-or-nothing on bad input, crash safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from typer.testing import CliRunner
+
+from preclaim.errors import InputError
+from preclaim.store import Store, import_history_file, load_history
+from preclaim.store.ingest import sniff
+from preclaim.store.models import ClaimRow, ImportRow
+
+SAMPLES = Path(__file__).resolve().parents[2] / "../shared/samples"
+HEADER = "claim_id,payer_id,patient_key,date_of_service,code,units,modifiers,charge,diagnoses,prior_auth,dose_mcg\n"
+GOOD = HEADER + (
+    "C-1,PAYER-A,PAT-1,2026-03-02,J3420,1,JZ,25.00,D51.0 E53.8,AUTH-9,1000\n"
+    "C-1,PAYER-A,PAT-1,2026-03-02,96372,1,,30.00,,,\n"
+    "C-2,PAYER-A,PAT-2,2026-03-03,J3420,1,JZ,25.00,D51.0,,\n"
+    ",PAYER-A,PAT-1,2026-02-01,J3420,1,,,,,1000\n"
+)
+
+
+def _write(tmp_path: Path, body: str, name: str = "history.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(body)
+    return path
+
+
+def test_csv_import_builds_claims_and_chart_and_a_second_run_adds_nothing(store: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD)
+    first = import_history_file(store, path)
+    assert [(r.added, r.unchanged) for r in first] == [(2, 0), (1, 0)]
+    second = import_history_file(store, path)
+    assert [(r.added, r.updated, r.unchanged) for r in second] == [(0, 0, 2), (0, 0, 1)]
+    history = load_history(store, "PAT-1", dt.date(2026, 3, 31))
+    (claim,) = history.claims
+    assert [(ln.number, ln.code, ln.modifiers) for ln in claim.lines] == [
+        (1, "J3420", ("JZ",)),
+        (2, "96372", ()),
+    ]
+    assert [d.code for d in claim.diagnoses] == ["D51.0", "E53.8"]
+    assert claim.prior_auth == "AUTH-9" and claim.encounter is not None and claim.encounter.dose_mcg == 1000
+    assert [(a.date, a.dose_mcg) for a in history.administrations] == [(dt.date(2026, 2, 1), 1000)]
+    with store.transaction(write=False) as s:
+        runs = s.execute(select(ImportRow.kind, ImportRow.status, ImportRow.added)).all()
+    assert sorted(runs) == sorted([("history-csv", "done", 2), ("history-csv", "done", 0),
+                                   ("history-csv-administrations", "done", 1),
+                                   ("history-csv-administrations", "done", 0)])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "C-3,PAYER-A,PAT-3,03/04/2026,J3420,1,,,,,",
+            "history.csv:6: column 'date_of_service': found '03/04/2026'",
+        ),
+        ("C-3,PAYER-A,PAT-3,2026-03-04,J3420,two,,,,,", "history.csv:6: column 'units': found 'two'"),
+        ("C-3,PAYER-A,PAT-3,2026-03-04,J3420,1,,12,5,,,", "history.csv:6: 12 fields, but the header has 11"),
+        ("C-1,PAYER-A,PAT-9,2026-03-02,J3420,1,,,,,", "history.csv:6: patient_key differs"),
+        ("C-3,PAYER-A,,2026-03-04,J3420,1,,,,,", "history.csv:6: column 'patient_key' is empty"),
+    ],
+)
+def test_a_bad_row_names_its_place_and_nothing_is_stored(store: Store, tmp_path: Path, row: str, message: str) -> None:
+    path = _write(tmp_path, GOOD + row + "\n")
+    with pytest.raises(InputError) as info:
+        import_history_file(store, path)
+    assert message in str(info.value)
+    with store.transaction(write=False) as s:
+        assert s.scalar(select(func.count()).select_from(ClaimRow)) == 0
+
+
+def test_missing_columns_are_named(store: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path, "claim_id,payer_id,units\nC-1,P,1\n")
+    with pytest.raises(InputError, match=r"history.csv:1: missing column\(s\) patient_key, date_of_service, code"):
+        import_history_file(store, path)
+
+
+def test_format_is_recognised_from_the_envelope(tmp_path: Path) -> None:
+    assert sniff(SAMPLES / "x12/837p/demo.example1.837") == "837"
+    assert sniff(SAMPLES / "x12/835/managed-care.835") == "835"
+    assert sniff(_write(tmp_path, GOOD, "export.txt")) == "csv"
+    with pytest.raises(InputError, match="unknown history format"):
+        sniff(_write(tmp_path, "hello\n", "notes.txt"))
+    with pytest.raises(InputError, match="cannot read file"):
+        sniff(tmp_path / "missing.csv")
+
+
+def _cli(*args: str) -> list[str]:
+    code = "import typer; from preclaim.cli.history import register; app = typer.Typer(); register(app); app()"
+    return [sys.executable, "-c", code, *args]
+
+
+def test_cli_reports_counts_and_bad_input_in_one_line(tmp_path: Path) -> None:
+    import typer
+
+    from preclaim.cli.history import register
+
+    app = typer.Typer()
+    register(app)
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    ok = CliRunner().invoke(app, ["history", "import", str(_write(tmp_path, GOOD)), "--db", db])
+    assert ok.exit_code == 0, ok.output
+    assert "history-csv: 2 added, 0 updated, 0 unchanged" in ok.output
+    bad = CliRunner().invoke(app, ["history", "import", str(_write(tmp_path, HEADER + "C,P,K,x,J3420,1\n", "b.csv"))])
+    assert bad.exit_code == 2
+    assert "b.csv:2: column 'date_of_service': found 'x'" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def _big_csv(tmp_path: Path, claims: int) -> Path:
+    rows = [HEADER]
+    for n in range(claims):
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=n % 300)
+        rows.append(f"K-{n},PAYER-A,PAT-{n % 97},{day},J3420,1,JZ,25.00,D51.0,,1000\n")
+        rows.append(f"K-{n},PAYER-A,PAT-{n % 97},{day},96372,1,,30.00,,,\n")
+    return _write(tmp_path, "".join(rows), "big.csv")
+
+
+def _claims_and_half_claims(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        claims = conn.execute(text("SELECT count(*) FROM claims")).scalar_one()
+        half = conn.execute(
+            text(
+                "SELECT count(*) FROM claims c WHERE (SELECT count(*) FROM claim_lines l WHERE l.claim_pk = c.id) != 2"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return claims, half
+
+
+def test_sigkill_mid_import_loses_nothing_and_the_rerun_completes_exactly_once(tmp_path: Path) -> None:
+    total = 4000
+    path, url = _big_csv(tmp_path, total), f"sqlite:///{tmp_path / 'kill.db'}"
+    Store.open(url).close()
+    proc = subprocess.Popen(_cli("history", "import", str(path), "--db", url, "-q"), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _claims_and_half_claims(url)[0] < 200 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    committed, half = _claims_and_half_claims(url)
+    assert 200 <= committed < total, "the import was not interrupted mid-file"
+    assert half == 0
+    rerun = subprocess.run(_cli("history", "import", str(path), "--db", url, "-q"), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{total - committed} added, 0 updated, {committed} unchanged" in rerun.stdout
+    assert _claims_and_half_claims(url) == (total, 0)
+    with Store.open(url) as store, store.transaction(write=False) as s:
+        assert sorted(s.scalars(select(ImportRow.status))) == ["done", "running"]  # the killed run shows

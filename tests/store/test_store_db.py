@@ -1,0 +1,85 @@
+"""Opening the store: where it lives, schema migrations, and errors a user can cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from preclaim.errors import StoreError
+from preclaim.store import Store, default_url
+from preclaim.store.models import Base
+
+TABLES = {
+    "patients", "claims", "claim_lines", "administrations", "checks", "remittances",
+    "remittance_lines", "adjustments", "authorizations", "imports", "alembic_version",
+}  # fmt: skip
+
+
+def test_default_store_is_sqlite_file_in_preclaim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PRECLAIM_DB", raising=False)
+    monkeypatch.setenv("PRECLAIM_HOME", str(tmp_path / "home"))
+    assert default_url() == f"sqlite:///{tmp_path / 'home' / 'preclaim.db'}"
+    with Store.open() as store:
+        assert store.dialect == "sqlite"
+    assert (tmp_path / "home" / "preclaim.db").is_file()
+
+
+def test_preclaim_db_overrides_the_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRECLAIM_HOME", str(tmp_path / "unused"))
+    monkeypatch.setenv("PRECLAIM_DB", f"sqlite:///{tmp_path / 'other.db'}")
+    Store.open().close()
+    assert (tmp_path / "other.db").is_file()
+    assert not (tmp_path / "unused").exists()
+
+
+def test_migrations_build_every_table_and_match_the_models(store: Store) -> None:
+    assert set(inspect(store.engine).get_table_names()) >= TABLES
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert diff == []
+    assert version == "0001"
+
+
+def test_reopening_keeps_data_and_does_not_migrate_twice(store_url: str) -> None:
+    with Store.open(store_url) as store, store.transaction() as session:
+        session.execute(text("INSERT INTO patients (key) VALUES ('PAT-KEEP')"))
+    with Store.open(store_url) as store, store.transaction(write=False) as session:
+        assert session.execute(text("SELECT count(*) FROM patients")).scalar_one() == 1
+
+
+def test_transaction_rolls_back_on_error(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as session:
+        session.execute(text("INSERT INTO patients (key) VALUES ('PAT-GONE')"))
+        raise RuntimeError("crash inside the unit of work")
+    with store.transaction(write=False) as session:
+        assert session.execute(text("SELECT count(*) FROM patients")).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql://u@h/db", "unsupported database 'mysql'"),
+        (
+            "postgresql://alice:s3cret@127.0.0.1:1/nowhere",
+            "cannot open store postgresql+psycopg://alice:***@",
+        ),
+    ],
+)
+def test_bad_urls_are_store_errors_without_secrets(url: str, expected: str) -> None:
+    with pytest.raises(StoreError) as info:
+        Store.open(url)
+    assert expected in str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+def test_unwritable_sqlite_location_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreError, match="cannot create the store folder"):
+        Store.open(f"sqlite:///{blocker / 'sub' / 'x.db'}")
