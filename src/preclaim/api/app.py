@@ -1,0 +1,138 @@
+"""The ASGI app: REST + CDS Hooks, problem-details errors, request ids, body and rate limits.
+
+from preclaim.api import create_app
+app = create_app(load_settings())          # uvicorn preclaim.api:app, or `preclaim serve`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+import msgspec
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+import preclaim
+from preclaim.api import catalog_routes, cds_routes, rest_routes
+from preclaim.api.jwt_auth import JwksFetcher, JwtVerifier, KeyStore, ReplayCache
+from preclaim.api.middleware import BodyLimit, RateLimit, RequestContext
+from preclaim.api.openapi import install
+from preclaim.api.problems import ApiError, FieldError, from_preclaim, problem_response
+from preclaim.api.seams import Checker, FeedbackSink, HistorySource, JsonlFeedback, NoHistory, load_checker
+from preclaim.api.settings import ServiceSettings
+from preclaim.api.state import ServiceState
+from preclaim.errors import PreclaimError
+
+log = logging.getLogger("preclaim.api")
+
+
+def _fetcher(client: httpx.AsyncClient) -> JwksFetcher:
+    async def fetch(url: str) -> dict[str, object]:
+        response = await client.get(url, timeout=3.0)
+        response.raise_for_status()
+        data: dict[str, object] = msgspec.json.decode(response.content)
+        return data
+
+    return fetch
+
+
+def _handlers(app: FastAPI) -> None:
+    def rid(request: Request) -> str | None:
+        value = request.scope.get("state", {}).get("request_id")
+        return str(value) if value else None
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return problem_response(exc, request.url.path, rid(request))
+
+    @app.exception_handler(PreclaimError)
+    async def preclaim_error(request: Request, exc: PreclaimError) -> Response:
+        return problem_response(from_preclaim(exc), request.url.path, rid(request))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = tuple(FieldError(str(e.get("msg")), ".".join(str(p) for p in e.get("loc", ()))) for e in exc.errors())
+        error = ApiError(422, "invalid-input", "Invalid input", errors[0].detail if errors else None, errors=errors)
+        return problem_response(error, request.url.path, rid(request))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        error = ApiError(exc.status_code, slug, str(exc.detail), headers=dict(exc.headers or {}))
+        return problem_response(error, request.url.path, rid(request))
+
+
+def _include_web(app: FastAPI) -> None:
+    """The web helper's pages, when installed (preclaim.web.router:router)."""
+    try:
+        module = importlib.import_module("preclaim.web.router")
+    except ImportError:
+        return
+    router = getattr(module, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def create_app(
+    settings: ServiceSettings | None = None,
+    *,
+    checker: Checker | None = None,
+    history: HistorySource | None = None,
+    feedback: FeedbackSink | None = None,
+    today: Callable[[], dt.date] | None = None,
+) -> FastAPI:
+    settings = settings or ServiceSettings()
+    http = httpx.AsyncClient(follow_redirects=False)
+    replay = ReplayCache()
+    state = ServiceState(
+        settings=settings,
+        checker=checker if checker is not None else load_checker(settings.policy_dirs),
+        history=history or NoHistory(),
+        feedback=feedback or JsonlFeedback(settings.data_path() / "cds-feedback.jsonl"),
+        cds_verifier=JwtVerifier(
+            settings.cds_issuers, KeyStore(_fetcher(http)), settings.algorithms, settings.jwt_leeway_s, replay
+        ),
+        oauth_verifier=JwtVerifier(
+            settings.oauth_issuers, KeyStore(_fetcher(http)), settings.algorithms, settings.jwt_leeway_s, None
+        ),
+        http=http,
+        today=today or (lambda: dt.datetime.now(dt.UTC).date()),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.insecure_dev:
+            log.warning("INSECURE DEV MODE: authentication is OFF. Never expose this server beyond loopback.")
+        yield
+        await http.aclose()
+
+    app = FastAPI(
+        title="preclaim",
+        version=preclaim.__version__,
+        lifespan=lifespan,
+        description="Check B12 injection claims (J3420) before they are sent; CDS Hooks (Da Vinci CRD).",
+    )
+    app.state.svc = state
+    _handlers(app)
+    app.include_router(rest_routes.router)
+    app.include_router(catalog_routes.router)
+    app.include_router(cds_routes.router)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and engine presence")
+    async def healthz() -> Response:
+        body = {"status": "ok", "engine": state.checker is not None, "version": preclaim.__version__}
+        return Response(msgspec.json.encode(body), media_type="application/json")
+
+    _include_web(app)
+    install(app)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_burst)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app

@@ -1,0 +1,303 @@
+"""Map a FHIR R4 order (MedicationRequest, ServiceRequest or Appointment) + Coverage + Patient to a Claim.
+
+Works on plain JSON dicts (no model validation on the hot path). What a draft order cannot say (place of
+service, charges) takes the defaults an office visit would have; what it does say (drug, dose, reasons,
+payer, plan, filing indicator) is carried over so the engine answers for this patient's plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
+from preclaim.domain.encounter import Encounter, Lab, Route
+from preclaim.errors import InputError
+
+Resource = dict[str, Any]
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+HCPCS_SYSTEMS = frozenset(
+    {"https://bluebutton.cms.gov/resources/codesystem/hcpcs", "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"}
+)
+HCPCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+ICD10 = frozenset({"http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"})
+NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
+LOINC_SERUM_B12 = "2132-9"  # Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma
+# RxNorm ingredient concepts (RxCUI): 11248 vitamin B12 (cyanocobalamin), 5553 hydroxocobalamin. The drug is
+# also recognised by name in the coding display or text, so a branded or clinical-drug RxCUI still matches.
+RXCUI_DRUG = {"11248": "cyanocobalamin", "5553": "hydroxocobalamin"}
+_NAMES = (
+    ("hydroxocobalamin", "hydroxocobalamin"),
+    ("cyanocobalamin", "cyanocobalamin"),
+    ("vitamin b12", "cyanocobalamin"),
+    ("vitamin b-12", "cyanocobalamin"),
+    ("vitamin b 12", "cyanocobalamin"),
+)
+_ROUTES: dict[str, Route] = {
+    "78421000": "IM",
+    "34206005": "SC",
+    "47625008": "IV",
+    "26643006": "oral",
+    "46713006": "nasal",
+    "IM": "IM",
+    "SC": "SC",
+    "SQ": "SC",
+    "IV": "IV",
+}
+# Source of Payment Typology (PHDSC) prefixes -> 837 SBR09 claim filing indicator.
+SOPT = "urn:oid:2.16.840.1.113883.3.221.5"
+_SOPT_TO_SBR09 = (
+    ("111", "HM"),
+    ("11", "16"),
+    ("1", "MB"),
+    ("2", "MC"),
+    ("311", "CH"),
+    ("32", "VA"),
+    ("511", "HM"),
+    ("512", "12"),
+    ("513", "13"),
+    ("5", "CI"),
+    ("6", "BL"),
+)
+_SBR09 = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "AM",
+        "BL",
+        "CH",
+        "CI",
+        "DS",
+        "FI",
+        "HM",
+        "LM",
+        "MA",
+        "MB",
+        "MC",
+        "OF",
+        "TV",
+        "VA",
+        "WC",
+        "ZZ",
+    }
+)
+
+
+def codings(concept: Any) -> list[Resource]:
+    if isinstance(concept, list):
+        return [c for item in concept for c in codings(item)]
+    if not isinstance(concept, dict):
+        return []
+    found = concept.get("coding")
+    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
+
+def b12_drug(concept: Any) -> str | None:
+    """'cyanocobalamin' / 'hydroxocobalamin' when the concept names a B12 drug, else None."""
+    texts = [str(concept.get("text", ""))] if isinstance(concept, dict) else []
+    for coding in codings(concept):
+        if coding.get("system") == RXNORM and str(coding.get("code")) in RXCUI_DRUG:
+            return RXCUI_DRUG[str(coding["code"])]
+        if coding.get("system") in HCPCS_SYSTEMS and coding.get("code") == "J3420":
+            return "cyanocobalamin"
+        texts.append(str(coding.get("display", "")))
+    lowered = " ".join(texts).lower()
+    return next((drug for name, drug in _NAMES if name in lowered), None)
+
+
+def has_j3420(concepts: Any) -> bool:
+    return any(c.get("system") in HCPCS_SYSTEMS and c.get("code") == "J3420" for c in codings(concepts))
+
+
+def medication_concept(order: Resource, related: dict[str, Resource]) -> Any:
+    if "medicationCodeableConcept" in order:
+        return order["medicationCodeableConcept"]
+    ref = str((order.get("medicationReference") or {}).get("reference", ""))
+    if ref.startswith("#"):
+        contained = {str(r.get("id")): r for r in order.get("contained", []) if isinstance(r, dict)}
+        return (contained.get(ref[1:]) or {}).get("code")
+    return (related.get(ref) or {}).get("code")
+
+
+def order_drug(order: Resource, related: dict[str, Resource]) -> str | None:
+    kind = order.get("resourceType")
+    if kind == "MedicationRequest":
+        return b12_drug(medication_concept(order, related))
+    if kind == "ServiceRequest":
+        return "cyanocobalamin" if has_j3420(order.get("code")) else None
+    if kind == "Appointment":
+        if has_j3420([order.get("serviceType"), order.get("reasonCode"), order.get("appointmentType")]):
+            return "cyanocobalamin"
+        based = [str(b.get("reference", "")) for b in order.get("basedOn", []) if isinstance(b, dict)]
+        return next((d for ref in based if ref in related and (d := order_drug(related[ref], related))), None)
+    return None
+
+
+def dose_mcg(order: Resource) -> float | None:
+    for dosage in order.get("dosageInstruction", []) or []:
+        for rate in _as_list(dosage.get("doseAndRate")):
+            qty = rate.get("doseQuantity") if isinstance(rate, dict) else None
+            if isinstance(qty, dict) and isinstance(qty.get("value"), int | float):
+                unit = str(qty.get("code") or qty.get("unit") or "").lower()
+                factor = {"ug": 1.0, "mcg": 1.0, "µg": 1.0, "mg": 1000.0}.get(unit)
+                if factor is None:
+                    return None  # mL etc.: the strength is not ours to guess
+                return float(qty["value"]) * factor
+    return None
+
+
+def route_of(order: Resource) -> Route | None:
+    for dosage in order.get("dosageInstruction", []) or []:
+        for coding in codings(dosage.get("route")):
+            if route := _ROUTES.get(str(coding.get("code"))):
+                return route
+    return None
+
+
+def service_date(order: Resource, today: dt.date) -> dt.date:
+    candidates = [order.get("occurrenceDateTime"), order.get("start"), order.get("authoredOn")]
+    for dosage in order.get("dosageInstruction", []) or []:
+        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or {}
+        candidates.insert(0, bounds.get("start"))
+    for value in candidates:
+        if isinstance(value, str) and len(value) >= 10:
+            try:
+                return dt.date.fromisoformat(value[:10])
+            except ValueError:
+                continue
+    return today
+
+
+def filing_indicator(coverage: Resource) -> str | None:
+    for coding in codings(coverage.get("type")):
+        code = str(coding.get("code", ""))
+        if coding.get("system") == SOPT:
+            return next((sbr for prefix, sbr in _SOPT_TO_SBR09 if code.startswith(prefix)), None)
+        if code.upper() in _SBR09:
+            return code.upper()
+    return None
+
+
+def plan_of(coverage: Resource) -> str | None:
+    for item in coverage.get("class", []) or []:
+        if any(c.get("code") == "plan" for c in codings(item.get("type"))):
+            return str(item.get("value")) if item.get("value") else None
+    return None
+
+
+def payer_of(coverage: Resource, related: dict[str, Resource]) -> Payer:
+    payors = [p for p in _as_list(coverage.get("payor")) if isinstance(p, dict)]
+    if not payors:
+        raise InputError("Coverage has no payor", where="Coverage.payor")
+    ref = payors[0]
+    org = related.get(str(ref.get("reference", ""))) or {}
+    ident = _first_identifier(ref.get("identifier")) or _first_identifier(org.get("identifier"))
+    name = org.get("name") or ref.get("display")
+    ref_id = str(ref.get("reference", "")).rpartition("/")[2]
+    return Payer(id=ident or ref_id or str(name or "unknown"), name=str(name) if name else None)
+
+
+def state_of(*resources: Resource | None) -> str | None:
+    for resource in resources:
+        for address in _as_list((resource or {}).get("address")):
+            if isinstance(address, dict) and address.get("state"):
+                return str(address["state"]).upper()
+    return None
+
+
+def diagnoses(order: Resource) -> tuple[Diagnosis, ...]:
+    found = [str(c["code"]) for c in codings(order.get("reasonCode")) if c.get("system") in ICD10 and c.get("code")]
+    return tuple(Diagnosis(code=code) for code in dict.fromkeys(found))[:12]
+
+
+def serum_b12_labs(observations: list[Resource]) -> tuple[Lab, ...]:
+    labs = []
+    for obs in observations:
+        if not any(c.get("code") == LOINC_SERUM_B12 for c in codings(obs.get("code"))):
+            continue
+        qty, when = obs.get("valueQuantity") or {}, str(obs.get("effectiveDateTime") or obs.get("issued") or "")
+        if isinstance(qty.get("value"), int | float) and len(when) >= 10:
+            labs.append(
+                Lab("serum_b12", float(qty["value"]), str(qty.get("unit") or "pg/mL"), dt.date.fromisoformat(when[:10]))
+            )
+    return tuple(labs)
+
+
+def to_claim(
+    order: Resource,
+    coverage: Resource,
+    patient: Resource | None,
+    related: dict[str, Resource],
+    today: dt.date,
+    observations: list[Resource] = [],  # noqa: B006 - read only
+) -> Claim:
+    drug = order_drug(order, related) or "cyanocobalamin"
+    dose = dose_mcg(order)
+    day = service_date(order, today)
+    dx = diagnoses(order) or diagnoses(related.get(_basis_ref(order), {}))
+    pointers = tuple(range(1, min(len(dx), 4) + 1))
+    ndc = next(
+        (str(c["code"]) for c in codings(medication_concept(order, related)) if c.get("system") == NDC_SYSTEM), None
+    )
+    units = max(1, math.ceil(dose / 1000)) if dose else 1
+    drug_line = ServiceLine(
+        number=1,
+        code="J3420" if drug == "cyanocobalamin" else "J3490",
+        units=units,
+        date_of_service=day,
+        diagnosis_pointers=pointers,
+        ndc=Ndc(ndc) if ndc else None,
+        description=None if drug == "cyanocobalamin" else f"{drug} {dose:g} mcg" if dose else drug,
+    )
+    admin = ServiceLine(number=2, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
+    requester = related.get(str((order.get("requester") or {}).get("reference", "")))
+    return Claim(
+        id=f"{order.get('resourceType')}/{order.get('id')}",
+        payer=payer_of(coverage, related),
+        patient=_patient(patient, coverage),
+        place_of_service="11",
+        lines=(drug_line, admin),
+        diagnoses=dx,
+        plan=plan_of(coverage),
+        filing_indicator=filing_indicator(coverage),
+        billing_provider=Provider(state=state_of(requester, patient)),
+        encounter=Encounter(
+            dose_mcg=dose, route=route_of(order), order_on_file=True, drug=drug, labs=serum_b12_labs(observations)
+        ),
+    )
+
+
+def _patient(patient: Resource | None, coverage: Resource) -> Patient:
+    p = patient or {}
+    born = p.get("birthDate")
+    sex = {"female": "F", "male": "M"}.get(str(p.get("gender")), "U" if p.get("gender") else None)
+    birth = dt.date.fromisoformat(born) if isinstance(born, str) and len(born) == 10 else None
+    key = str(
+        p.get("id") or str((coverage.get("beneficiary") or {}).get("reference", "")).rpartition("/")[2] or "unknown"
+    )
+    member = coverage.get("subscriberId") or _first_identifier(coverage.get("identifier"))
+    return Patient(key=key, birth_date=birth, sex=sex, member_id=str(member) if member else None)  # type: ignore[arg-type]
+
+
+def _basis_ref(order: Resource) -> str:
+    based = [b for b in _as_list(order.get("basedOn")) if isinstance(b, dict)]
+    return str(based[0].get("reference", "")) if based else ""
+
+
+def _first_identifier(value: Any) -> str | None:
+    for ident in _as_list(value):
+        if isinstance(ident, dict) and ident.get("value"):
+            return str(ident["value"])
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,147 @@
+"""REST: check claims, prior-auth answers, policies, checklists and code lookups. Auth: API key or OAuth2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from typing import Any
+
+import msgspec
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from preclaim.api.openapi import body_schema, responses
+from preclaim.api.problems import ApiError, FieldError, from_preclaim
+from preclaim.api.state import ServiceState
+from preclaim.domain.claim import Claim
+from preclaim.domain.report import PriorAuthDecision, ReportBatch
+from preclaim.errors import PreclaimError
+
+router = APIRouter(prefix="/v1", tags=["REST"])
+log = logging.getLogger("preclaim.api.rest")
+_encode = msgspec.json.Encoder(decimal_format="string").encode
+X12_MEDIA = ("application/edi-x12", "application/x12", "text/plain")
+_CLAIMS_BODY = body_schema(
+    Claim | list[Claim],
+    alternatives={m: {"schema": {"type": "string", "description": "an X12 837P interchange"}} for m in X12_MEDIA[:1]},
+)
+
+
+class PriorAuthAnswer(msgspec.Struct, frozen=True):
+    claim_id: str
+    prior_auth: PriorAuthDecision
+
+
+class PriorAuthBatch(msgspec.Struct, frozen=True):
+    claims: tuple[PriorAuthAnswer, ...]
+
+
+def _state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.svc
+    return state
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
+def _as_of(value: str | None, state: ServiceState) -> dt.date:
+    if value is None:
+        return state.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid-input",
+            "Invalid input",
+            "as_of must be a date (YYYY-MM-DD)",
+            errors=(FieldError("expected YYYY-MM-DD", "as_of"),),
+        ) from None
+
+
+async def read_claims(request: Request) -> list[Claim]:
+    body = await request.body()
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if kind in X12_MEDIA or body.lstrip()[:3] == b"ISA":
+        return _x12_claims(body)
+    if kind not in ("application/json", "") and not kind.endswith("+json"):
+        raise ApiError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f'send application/json (a claim, a list or {{"claims": [...]}}) or {X12_MEDIA[0]}',
+        )
+    from preclaim.io.claim_json import decode_claims
+
+    try:
+        return decode_claims(body, "body")
+    except PreclaimError as exc:
+        raise from_preclaim(exc) from None
+
+
+def _x12_claims(body: bytes) -> list[Claim]:
+    try:
+        from preclaim.edi.x12.read837 import iter_claims
+    except ImportError:
+        raise ApiError(415, "unsupported-media-type", "X12 not available", "the X12 reader is not installed") from None
+    claims: list[Claim] = []
+    try:
+        for item in iter_claims(io.BytesIO(body)):
+            if not isinstance(item, Claim):
+                raise ApiError(
+                    422,
+                    "invalid-x12",
+                    "Invalid X12",
+                    str(getattr(item, "error", item)),
+                    errors=(FieldError(str(getattr(item, "error", item))),),
+                )
+            claims.append(item)
+    except PreclaimError as exc:
+        raise from_preclaim(exc) from None
+    if not claims:
+        raise ApiError(422, "invalid-x12", "Invalid X12", "the interchange holds no claim")
+    return claims
+
+
+@router.post(
+    "/check",
+    summary="Check claims (JSON or X12 837P); the JSON report contract back",
+    openapi_extra=_CLAIMS_BODY,
+    responses=responses(ReportBatch, 401, 413, 415, 503),
+)
+async def check(request: Request, as_of: str | None = Query(None, description="YYYY-MM-DD")) -> Response:
+    state = _state(request)
+    await state.rest_client(request)
+    day = _as_of(as_of, state)
+    engine = state.engine()
+    claims = await read_claims(request)
+    reports = [engine.check(c, state.history.history_for(c.patient.key, c.payer.id), as_of=day) for c in claims]
+    return _json(_encode(ReportBatch(claims=tuple(reports))))
+
+
+@router.post(
+    "/prior-auth",
+    summary="Does this claim need prior authorization?",
+    openapi_extra=_CLAIMS_BODY,
+    responses=responses(PriorAuthBatch, 401, 413, 415, 503),
+)
+async def prior_auth(request: Request, as_of: str | None = Query(None, description="YYYY-MM-DD")) -> Response:
+    state = _state(request)
+    await state.rest_client(request)
+    day = _as_of(as_of, state)
+    engine = state.engine()
+    answers = [
+        PriorAuthAnswer(c.id, engine.prior_auth(c, state.history.history_for(c.patient.key, c.payer.id), as_of=day))
+        for c in await read_claims(request)
+    ]
+    return _json(_encode(PriorAuthBatch(claims=tuple(answers))))
+
+
+def library(state: ServiceState) -> Any:
+    engine = state.engine()
+    policies = getattr(engine, "policies", None)
+    if policies is None:
+        raise ApiError(503, "engine-unavailable", "Policy library unavailable", "the engine has no policy library")
+    return policies

@@ -1,0 +1,118 @@
+"""Service settings: a TOML file (PRECLAIM_SERVICE_CONFIG) plus a few environment overrides.
+
+[service]
+public_url = "https://cds.example.org"      # what clients call; the CDS JWT `aud` must match it
+rate_limit_per_minute = 600
+max_body_bytes = 2_000_000
+
+[[service.api_keys]]                        # REST: X-API-Key or Authorization: Bearer <key>
+client = "pm-system"
+sha256 = "<hex sha256 of the key>"          # keys are never stored in clear
+
+[[service.cds_issuers]]                     # CDS Hooks: EHRs allowed to call, and their keys
+iss = "https://ehr.example.org"
+jwks_file = "/etc/preclaim/ehr-jwks.json"
+jku = ["https://ehr.example.org/.well-known/jwks.json"]
+
+[[service.oauth_issuers]]                   # REST: OAuth2 bearer JWTs from these issuers
+iss = "https://auth.example.org"
+jwks_file = "/etc/preclaim/auth-jwks.json"
+audience = "https://api.example.org"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import msgspec
+
+from preclaim.errors import InputError
+
+CONFIG_ENV = "PRECLAIM_SERVICE_CONFIG"
+API_KEYS_ENV = "PRECLAIM_API_KEYS"  # comma-separated "client:key" pairs, for containers
+
+
+class ApiKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    client: str
+    sha256: str
+
+
+class Issuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A trusted JWT issuer: keys from a JWKS file and/or from allow-listed `jku` URLs."""
+
+    iss: str
+    jwks_file: str | None = None
+    jku: tuple[str, ...] = ()
+    audience: str | None = None  # OAuth issuers only; CDS audiences are the URL called
+
+
+class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    public_url: str | None = None
+    api_keys: tuple[ApiKey, ...] = ()
+    cds_issuers: tuple[Issuer, ...] = ()
+    oauth_issuers: tuple[Issuer, ...] = ()
+    algorithms: tuple[str, ...] = ("ES384", "RS384")
+    max_body_bytes: int = 2_000_000
+    rate_limit_per_minute: int = 600
+    rate_burst: int = 100
+    jwt_leeway_s: int = 30
+    fhir_timeout_s: float = 3.0
+    data_dir: str | None = None
+    policy_dirs: tuple[str, ...] = ()
+    insecure_dev: bool = False
+    cors_origins: tuple[str, ...] = ()
+
+    def client_for_key(self, key: str) -> str | None:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return next((k.client for k in self.api_keys if k.sha256 == digest), None)
+
+    def cds_issuer(self, iss: str) -> Issuer | None:
+        return next((i for i in self.cds_issuers if i.iss == iss), None)
+
+    def oauth_issuer(self, iss: str) -> Issuer | None:
+        return next((i for i in self.oauth_issuers if i.iss == iss), None)
+
+    def data_path(self) -> Path:
+        if self.data_dir:
+            return Path(self.data_dir)
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "preclaim"
+
+
+class _File(msgspec.Struct, forbid_unknown_fields=True):
+    service: ServiceSettings = ServiceSettings()
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _env_keys(raw: str) -> tuple[ApiKey, ...]:
+    keys = []
+    for n, item in enumerate(p.strip() for p in raw.split(",") if p.strip()):
+        client, sep, key = item.partition(":")
+        if not sep:
+            client, key = f"key-{n + 1}", item
+        keys.append(ApiKey(client=client, sha256=hash_key(key)))
+    return tuple(keys)
+
+
+def load_settings(path: Path | None = None, **overrides: object) -> ServiceSettings:
+    """Read the TOML file (explicit path, else $PRECLAIM_SERVICE_CONFIG, else defaults), then overrides."""
+    source = path or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    settings = ServiceSettings()
+    if source is not None:
+        try:
+            settings = msgspec.toml.decode(source.read_bytes(), type=_File).service
+        except OSError as exc:
+            raise InputError(f"cannot read service config: {exc.strerror}", where=str(source)) from exc
+        except msgspec.ValidationError as exc:
+            raise InputError(str(exc), where=str(source)) from exc
+        except msgspec.DecodeError as exc:
+            raise InputError(f"not valid TOML: {exc}", where=str(source)) from exc
+    if os.environ.get(API_KEYS_ENV):
+        overrides.setdefault("api_keys", settings.api_keys + _env_keys(os.environ[API_KEYS_ENV]))
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return msgspec.structs.replace(settings, **clean) if clean else settings

@@ -1,0 +1,86 @@
+"""What every route needs, built once per app: settings, engine, seams, the JWT verifiers and the HTTP client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import msgspec
+from starlette.requests import Request
+
+from preclaim.api.jwt_auth import JwtVerifier, unauthorized
+from preclaim.api.problems import ApiError, from_validation
+from preclaim.api.seams import Checker, FeedbackSink, HistorySource
+from preclaim.api.settings import ServiceSettings
+
+
+@dataclass
+class ServiceState:
+    settings: ServiceSettings
+    checker: Checker | None
+    history: HistorySource
+    feedback: FeedbackSink
+    cds_verifier: JwtVerifier
+    oauth_verifier: JwtVerifier
+    http: httpx.AsyncClient
+    today: Callable[[], dt.date]
+
+    def engine(self) -> Checker:
+        if self.checker is None:
+            raise ApiError(503, "engine-unavailable", "Engine unavailable", "the preclaim engine is not installed")
+        return self.checker
+
+    def audience(self, request: Request) -> str:
+        """The URL the client called, as the client sees it (public_url when behind a proxy)."""
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/") + request.url.path
+        return str(request.url.replace(query=""))
+
+    async def cds_client(self, request: Request) -> str:
+        if self.settings.insecure_dev:
+            return "insecure-dev"
+        claims = await self.cds_verifier.verify(request.headers.get("authorization"), self.audience(request))
+        client = f"{claims['iss']}#{claims.get('tenant', '')}".rstrip("#")
+        request.scope.setdefault("state", {})["client_id"] = client
+        return client
+
+    async def rest_client(self, request: Request) -> str:
+        if self.settings.insecure_dev:
+            return "insecure-dev"
+        key = request.headers.get("x-api-key")
+        auth = request.headers.get("authorization") or ""
+        if key is None and auth.lower().startswith("bearer "):
+            token = auth[7:].strip()
+            if token.count(".") == 2 and self.settings.oauth_issuers:
+                return await self._oauth(request, auth)
+            key = token
+        client = self.settings.client_for_key(key) if key else None
+        if client is None:
+            raise unauthorized("send X-API-Key (or Authorization: Bearer) with a valid key or OAuth2 token")
+        request.scope.setdefault("state", {})["client_id"] = client
+        return client
+
+    async def _oauth(self, request: Request, auth: str) -> str:
+        token = auth[7:].strip()
+        try:
+            import jwt
+
+            iss = str(jwt.decode(token, options={"verify_signature": False}).get("iss"))
+        except Exception:
+            raise unauthorized("malformed bearer token") from None
+        issuer = self.settings.oauth_issuer(iss)
+        audience = (issuer.audience if issuer else None) or self.settings.public_url or str(request.base_url)
+        claims = await self.oauth_verifier.verify(auth, audience)
+        client = str(claims.get("client_id") or claims.get("sub") or claims["iss"])
+        request.scope.setdefault("state", {})["client_id"] = client
+        return client
+
+
+def decode_body(body: bytes, kind: Any) -> Any:
+    try:
+        return msgspec.json.decode(body, type=kind)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise from_validation(exc) from None
