@@ -1,11 +1,11 @@
 """preclaim's error types. Every error a user can cause is one of these, with a place and an expectation.
 
-    PreclaimError
-     ├── InputError          bad claim/history/encounter input (JSON, CSV): path to the field
-     ├── PolicyError         a policy file that does not validate: file, key, problem
-     ├── CodeSetError        a code-set file that cannot be imported
-     ├── X12Error            an X12 file that cannot be read: segment number, id, element, found/expected
-     └── StoreError          the history store cannot do what was asked
+PreclaimError
+ ├── InputError          bad claim/history/encounter input (JSON, CSV): path to the field
+ ├── PolicyError         a policy file that does not validate: file, key, problem
+ ├── CodeSetError        a code-set file that cannot be imported
+ ├── X12Error            an X12 file that cannot be read: segment number, id, element, found/expected
+ └── StoreError          the history store cannot do what was asked
 """
 
 from __future__ import annotations

@@ -54,9 +54,7 @@ class History(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return History(
             administrations=tuple(a for a in self.administrations if a.patient_key == patient_key),
             claims=tuple(c for c in self.claims if c.patient.key == patient_key),
-            authorizations=tuple(
-                a for a in self.authorizations if a.patient_key in (None, patient_key)
-            ),
+            authorizations=tuple(a for a in self.authorizations if a.patient_key in (None, patient_key)),
         )
 
 

@@ -29,9 +29,7 @@ class Source(msgspec.Struct, frozen=True, omit_defaults=False):
     version: str | None = None
 
 
-CorrectionAction = Literal[
-    "set-units", "add-modifier", "remove-modifier", "set-modifiers", "set-ndc", "set-code"
-]
+CorrectionAction = Literal["set-units", "add-modifier", "remove-modifier", "set-modifiers", "set-ndc", "set-code"]
 
 
 class Correction(msgspec.Struct, frozen=True):
