@@ -158,3 +158,14 @@ def test_sigkill_mid_import_loses_nothing_and_the_rerun_completes_exactly_once(t
     assert _claims_and_half_claims(url) == (total, 0)
     with Store.open(url) as store, store.transaction(write=False) as s:
         assert sorted(s.scalars(select(ImportRow.status))) == ["done", "running"]  # the killed run shows
+
+
+def test_837_samples_import_and_a_reused_claim_number_on_another_date_is_another_claim(store: Store) -> None:
+    files = sorted((SAMPLES / "x12/837p").glob("*.837"))
+    first = [r for path in files for r in import_history_file(store, path)]
+    # example10.1 (2004-07-11) and 10.2 (2004-02-01) reuse CLMNO12345; 10.3 corrects 10.2 (same date).
+    assert [(r.added, r.updated, r.counts["rejected"]) for r in first] == [(1, 0, 0), (1, 0, 0), (0, 1, 0), (1, 0, 0)]
+    again = [r for path in files for r in import_history_file(store, path)]
+    assert sum(r.added for r in again) == 0
+    with store.transaction(write=False) as s:
+        assert s.scalar(select(func.count()).select_from(ClaimRow)) == 3

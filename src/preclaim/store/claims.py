@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Literal
 
@@ -10,6 +11,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from preclaim.domain import Administration, Claim, Patient
+from preclaim.errors import InputError
 from preclaim.store.models import AdministrationRow, ClaimLineRow, ClaimRow, PatientRow, utcnow
 
 Outcome = Literal["added", "updated", "unchanged"]
@@ -33,7 +35,9 @@ def patient_row(session: Session, patient: Patient | str) -> PatientRow:
 _FIND_PATIENT = select(PatientRow.id, PatientRow.birth_date, PatientRow.sex).where(PatientRow.key == bindparam("k"))
 _ADD_PATIENT = insert(PatientRow).returning(PatientRow.id)
 _FIND_CLAIM = select(ClaimRow.id, ClaimRow.digest).where(
-    ClaimRow.payer_id == bindparam("payer"), ClaimRow.claim_id == bindparam("claim")
+    ClaimRow.payer_id == bindparam("payer"),
+    ClaimRow.claim_id == bindparam("claim"),
+    ClaimRow.first_date_of_service == bindparam("day"),
 )
 _ADD_CLAIM = insert(ClaimRow).returning(ClaimRow.id)
 _CHANGE_CLAIM = update(ClaimRow).where(ClaimRow.id == bindparam("pk"))
@@ -56,11 +60,16 @@ def patient_id(session: Session, patient: Patient | str) -> int:
     return int(found.id)
 
 
-def find_claim(session: Session, claim_id: str, payer_id: str | None = None) -> ClaimRow | None:
-    """The stored claim with this CLM01 (and payer, when given); None when absent or ambiguous."""
+def find_claim(
+    session: Session, claim_id: str, payer_id: str | None = None, day: dt.date | None = None
+) -> ClaimRow | None:
+    """The stored claim with this CLM01 (and payer, first date of service, when given); None when absent
+    or ambiguous."""
     query = select(ClaimRow).where(ClaimRow.claim_id == claim_id)
     if payer_id is not None:
         query = query.where(ClaimRow.payer_id == payer_id)
+    if day is not None:
+        query = query.where(ClaimRow.first_date_of_service == day)
     rows = session.scalars(query.limit(2)).all()
     return rows[0] if len(rows) == 1 else None
 
@@ -82,21 +91,25 @@ def _line_values(claim: Claim, claim_pk: int) -> list[dict[str, object]]:
 
 
 def upsert_claim(session: Session, claim: Claim, source: str) -> tuple[int, Outcome]:
-    """Store `claim` under (payer id, claim id). Same content again: unchanged. New content: replaced.
+    """Store `claim` under (payer id, claim id, first date of service). Same content again: unchanged.
+    New content (a corrected or replacement claim): replaced.
 
     Returns the claim's row id. Core statements, not the ORM: this is the import hot path.
     """
+    day = claim.first_date_of_service
+    if day is None:
+        raise InputError("a claim without service lines cannot be stored", where=f"claim {claim.id}")
     document = encode_claim(claim)
     digest = hashlib.sha256(document).hexdigest()
     conn = session.connection()
-    found = conn.execute(_FIND_CLAIM, {"payer": claim.payer.id, "claim": claim.id}).first()
+    found = conn.execute(_FIND_CLAIM, {"payer": claim.payer.id, "claim": claim.id, "day": day}).first()
     if found is not None and found.digest == digest:
         return int(found.id), "unchanged"
     values = {
         "patient_id": patient_id(session, claim.patient),
         "frequency_code": claim.frequency_code,
         "prior_auth": claim.prior_auth,
-        "first_date_of_service": claim.first_date_of_service,
+        "first_date_of_service": day,
         "charge": claim.charge,
         "digest": digest,
         "document": document.decode(),

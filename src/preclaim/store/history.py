@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from preclaim.domain import Administration, Claim, History, Report
 from preclaim.store.auth import list_authorizations
@@ -34,8 +34,7 @@ def load_history(store: Store, patient_key: str, before: dt.date, *, exclude_cla
             .order_by(AdministrationRow.date)
         ).all()
         claim_query = select(ClaimRow.document).where(
-            ClaimRow.patient_id == patient.id,
-            or_(ClaimRow.first_date_of_service <= before, ClaimRow.first_date_of_service.is_(None)),
+            ClaimRow.patient_id == patient.id, ClaimRow.first_date_of_service <= before
         )
         if exclude_claim is not None:
             claim_query = claim_query.where(ClaimRow.claim_id != exclude_claim)
@@ -82,7 +81,7 @@ def record_check(store: Store, claim: Claim, report: Report, *, as_history: bool
         if as_history:
             claim_pk: int | None = upsert_claim(session, claim, source="check")[0]
         else:
-            found = find_claim(session, claim.id, claim.payer.id)
+            found = find_claim(session, claim.id, claim.payer.id, claim.first_date_of_service)
             claim_pk = found.id if found else None
         check = CheckRow(
             claim_id=claim.id,

@@ -34,6 +34,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # extra tallies, e.g. linked remittances
+    problems: list[str] = field(default_factory=list)  # items skipped, with their place in the file
 
     def tally(self, outcome: Outcome) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)

@@ -51,17 +51,20 @@ class PatientRow(Base):
 
 
 class ClaimRow(Base):
-    """A claim as imported (837P, CSV) or checked; `document` is the full Claim as JSON."""
+    """A claim as imported (837P, CSV) or checked; `document` is the full Claim as JSON.
+
+    Keyed on payer, CLM01 and first date of service: patient control numbers get reused across dates.
+    """
 
     __tablename__ = "claims"
-    __table_args__ = (UniqueConstraint("payer_id", "claim_id"),)
+    __table_args__ = (UniqueConstraint("payer_id", "claim_id", "first_date_of_service", name="uq_claims_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     claim_id: Mapped[str] = mapped_column(String(38), index=True)
     payer_id: Mapped[str] = mapped_column(String(80))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     frequency_code: Mapped[str] = mapped_column(String(1), default="1")
     prior_auth: Mapped[str | None] = mapped_column(String(50))
-    first_date_of_service: Mapped[dt.date | None] = mapped_column(Date)
+    first_date_of_service: Mapped[dt.date] = mapped_column(Date)
     charge: Mapped[Decimal | None] = mapped_column(Money)
     source: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64))
