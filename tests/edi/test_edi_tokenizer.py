@@ -10,10 +10,7 @@ import pytest
 from preclaim.edi.x12 import Tokenizer, tokenize
 from preclaim.errors import X12Error
 
-ISA = (
-    "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
-    "*260101*1200*^*00501*000000001*0*T*:~"
-)
+ISA = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~"
 BODY = [
     "GS*HC*SENDER*RECEIVER*20260101*1200*7*X*005010X222A1",
     "ST*837*0001*005010X222A1",

@@ -38,7 +38,7 @@ class EnvelopeChecker:
         for segment in segments:
             number += 1
             if segment[0] not in known:
-                self._slow(segment, number)
+                self.check(segment, number)
         return number
 
     def finish(self, number: int) -> None:
@@ -48,7 +48,8 @@ class EnvelopeChecker:
         if number != self._iea_at:
             self._fail("segments after IEA", self._iea_at + 1, None, None, "more segments", "end of file")
 
-    def _slow(self, segment: list[str], number: int) -> None:
+    def check(self, segment: list[str], number: int) -> None:
+        """Check one segment not validated before (an envelope segment or an id not seen yet)."""
         tag = segment[0]
         if tag in _ENVELOPE:
             getattr(self, "_on_" + tag.lower())(segment, number)
@@ -142,13 +143,9 @@ class EnvelopeChecker:
         same = found.strip().lstrip("0") == want.lstrip("0") if numeric else found.strip() == want.strip()
         if not same:
             what = "count" if numeric else "control number"
-            self._fail(
-                f"{segment[0]}{position:02d} {what} mismatch", number, segment[0], position, found, expected
-            )
+            self._fail(f"{segment[0]}{position:02d} {what} mismatch", number, segment[0], position, found, expected)
 
-    def _fail(
-        self, message: str, number: int, tag: str | None, element: int | None, found: str, expected: str
-    ) -> None:
+    def _fail(self, message: str, number: int, tag: str | None, element: int | None, found: str, expected: str) -> None:
         raise X12Error(
             message,
             segment_number=number,

@@ -20,7 +20,7 @@ from preclaim.errors import X12Error
 Segment = list[str]
 
 ISA_LENGTH = 106
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 1 << 16  # small batches keep few segment lists alive: the cyclic GC stays cheap
 MAX_SEGMENT = 1 << 20  # a longer segment is garbage, not a claim: stop before it eats memory
 # Offsets of the element separators inside the fixed-width ISA (ISA01..ISA16).
 _ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
@@ -38,9 +38,7 @@ class Delimiters:
 def parse_isa(head: str, source: str | None = None) -> Delimiters:
     """Delimiters from the first 106 characters, checking the fixed-width ISA layout."""
     if not head.startswith("ISA"):
-        raise X12Error(
-            "not an X12 interchange", segment_number=1, found=head[:3], expected="'ISA'", source=source
-        )
+        raise X12Error("not an X12 interchange", segment_number=1, found=head[:3], expected="'ISA'", source=source)
     if len(head) < ISA_LENGTH:
         raise X12Error(
             "file ends inside the ISA segment",
@@ -112,8 +110,13 @@ class Tokenizer:
         for _, batch in self.batches():
             yield from batch
 
-    def batches(self) -> Iterator[tuple[int, list[Segment]]]:
-        """Yield (number of the batch's first segment, segments); numbers are 1-based in the file."""
+    def batches(self, *, checked: bool = True) -> Iterator[tuple[int, list[Segment]]]:
+        """Yield (number of the batch's first segment, segments); numbers are 1-based in the file.
+
+        With checked=False the caller takes over the envelope duty: it must pass every segment whose id
+        it has not validated before to `self.envelope.check(segment, number)` (the 837 reader does, to
+        save a second pass over each batch).
+        """
         sep = self.delimiters.element
         term = self.delimiters.segment
         envelope = self.envelope
@@ -127,18 +130,21 @@ class Tokenizer:
             eof = not chunk
             text = carry + self._decode(chunk, carry, self.segment_count) if chunk else carry
             self._offset += len(chunk)
+            if "\n" in text or "\r" in text:
+                text = _drop_line_breaks(text, term)
             parts = text.split(term)
             carry = parts.pop()
-            if "\n" in text or "\r" in text:
+            if "\n" in text or "\r" in text:  # breaks inside segments: strip each one
                 parts = [p.strip("\r\n") for p in parts]
-                carry = carry.lstrip("\r\n")
             if "" in parts:
                 parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
             if len(carry) > self._max_segment:
                 self._too_long(carry, self.segment_count + len(parts) + 1)
             segments = [p.split(sep) for p in parts]
             base = self.segment_count + 1
-            self.segment_count = envelope.scan(segments, self.segment_count)
+            if checked:
+                envelope.scan(segments, self.segment_count)
+            self.segment_count += len(segments)
             if segments:
                 yield base, segments
             if eof:
@@ -182,6 +188,15 @@ class Tokenizer:
             expected=f"segments ending with {self.delimiters.segment!r}",
             source=self.source,
         )
+
+
+def _drop_line_breaks(text: str, term: str) -> str:
+    """Drop CR/LF written after terminators with C-level replaces (the usual one-segment-a-line files)."""
+    text = text.lstrip("\r\n")
+    for ending in ("\r\n", "\n", "\r"):
+        if term + ending in text:
+            text = text.replace(term + ending, term)
+    return text
 
 
 def _line_ending(rest: bytes) -> str:

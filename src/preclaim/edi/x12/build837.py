@@ -1,0 +1,245 @@
+"""Turn the raw segments of an 837P claim (loops 2300/2400/2410) into a domain Claim.
+
+Hot path: one pass over the claim's segments, values parsed with small caches (dates, amounts, dx
+pointers and diagnoses repeat across a batch), parent-loop facts parsed once per HL loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal, InvalidOperation
+from typing import Literal, NamedTuple
+
+from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
+from preclaim.edi.x12.loops import Loop
+from preclaim.edi.x12.tokenizer import Segment
+
+_DX_SYSTEMS: dict[str, Literal["icd10", "icd9"]] = {
+    "ABK": "icd10",
+    "ABF": "icd10",
+    "BK": "icd9",
+    "BF": "icd9",
+}
+_SEX = {"F": "F", "M": "M", "U": "U"}
+_CACHE_LIMIT = 50_000
+
+
+class Malformed(Exception):
+    """A claim-level problem: which segment of the claim (index), element, what was found and expected."""
+
+    def __init__(self, message: str, index: int, element: int | None, found: str, expected: str) -> None:
+        super().__init__(message)
+        self.message, self.index, self.element, self.found, self.expected = (
+            message,
+            index,
+            element,
+            found,
+            expected,
+        )
+
+
+class BillingInfo(NamedTuple):
+    provider: Provider
+
+
+class SubscriberInfo(NamedTuple):
+    payer: Payer | None
+    member_id: str | None
+    filing_indicator: str | None
+    plan: str | None
+    patient: Patient  # the subscriber as patient (used when there is no 2000C loop)
+
+
+DATES: dict[str, dt.date] = {}
+AMOUNTS: dict[str, Decimal] = {}
+_pointers: dict[str, tuple[int, ...]] = {}
+_diagnoses: dict[str, Diagnosis] = {}
+
+
+def parse_date(text: str, index: int = 0, element: int | None = None) -> dt.date:
+    day = DATES.get(text)
+    if day is None:
+        try:
+            if len(text) != 8 or not text.isdigit():
+                raise ValueError
+            day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            raise Malformed("invalid date", index, element, text, "CCYYMMDD") from None
+        if len(DATES) > _CACHE_LIMIT:
+            DATES.clear()
+        DATES[text] = day
+    return day
+
+
+def parse_amount(text: str, index: int, element: int) -> Decimal:
+    amount = AMOUNTS.get(text)
+    if amount is None:
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise Malformed("invalid amount", index, element, text, "a decimal number") from None
+        if not amount.is_finite():
+            raise Malformed("invalid amount", index, element, text, "a decimal number")
+        if len(AMOUNTS) > _CACHE_LIMIT:
+            AMOUNTS.clear()
+        AMOUNTS[text] = amount
+    return amount
+
+
+_keys: dict[str, str] = {}
+
+
+def patient_key(*parts: str | None) -> str:
+    """Pseudonymous key: a hash of identifiers, so no name or member id can be read back from it."""
+    text = "|".join(p or "" for p in parts)
+    key = _keys.get(text)
+    if key is None:
+        if len(_keys) > _CACHE_LIMIT:
+            _keys.clear()
+        key = _keys[text] = "pk-" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    return key
+
+
+def billing_info(loop: Loop) -> BillingInfo:
+    npi = name = state = taxonomy = None
+    for seg in loop.segments:
+        tag = seg[0]
+        if tag == "NM1" and _el(seg, 1) == "85":
+            name = _el(seg, 3)
+            npi = _el(seg, 9) if _el(seg, 8) == "XX" else None
+        elif tag == "N4" and state is None:
+            state = _el(seg, 2)
+        elif tag == "PRV" and _el(seg, 1) == "BI":
+            taxonomy = _el(seg, 3)
+    return BillingInfo(Provider(npi=npi, name=name, state=state, taxonomy=taxonomy))
+
+
+def subscriber_info(loop: Loop) -> SubscriberInfo:
+    payer = member = filing = plan = birth = sex = None
+    for seg in loop.segments:
+        tag = seg[0]
+        if tag == "NM1" and len(seg) > 1:
+            if seg[1] == "IL":
+                member = _el(seg, 9)
+            elif seg[1] == "PR":
+                payer = _payer(_el(seg, 9) or "", _el(seg, 3))
+        elif tag == "SBR":
+            filing = _el(seg, 9)
+            plan = _el(seg, 4)  # SBR04 plan name; SBR03 is a group number, not a plan
+        elif tag == "DMG":
+            birth, sex = _dmg(seg)
+    key = patient_key(payer.id if payer else None, member)
+    patient = Patient(key=key, birth_date=birth, sex=sex, member_id=member)  # type: ignore[arg-type]
+    return SubscriberInfo(payer, member, filing, plan, patient)
+
+
+_payers: dict[tuple[str, str | None], Payer] = {}
+_providers: dict[tuple[str | None, str | None], Provider] = {}
+
+
+def _payer(payer_id: str, name: str | None) -> Payer:
+    payer = _payers.get((payer_id, name))
+    if payer is None:
+        if len(_payers) > _CACHE_LIMIT:
+            _payers.clear()
+        payer = _payers[(payer_id, name)] = Payer(id=payer_id, name=name)
+    return payer
+
+
+def rendering_provider(npi: str | None, taxonomy: str | None) -> Provider:
+    provider = _providers.get((npi, taxonomy))
+    if provider is None:
+        if len(_providers) > _CACHE_LIMIT:
+            _providers.clear()
+        provider = _providers[(npi, taxonomy)] = Provider(npi=npi, taxonomy=taxonomy)
+    return provider
+
+
+def patient_of(loop: Loop, subscriber: SubscriberInfo) -> Patient:
+    """A dependent (2000C): keyed by the subscriber's ids plus a hash of the dependent's name and birth."""
+    last = first = None
+    birth = sex = None
+    for seg in loop.segments:
+        if seg[0] == "NM1" and _el(seg, 1) == "QC":
+            last, first = _el(seg, 3), _el(seg, 4)
+        elif seg[0] == "DMG":
+            birth, sex = _dmg(seg)
+    payer_id = subscriber.payer.id if subscriber.payer else None
+    key = patient_key(payer_id, subscriber.member_id, (last or "").upper(), (first or "").upper(), str(birth))
+    return Patient(key=key, birth_date=birth, sex=sex, member_id=subscriber.member_id)  # type: ignore[arg-type]
+
+
+def _dmg(seg: Segment) -> tuple[dt.date | None, str | None]:
+    birth = None
+    if _el(seg, 1) == "D8" and _el(seg, 2):
+        try:
+            birth = parse_date(seg[2])
+        except Malformed:
+            birth = None
+    return birth, _SEX.get(_el(seg, 3) or "")
+
+
+def _el(seg: Segment, position: int) -> str | None:
+    return seg[position] if len(seg) > position and seg[position] else None
+
+
+def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
+    found = []
+    for position in range(1, len(seg)):
+        value = seg[position]
+        dx = _diagnoses.get(value)
+        if dx is None:
+            qualifier, _, code = value.partition(comp)
+            system = _DX_SYSTEMS.get(qualifier)
+            if system is None:
+                continue  # other HI uses (condition codes, anesthesia) are not diagnoses
+            if not code:
+                raise Malformed("diagnosis code missing", index, position, value, f"{qualifier}{comp}<code>")
+            dx = Diagnosis(code=code.split(comp, 1)[0], system=system)
+            if len(_diagnoses) > _CACHE_LIMIT:
+                _diagnoses.clear()
+            _diagnoses[value] = dx
+        found.append(dx)
+    return found
+
+
+def pointers(text: str, comp: str, index: int) -> tuple[int, ...]:
+    result = _pointers.get(text)
+    if result is None:
+        if len(_pointers) > _CACHE_LIMIT:
+            _pointers.clear()
+        try:
+            result = tuple(int(p) for p in text.split(comp) if p)
+        except ValueError:
+            raise Malformed("invalid diagnosis pointer", index, 7, text, "numbers 1-12") from None
+        _pointers[text] = result
+    return result
+
+
+_ndcs: dict[tuple[str, str], Ndc] = {}
+
+
+def ndc_of(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
+    key = (lin[3] if len(lin) > 3 else "", comp.join(ctp) if ctp is not None else "")
+    ndc = _ndcs.get(key)
+    if ndc is None:
+        if len(_ndcs) > _CACHE_LIMIT:
+            _ndcs.clear()
+        ndc = _ndcs[key] = _make_ndc(lin, ctp, comp)
+    return ndc
+
+
+def _make_ndc(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
+    quantity = unit = None
+    if ctp is not None:
+        if len(ctp) > 4 and ctp[4]:
+            try:
+                quantity = float(ctp[4])
+            except ValueError:
+                quantity = None
+        unit = ctp[5].split(comp, 1)[0] if len(ctp) > 5 and ctp[5] else None
+    return Ndc(code=lin[3] if len(lin) > 3 else "", quantity=quantity, unit=unit)
+
+
+__all__ = ["BillingInfo", "Claim", "Malformed", "ServiceLine", "SubscriberInfo"]

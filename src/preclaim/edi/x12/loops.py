@@ -1,0 +1,82 @@
+"""What the 837P reader keeps besides the domain Claim: the raw loops a writer needs to round-trip.
+
+A ParsedClaim shares its Transaction, billing-provider, subscriber and patient loops (by identity) with
+the other claims under the same HL parents, so the writer can emit each parent once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from preclaim.domain.claim import Claim
+from preclaim.edi.x12.tokenizer import Delimiters, Segment
+from preclaim.errors import X12Error
+
+
+@dataclass(slots=True, eq=False)
+class Transaction:
+    """One ST..SE set: its interchange and group headers and the segments before the first HL."""
+
+    delimiters: Delimiters
+    isa: Segment
+    gs: Segment
+    header: list[Segment]
+    line_ending: str = "\n"
+    source: str | None = None
+    info: object = None  # BHT04 submission date, parsed once
+
+    @property
+    def version(self) -> str:
+        return self.gs[8] if len(self.gs) > 8 else ""
+
+
+@dataclass(slots=True, eq=False)
+class Loop:
+    """An HL loop (2000A, 2000B or 2000C) with its child segments up to the first CLM or next HL."""
+
+    segments: list[Segment]
+    number: int  # segment number of the HL in the file
+    info: object = None  # parsed once, shared by every claim under this loop
+
+    @property
+    def level(self) -> str:
+        hl = self.segments[0]
+        return hl[3] if len(hl) > 3 else ""
+
+
+@dataclass(slots=True, eq=False)
+class ParsedClaim:
+    """A claim read from an 837P: the domain Claim plus the raw 2300/2400 segments and parent loops."""
+
+    claim: Claim
+    segments: list[Segment]  # CLM up to the segment before the next CLM, HL or SE
+    number: int  # segment number of the CLM in the file
+    transaction: Transaction
+    billing: Loop
+    subscriber: Loop
+    patient: Loop | None = None
+
+    @property
+    def claim_id(self) -> str:
+        return self.claim.id
+
+
+@dataclass(slots=True, eq=False)
+class RejectedClaim:
+    """A claim the reader could not turn into a Claim, with the reason (as a 999 IK3/IK4 would give)."""
+
+    claim_id: str | None
+    error: X12Error
+    segments: list[Segment]
+    number: int
+    transaction: Transaction
+    billing: Loop
+    subscriber: Loop
+    patient: Loop | None = None
+    reason: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reason = str(self.error)
+
+
+ClaimItem = ParsedClaim | RejectedClaim

@@ -1,0 +1,193 @@
+"""837P (005010X222A1, A2 accepted) reader: one claim at a time out of a stream.
+
+The loop structure is cut on a handful of boundary segments (ISA, GS, ST, HL, CLM, SE, GE, IEA); every
+other segment is appended to the loop being collected. A claim is built when the next boundary arrives,
+so memory holds one claim plus its parent loops. A claim that cannot be read becomes a RejectedClaim
+(with segment number, element, found and expected) and reading goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from preclaim.domain.claim import Claim, Patient
+from preclaim.edi.x12.build837 import (
+    BillingInfo,
+    Malformed,
+    SubscriberInfo,
+    billing_info,
+    parse_date,
+    patient_of,
+    subscriber_info,
+)
+from preclaim.edi.x12.claim837 import build_claim
+from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, Transaction
+from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Segment, Tokenizer, open_source
+from preclaim.errors import X12Error
+
+VERSIONS_837P = frozenset({"005010X222A1", "005010X222A2"})
+_BOUNDARY = frozenset({"CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA"})
+_LEVELS = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "patient (2000C)"}
+
+
+def read_837(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ClaimItem]:
+    """Claims of an 837P file, path or binary stream ('-' = stdin), in file order."""
+    stream, name, owned = open_source(source)
+    try:
+        tokenizer = Tokenizer(stream, source=name, chunk_size=chunk_size)
+        yield from _Reader(tokenizer).items()
+    finally:
+        if owned:
+            stream.close()
+
+
+def iter_claims(source: str | Path | BinaryIO) -> Iterator[Claim | RejectedClaim]:
+    """Domain claims (or rejections) of an 837P, without the raw loops."""
+    for item in read_837(source):
+        yield item.claim if isinstance(item, ParsedClaim) else item
+
+
+class _Reader:
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tok = tokenizer
+        self.comp = tokenizer.delimiters.component
+        self.name = tokenizer.source
+
+    def items(self) -> Iterator[ClaimItem]:
+        tok = self.tok
+        isa, gs = tok.isa, tok.isa
+        txn: Transaction | None = None
+        billing: Loop | None = None
+        subscriber: Loop | None = None
+        patient: Loop | None = None
+        claim: list[Segment] | None = None
+        claim_at = 0
+        current: list[Segment] = []
+        known: set[str] = set()  # ids validated once; boundary ids never enter
+        check = tok.envelope.check
+        for base, batch in tok.batches(checked=False):
+            for offset, seg in enumerate(batch):
+                tag = seg[0]
+                if tag in known:
+                    current.append(seg)
+                    continue
+                number = base + offset
+                if number > 1:
+                    check(seg, number)
+                if tag not in _BOUNDARY:
+                    known.add(tag)
+                    current.append(seg)
+                    continue
+                if claim is not None:
+                    assert txn is not None and billing is not None and subscriber is not None
+                    yield self._finish(claim, claim_at, txn, billing, subscriber, patient)
+                    claim = None
+                if tag == "CLM":
+                    if txn is None or billing is None or subscriber is None:
+                        raise self._error("CLM outside a subscriber loop", number, "CLM", "HL*..*22 before it")
+                    claim = current = [seg]
+                    claim_at = number
+                elif tag == "HL":
+                    loop = Loop([seg], number)
+                    current = loop.segments
+                    level = seg[3] if len(seg) > 3 else ""
+                    if level == "20":
+                        billing, subscriber, patient = loop, None, None
+                    elif level == "22" and billing is not None:
+                        subscriber, patient = loop, None
+                    elif level == "23" and subscriber is not None:
+                        patient = loop
+                    else:
+                        raise self._error("HL level out of place", number, "HL", "20, then 22, then 23", 3)
+                elif tag == "ST":
+                    self._check_set(seg, gs, number)
+                    txn = Transaction(tok.delimiters, isa, gs, [seg], tok.line_ending or "", self.name)
+                    current = txn.header
+                    billing = subscriber = patient = None
+                elif tag == "GS":
+                    gs = seg
+                elif tag == "ISA":
+                    isa = seg
+                elif tag == "SE":
+                    current = []
+
+    def _finish(
+        self,
+        segs: list[Segment],
+        number: int,
+        txn: Transaction,
+        billing: Loop,
+        subscriber: Loop,
+        patient: Loop | None,
+    ) -> ClaimItem:
+        try:
+            if billing.info is None:
+                billing.info = billing_info(billing)
+            if subscriber.info is None:
+                subscriber.info = subscriber_info(subscriber)
+            sub = subscriber.info
+            assert isinstance(sub, SubscriberInfo) and isinstance(billing.info, BillingInfo)
+            person = sub.patient
+            if patient is not None:
+                if patient.info is None:
+                    patient.info = patient_of(patient, sub)
+                assert isinstance(patient.info, Patient)
+                person = patient.info
+            claim = build_claim(segs, self.comp, billing.info, sub, person, _submitted_on(txn))
+        except Malformed as bad:
+            err = X12Error(
+                bad.message,
+                segment_number=number + bad.index,
+                segment_id=segs[bad.index][0],
+                element=bad.element,
+                found=bad.found,
+                expected=bad.expected,
+                source=self.name,
+            )
+            claim_id = segs[0][1] if len(segs[0]) > 1 and segs[0][1] else None
+            return RejectedClaim(claim_id, err, segs, number, txn, billing, subscriber, patient)
+        return ParsedClaim(claim, segs, number, txn, billing, subscriber, patient)
+
+    def _check_set(self, st: Segment, gs: Segment, number: int) -> None:
+        if st[1:2] != ["837"]:
+            raise self._error("not an 837 transaction set", number, "ST", "837", 1, st[1] if len(st) > 1 else "")
+        version = gs[8] if len(gs) > 8 else ""
+        if gs[0] != "GS" or version not in VERSIONS_837P:
+            raise X12Error(
+                "not an 837P (professional) group",
+                segment_number=number,
+                segment_id="GS",
+                element=8,
+                found=version,
+                expected=" or ".join(sorted(VERSIONS_837P)),
+                source=self.name,
+            )
+
+    def _error(
+        self, message: str, number: int, tag: str, expected: str, element: int | None = None, found: object = None
+    ) -> X12Error:
+        return X12Error(
+            message,
+            segment_number=number,
+            segment_id=tag,
+            element=element,
+            found=tag if found is None else str(found),
+            expected=expected,
+            source=self.name,
+        )
+
+
+def _submitted_on(txn: Transaction) -> dt.date | None:
+    if txn.info is None:
+        day: dt.date | str = ""
+        for seg in txn.header:
+            if seg[0] == "BHT" and len(seg) > 4:
+                try:
+                    day = parse_date(seg[4])
+                except Malformed:
+                    day = ""
+        txn.info = day
+    return txn.info if isinstance(txn.info, dt.date) else None

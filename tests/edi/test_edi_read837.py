@@ -1,0 +1,139 @@
+"""837P reader: claims out of the samples and invented files, rejections with their place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+import pytest
+from x12_builders import b12_claim, interchange, subscriber
+
+from preclaim.domain import Claim
+from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
+from preclaim.edi.x12.read837 import iter_claims, read_837
+from preclaim.errors import X12Error
+
+
+def claims_of(data: bytes) -> list[Claim | RejectedClaim]:
+    return list(iter_claims(io.BytesIO(data)))
+
+
+def test_drug_sample_gives_provider_payer_lines_and_ndc(x12_samples: Path) -> None:
+    (claim,) = iter_claims(x12_samples / "837p/demo.drug.example10.1.837")
+    assert isinstance(claim, Claim)
+    assert (claim.id, claim.charge, claim.place_of_service, claim.frequency_code) == (
+        "CLMNO12345",
+        Decimal("103.37"),
+        "11",
+        "1",
+    )
+    assert (claim.billing_provider.npi, claim.billing_provider.state) == ("1234567893", "NV")
+    assert claim.payer.id == "PLANID12345" and claim.filing_indicator == "CI"
+    assert [(d.code, d.system) for d in claim.diagnoses] == [("03591", "icd9")]
+    assert claim.rendering_provider is not None and claim.rendering_provider.taxonomy == "208D00000X"
+    drug = claim.lines[1]
+    assert (drug.code, drug.units, drug.date_of_service) == ("J1550", 1.0, dt.date(2004, 7, 11))
+    assert drug.ndc is not None and (drug.ndc.code, drug.ndc.quantity, drug.ndc.unit) == ("00026063512", 10.0, "ML")
+    assert claim.patient.birth_date == dt.date(1943, 5, 1) and claim.patient.sex == "M"
+    assert claim.submitted_on == dt.date(2004, 8, 1)
+
+
+def test_ranges_descriptions_and_rx_numbers(x12_samples: Path) -> None:
+    (claim,) = iter_claims(x12_samples / "837p/demo.drug.example10.3.837")
+    assert isinstance(claim, Claim)
+    line = claim.lines[3]
+    assert (line.code, line.description, line.rx_number) == ("J3490", "Sod Chl 0.9%see NDC#", "2530001")
+    assert (line.date_of_service, line.date_of_service_end) == (dt.date(2004, 2, 1), dt.date(2004, 2, 7))
+
+
+def test_dependent_patient_is_keyed_without_names(x12_samples: Path) -> None:
+    (claim,) = iter_claims(x12_samples / "837p/demo.example1.837")
+    assert isinstance(claim, Claim)
+    encoded = msgspec.json.encode(claim).decode()
+    assert "SMITH" not in encoded and "TED" not in encoded
+    assert claim.patient.key.startswith("pk-") and claim.patient.birth_date == dt.date(1973, 5, 1)
+    assert [line.diagnosis_pointers for line in claim.lines] == [(1,), (1,), (2,), (2,)]
+    assert [d.code for d in claim.diagnoses] == ["0340", "V7389"]
+
+
+def test_icd10_prior_auth_k3_notes_and_modifiers() -> None:
+    extra = ["REF*G1*PA12345", "K3*coverage-assertion-id=abc", "NTE*ADD*dose 1000 mcg"]
+    data = interchange([*subscriber(2), *b12_claim(extra=extra, modifiers=":JZ:59")])
+    (claim,) = claims_of(data)
+    assert isinstance(claim, Claim)
+    assert [(d.code, d.system) for d in claim.diagnoses] == [("D510", "icd10"), ("E538", "icd10")]
+    assert (claim.prior_auth, claim.k3, claim.notes) == ("PA12345", ("coverage-assertion-id=abc",), ("dose 1000 mcg",))
+    assert claim.lines[1].modifiers == ("JZ", "59") and claim.lines[1].diagnosis_pointers == (1, 2)
+    assert claim.filing_indicator == "MB" and claim.billing_provider.state == "FL"
+
+
+def test_same_member_same_key_different_payer_different_key() -> None:
+    body = [
+        *subscriber(2),
+        *b12_claim("A"),
+        *subscriber(3),
+        *b12_claim("B"),
+        *subscriber(4, payer="60054", filing="CI"),
+        *b12_claim("C"),
+    ]
+    a, b, c = claims_of(interchange(body))
+    assert isinstance(a, Claim) and isinstance(b, Claim) and isinstance(c, Claim)
+    assert a.patient.key == b.patient.key != c.patient.key
+
+
+def test_malformed_claim_is_rejected_and_the_others_are_read() -> None:
+    body = [
+        *subscriber(2),
+        *b12_claim("GOOD1"),
+        *subscriber(3),
+        *b12_claim("BAD", units="one"),
+        *subscriber(4),
+        *b12_claim("GOOD2"),
+    ]
+    items = claims_of(interchange(body))
+    assert [type(i).__name__ for i in items] == ["Claim", "RejectedClaim", "Claim"]
+    bad = items[1]
+    assert isinstance(bad, RejectedClaim) and bad.claim_id == "BAD"
+    assert (bad.error.segment_id, bad.error.element, bad.error.found) == ("SV1", 4, "one")
+    assert bad.error.segment_number == 3 + 9 + 5 + 10 + 5 + 7  # ISA GS ST, header, loops, 2nd SV1
+    assert "invalid unit count" in bad.reason
+
+
+@pytest.mark.parametrize(
+    ("change", "segment_id", "element"),
+    [
+        (("DTP*472*D8*20260102", "DTP*472*D8*20261340"), "DTP", 3),
+        (("CLM*C1*52.00", "CLM*C1*5x2"), "CLM", 2),
+        (("SV1*HC:96372", "SV1*HC:"), "SV1", 1),
+        (("DTP*472*D8*20260102", "DTP*472*XX*20260102"), "DTP", 2),
+    ],
+)
+def test_each_rejection_names_its_element(change: tuple[str, str], segment_id: str, element: int) -> None:
+    data = interchange([*subscriber(2), *b12_claim()]).decode().replace(*change, 1).encode()
+    (item,) = claims_of(data)
+    assert isinstance(item, RejectedClaim)
+    assert (item.error.segment_id, item.error.element) == (segment_id, element)
+
+
+def test_a2_is_accepted_and_other_guides_are_not() -> None:
+    assert isinstance(claims_of(interchange([*subscriber(2), *b12_claim()], "005010X222A2"))[0], Claim)
+    with pytest.raises(X12Error) as caught:
+        claims_of(interchange([*subscriber(2), *b12_claim()], "005010X223A2"))
+    assert caught.value.segment_id == "GS" and caught.value.element == 8
+
+
+def test_835_is_not_read_as_837(x12_samples: Path) -> None:
+    with pytest.raises(X12Error) as caught:
+        list(read_837(x12_samples / "835/managed-care.835"))
+    assert caught.value.segment_id == "ST" and caught.value.found == "835"
+
+
+def test_parsed_claims_share_parent_loops() -> None:
+    body = [*subscriber(2), *b12_claim("A"), *b12_claim("B", day="20260109")]
+    first, second = read_837(io.BytesIO(interchange(body)))
+    assert isinstance(first, ParsedClaim) and isinstance(second, ParsedClaim)
+    assert first.subscriber is second.subscriber and first.transaction is second.transaction
+    assert first.number == 18 and second.number == 28
