@@ -7,14 +7,12 @@ policies on file and carries their sources.
 
 from __future__ import annotations
 
-from typing import cast
-
 import msgspec
 
 from preclaim.codes import CodeSets, HcpcsCode
 from preclaim.domain.report import Source
 from preclaim.policy import PolicyLibrary, source_of
-from preclaim.policy.schema import DocumentationItem, Policy
+from preclaim.policy.schema import Policy
 
 WASTE_AND_LIABILITY = ("JZ", "JW", "GA", "GZ", "GY", "GX", "25", "59", "JA", "JB", "KX")
 # Codes a biller confuses with J3420, and the administration code that goes with it.
@@ -101,7 +99,7 @@ def _documentation(library: PolicyLibrary, code: str) -> Section:
     lines: list[str] = []
     sources: list[Source] = []
     for policy in _policies_for(library, code):
-        items = cast(tuple[DocumentationItem, ...] | None, policy.drugs[code].documentation)
+        items = policy.drugs[code].documentation
         for item in items or ():
             text = f"{item.item} ({policy.payer_label or policy.id})"
             if text not in lines:

@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from preclaim.domain.report import PriorAuthDecision, Report
@@ -19,9 +18,11 @@ CHECK_MARK = {"met": "[green]met[/]", "missing": "[red]missing[/]", "unknown": "
 def render_prior_auth(console: Console, decision: PriorAuthDecision) -> None:
     console.print(f"Prior authorization: [bold]{decision.status}[/]")
     for reason in decision.reasons:
-        console.print(f"  - {reason}")
+        console.print(f"  - {reason}", soft_wrap=True)
     for source in decision.sources:
-        console.print(f"    source: {source.title}" + (f" <{source.url}>" if source.url else ""), style="dim")
+        console.print(
+            f"    source: {source.title}" + (f" <{source.url}>" if source.url else ""), style="dim", soft_wrap=True
+        )
 
 
 def render_report(console: Console, report: Report) -> None:
@@ -38,22 +39,25 @@ def render_report(console: Console, report: Report) -> None:
         names = ", ".join(p.title + (" [ILLUSTRATIVE]" if p.illustrative else "") for p in report.policies)
         console.print(f"Policies: {names}", style="dim")
     render_prior_auth(console, report.prior_auth)
-    if report.findings:
-        table = Table(show_lines=True, expand=True)
-        for column in ("line", "severity", "what", "denial", "fix", "source"):
-            table.add_column(column, overflow="fold")
-        for f in report.findings:
-            denial = " ".join(x for x in (f.carc, *f.rarc) if x)
-            table.add_row(
-                "-" if f.line is None else str(f.line),
-                Text(f.severity, SEVERITY_STYLE[f.severity]),
-                f.message,
-                denial or "-",
-                f.fix or "-",
-                f.source.title,
-            )
-        console.print(table)
-    else:
+    for f in report.findings:
+        denial = " ".join(x for x in (f.carc, *f.rarc) if x)
+        where = "claim" if f.line is None else f"line {f.line}"
+        head = Text.assemble(
+            (f"{where:<8}", "bold"),
+            (f"{f.severity.upper():<8}", SEVERITY_STYLE[f.severity]),
+            (denial, "bold"),
+            (f"  [{f.rule}]", "dim"),
+        )
+        console.print(head)
+        console.print(f"    {f.message}", soft_wrap=True)
+        if f.fix:
+            console.print(f"    [bold]fix:[/] {f.fix}", soft_wrap=True)
+        console.print(
+            f"    source: {f.source.title}" + (f" <{f.source.url}>" if f.source.url else ""),
+            style="dim",
+            soft_wrap=True,
+        )
+    if not report.findings:
         console.print("No problems found.", style="green")
     if report.checklist:
         console.print("Documentation the chart must show:")

@@ -33,7 +33,7 @@ class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=T
     pass
 
 
-class SourceDoc(_Strict):
+class SourceDoc(_Strict, frozen=True):
     title: str
     url: str | None = None
     version: str | None = None
@@ -43,7 +43,7 @@ class SourceDoc(_Strict):
     note: str | None = None
 
 
-class Effective(_Strict):
+class Effective(_Strict, frozen=True):
     start: dt.date
     end: dt.date | None = None
 
@@ -51,7 +51,7 @@ class Effective(_Strict):
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-class Match(_Strict):
+class Match(_Strict, frozen=True):
     """Empty lists match anything. A claim matches when every non-empty list contains its value."""
 
     payer_ids: tuple[str, ...] = ()
@@ -61,20 +61,20 @@ class Match(_Strict):
     plans: tuple[str, ...] = ()
 
 
-class Condition(_Strict):
+class Condition(_Strict, frozen=True):
     fact: FactName
     op: Operator
     value: str | float | bool | list[str]
     describe: str | None = None  # a human sentence for reasons ("more than 1000 mcg in 30 days")
 
 
-class DiagnosisEntry(_Strict):
+class DiagnosisEntry(_Strict, frozen=True):
     code: str  # an ICD-10-CM code; a category (e.g. "D51") covers every code under it
     label: str | None = None
     verified: bool = True
 
 
-class PriorAuth(_Strict):
+class PriorAuth(_Strict, frozen=True):
     requirement: Literal["none", "always", "conditional", "unknown"]
     source: str
     reason: str
@@ -86,7 +86,7 @@ class PriorAuth(_Strict):
     note: str | None = None
 
 
-class Coverage(_Strict):
+class Coverage(_Strict, frozen=True):
     source: str
     covered: tuple[DiagnosisEntry, ...] = ()
     covered_list: str | None = None  # id of a code list file (imported from the CMS MCD download)
@@ -97,7 +97,7 @@ class Coverage(_Strict):
     list_verified: bool = True
 
 
-class Frequency(_Strict):
+class Frequency(_Strict, frozen=True):
     source: str
     maintenance_min_days: int | None = None  # at least this many days between maintenance injections
     loading_phase_allowed: bool = True
@@ -108,14 +108,14 @@ class Frequency(_Strict):
     duplicate_carc: str = "OA-18"
 
 
-class ChemoRule(_Strict):
+class ChemoRule(_Strict, frozen=True):
     max_days_before_first: int
     description: str
     repeat_min_days: int | None = None
     repeat_max_days: int | None = None
 
 
-class ChemoAdjunct(_Strict):
+class ChemoAdjunct(_Strict, frozen=True):
     source: str
     pemetrexed: ChemoRule | None = None
     pralatrexate: ChemoRule | None = None
@@ -135,7 +135,7 @@ DocRequirement = Literal[
 ]
 
 
-class DocumentationItem(_Strict):
+class DocumentationItem(_Strict, frozen=True):
     id: str
     item: str
     requires: DocRequirement
@@ -146,7 +146,7 @@ class DocumentationItem(_Strict):
     only_if_any: tuple[Condition, ...] = ()
 
 
-class Units(_Strict):
+class Units(_Strict, frozen=True):
     source: str
     amount_per_unit: float  # 1000 (mcg) for J3420
     measure: Literal["mcg", "mg"] = "mcg"
@@ -157,7 +157,7 @@ class Units(_Strict):
     mcg_per_ndc_unit: float | None = 1000.0  # concentration: mcg per mL
 
 
-class DrugPolicy(_Strict):
+class DrugPolicy(_Strict, frozen=True):
     units: Units | None = None
     prior_auth: PriorAuth | None = None
     coverage: Coverage | None = None
@@ -166,14 +166,14 @@ class DrugPolicy(_Strict):
     documentation: tuple[DocumentationItem, ...] | None = None
 
 
-class TimelyFiling(_Strict):
+class TimelyFiling(_Strict, frozen=True):
     source: str
     days: int
     carc: str = "CO-29"
     rarc: tuple[str, ...] = ("N211",)
 
 
-class Bundling(_Strict):
+class Bundling(_Strict, frozen=True):
     source: str
     no_99211_with_injection: bool = False
     em_with_injection_needs_25: bool = True
@@ -181,19 +181,19 @@ class Bundling(_Strict):
     carc: str = "CO-97"
 
 
-class WasteModifiers(_Strict):
+class WasteModifiers(_Strict, frozen=True):
     source: str
     required_from: dt.date | None = None  # JW/JZ reporting required for single-dose containers from this date
     exempt_pos: tuple[str, ...] = ()  # RHC/FQHC and the like
     carc: str = "CO-4"
 
 
-class LiabilityModifiers(_Strict):
+class LiabilityModifiers(_Strict, frozen=True):
     source: str
     enabled: bool = True  # GA/GZ/GY/GX are Medicare ABN modifiers
 
 
-class NdcRules(_Strict):
+class NdcRules(_Strict, frozen=True):
     source: str
     required: bool = False
     required_for_noc: bool = True
@@ -202,7 +202,7 @@ class NdcRules(_Strict):
     rarc: tuple[str, ...] = ("M119",)
 
 
-class ClaimRules(_Strict):
+class ClaimRules(_Strict, frozen=True):
     timely_filing: TimelyFiling | None = None
     bundling: Bundling | None = None
     waste_modifiers: WasteModifiers | None = None
@@ -210,7 +210,7 @@ class ClaimRules(_Strict):
     ndc: NdcRules | None = None
 
 
-class Policy(_Strict):
+class Policy(_Strict, frozen=True):
     id: str
     title: str
     version: str

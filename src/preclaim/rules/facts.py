@@ -135,7 +135,7 @@ def evaluate(condition: Condition, value: FactValue) -> bool | None:
         return value != expected
     if op == "starts_with":
         return str(value).startswith(str(expected))
-    if isinstance(value, bool) or isinstance(expected, bool | list | str):
+    if isinstance(value, bool | str) or isinstance(expected, bool | list | str):
         return None
     comparisons = {
         "gt": value > expected,

@@ -7,12 +7,15 @@ from collections.abc import Iterator
 
 from preclaim.codes import normalize_ndc
 from preclaim.domain.claim import ServiceLine
-from preclaim.domain.report import Correction, Finding
+from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import NdcRules, Units
 from preclaim.rules.base import RuleContext, finding, plural, units_text
 
 WASTE = "JW"
+NDC_FORMAT_SOURCE = Source(
+    "ndc-format", "NDC reporting on professional claims: 11 digits 5-4-2 in loop 2410 (X12 RFI 2151; NUCC)"
+)
 
 
 def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
@@ -40,7 +43,8 @@ def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
 
 def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> Iterator[Finding]:
     assert line.ndc is not None
-    source = rules.source if rules else _units_source(ctx, line)
+    fallback = _units_source(ctx, line)
+    source = rules.source if rules else (fallback.source if fallback else NDC_FORMAT_SOURCE)
     carc, rarc = (rules.value.carc, rules.value.rarc) if rules else ("CO-16", ("M119",))
     try:
         ndc11 = normalize_ndc(line.ndc.code)
@@ -94,13 +98,13 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
     package = ctx.codes.ndc(ndc11)
     if package is None:
         return
-    drug_code = ctx.drug_code_of(line)
-    if package.hcpcs != line.code and (drug_code == line.code or package.hcpcs == drug_code):
+    entry = ctx.codes.hcpcs(line.code)
+    # Only a code that names a drug can contradict the NDC; NOC codes (J3490) accept any drug.
+    if entry is not None and entry.drug is not None and entry.drug != package.drug:
         yield finding(
             "ndc.drug-mismatch",
             "error",
-            f"line {line.number}: NDC {ndc11} is {package.drug} ({package.labeler}), "
-            f"which is not billed as {line.code}",
+            f"line {line.number}: NDC {ndc11} is {package.drug} ({package.labeler}), but {line.code} is {entry.drug}",
             package.source,
             line=line.number,
             carc=carc,
@@ -142,6 +146,7 @@ def check_units(ctx: RuleContext) -> Iterator[Finding]:
             )
         waste_line = WASTE in line.modifiers
         amount = None if enc is None else (enc.wasted_mcg if waste_line else enc.dose_mcg)
+        dose_known = amount is not None and amount > 0
         if amount is not None and amount > 0:
             want = expected_units(amount, spec.amount_per_unit)
             if line.units != want:
@@ -158,7 +163,8 @@ def check_units(ctx: RuleContext) -> Iterator[Finding]:
                     fix=f"bill {plural(want, 'unit')}",
                     correction=Correction("set-units", str(want)),
                 )
-        yield from _check_ndc_quantity(line, units)
+        if not dose_known:  # the dose, when known, already decides the units
+            yield from _check_ndc_quantity(line, units)
         if spec.mue is not None and line.units > spec.mue:
             yield finding(
                 "units.mue",

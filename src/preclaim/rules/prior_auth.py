@@ -6,13 +6,13 @@ The decision is `unknown` for a payer no policy describes: preclaim never guesse
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.history import Authorization
 from preclaim.domain.report import Finding, PriorAuthDecision, PriorAuthStatus, Source
 from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import PriorAuth, Units
+from preclaim.policy.schema import Condition, PriorAuth, Units
 from preclaim.rules.base import RuleContext, finding, units_text
 from preclaim.rules.facts import any_holds
 
@@ -47,8 +47,8 @@ def _requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str
     return "not-required", [f"{spec.reason}; none of its conditions holds here"], cited
 
 
-def _says(conditions: list[object]) -> str:
-    return "; ".join(getattr(c, "describe", None) or str(getattr(c, "fact", c)) for c in conditions)
+def _says(conditions: Sequence[Condition]) -> str:
+    return "; ".join(c.describe or c.fact for c in conditions)
 
 
 def matching_authorizations(ctx: RuleContext, code: str) -> list[Authorization]:
