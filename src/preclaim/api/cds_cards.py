@@ -25,6 +25,20 @@ _TOPIC_DISPLAY = {
     "guideline": "Guideline",
 }
 MAX_SUMMARY = 139  # CDS Hooks: fewer than 140 characters
+# Findings a clinician can act on at order time. NDC, modifiers, place of service, bundling and filing dates
+# are the biller's job later; prior authorization is stated by the coverage-information annotation.
+CLINICAL = (
+    "chemo.",
+    "code.",
+    "frequency.",
+    "units.dose",
+    "units.mue",
+    "diagnosis.invalid",
+    "diagnosis.not-billable",
+    "diagnosis.not-covered",
+    "diagnosis.pointer-not-covered",
+    "coverage.",
+)
 
 
 def summary(text: str) -> str:
@@ -109,7 +123,11 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
         cards.append(
             _card(f"Not covered as ordered: {f.message}", "warning", payer_label, "limits", f.source, detail=f.fix)
         )
-    claim_fixes = [f for f in report.findings if f.severity in ("error", "warning") and f.cure == "claim"]
+    claim_fixes = [
+        f
+        for f in report.findings
+        if f.severity in ("error", "warning") and f.cure == "claim" and f.rule.startswith(CLINICAL)
+    ]
     if claim_fixes:
         f = claim_fixes[0]
         dose = dose_suggestion(order, report)
@@ -141,7 +159,7 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
             )
         )
     if policy_source is not None and policy_source.url:
-        link = Link(label=summary(policy_source.title)[:100], url=policy_source.url)
+        link = Link(label=summary(policy_source.title)[:100], url=policy_source.url, type="absolute")
         cards.append(
             _card(f"{payer_label} B12 injection policy", "info", payer_label, "guideline", policy_source, links=(link,))
         )

@@ -72,7 +72,7 @@ class Suggestion(_Out):
 class Link(_Out):
     label: str
     url: str
-    type: Literal["absolute", "smart"] = "absolute"
+    type: Literal["absolute", "smart"]  # required on the wire, so no default (omit_defaults would drop it)
 
 
 class Card(_Out):

@@ -267,6 +267,7 @@ def to_claim(
         plan=plan_of(coverage),
         filing_indicator=filing_indicator(coverage),
         billing_provider=Provider(state=state_of(requester, patient)),
+        submitted_on=max(day, today),  # an order is billed once given: not before its service date
         encounter=Encounter(
             dose_mcg=dose, route=route_of(order), order_on_file=True, drug=drug, labs=serum_b12_labs(observations)
         ),
