@@ -17,7 +17,7 @@ from preclaim.api.cds_cards import cards_for, summary
 from preclaim.api.cds_models import Card
 from preclaim.api.coverage_info import annotate, decide, extension
 from preclaim.api.fhir_map import to_claim
-from preclaim.domain.history import Authorization, History
+from preclaim.domain.history import EMPTY_HISTORY, Authorization, History
 from preclaim.domain.report import ChecklistItem, Finding, PriorAuthDecision, Report, Source
 
 SRC = Source("demo", "Demo Health Plan policy DHP-B12-1", "https://example.invalid/demo/b12", "demo-1")
@@ -99,7 +99,7 @@ def _report(
     )
 
 
-def _ext(report: Report, *, supporting: bool = False, history: History = History()) -> dict[str, Any]:
+def _ext(report: Report, *, supporting: bool = False, history: History = EMPTY_HISTORY) -> dict[str, Any]:
     claim = to_claim(b12_order(), coverage(), patient(), {}, TODAY)
     decision = decide(report, claim, history, supporting=supporting)
     return extension(decision, claim, "Coverage/cov-1", "MedicationRequest/mr-b12-1", TODAY)
