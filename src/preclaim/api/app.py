@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -20,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 import preclaim
-from preclaim.api import catalog_routes, cds_routes, rest_routes
+from preclaim.api import catalog_routes, cds_routes, history_routes, rest_routes
 from preclaim.api.jwt_auth import JwksFetcher, JwtVerifier, KeyStore, ReplayCache
 from preclaim.api.middleware import BodyLimit, RateLimit, RequestContext
 from preclaim.api.openapi import install
@@ -41,6 +42,14 @@ def _fetcher(client: httpx.AsyncClient) -> JwksFetcher:
         return data
 
     return fetch
+
+
+def _history(settings: ServiceSettings) -> HistorySource:
+    if not (settings.use_store or settings.store_url or os.environ.get("PRECLAIM_DB")):
+        return NoHistory()
+    from preclaim.api.store_seam import StoreHistory
+
+    return StoreHistory.open(settings.store_url)
 
 
 def _handlers(app: FastAPI) -> None:
@@ -94,7 +103,7 @@ def create_app(
     state = ServiceState(
         settings=settings,
         checker=checker if checker is not None else load_checker(settings.policy_dirs),
-        history=history or NoHistory(),
+        history=history or _history(settings),
         feedback=feedback or JsonlFeedback(settings.data_path() / "cds-feedback.jsonl"),
         cds_verifier=JwtVerifier(
             settings.cds_issuers, KeyStore(_fetcher(http)), settings.algorithms, settings.jwt_leeway_s, replay
@@ -112,6 +121,9 @@ def create_app(
             log.warning("INSECURE DEV MODE: authentication is OFF. Never expose this server beyond loopback.")
         yield
         await http.aclose()
+        close = getattr(state.history, "close", None)
+        if close is not None:
+            close()
 
     app = FastAPI(
         title="preclaim",
@@ -123,6 +135,7 @@ def create_app(
     _handlers(app)
     app.include_router(rest_routes.router)
     app.include_router(catalog_routes.router)
+    app.include_router(history_routes.router)
     app.include_router(cds_routes.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and engine presence")

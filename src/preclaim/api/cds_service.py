@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from preclaim.api.cds_cards import cards_for
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, HookRequest, HookResponse, Service
 from preclaim.api.coverage_info import annotate, decide, extension
@@ -18,6 +20,8 @@ from preclaim.api.fhir_fetch import FhirData, FhirGatherer, resources_in
 from preclaim.api.fhir_map import Resource, order_drug, to_claim
 from preclaim.api.problems import ApiError
 from preclaim.api.seams import Checker, HistorySource
+from preclaim.domain.claim import Claim
+from preclaim.domain.history import History
 from preclaim.errors import InputError
 
 SUPPORTING = frozenset({"order-select"})
@@ -135,7 +139,8 @@ class HookEvaluator:
             claim = to_claim(order, coverage, data.patient, data.related, today, data.observations)
         except InputError as exc:
             raise ApiError(422, "unprocessable", "Cannot map the order", str(exc)) from None
-        history = self.history.history_for(claim.patient.key, claim.payer.id)
+        history = self.history.history_for(claim.patient.key, claim.first_date_of_service or today)
+        claim = with_authorization_on_file(claim, history)
         report = self.checker().check(claim, history, as_of=today)
         supporting = request.hook in SUPPORTING
         label = claim.payer.name or claim.payer.id
@@ -151,6 +156,22 @@ class HookEvaluator:
                 resource=annotate(order, ext),
             )
         )
+
+
+def with_authorization_on_file(claim: Claim, history: History) -> Claim:
+    """An order has no REF*G1 yet: when an approved authorization on file covers it, the claim will carry it."""
+    day, code = claim.first_date_of_service, claim.lines[0].code
+    for auth in history.authorizations:
+        if (
+            auth.payer_id == claim.payer.id
+            and auth.code == code
+            and auth.status in ("approved", "partial")
+            and auth.patient_key in (None, claim.patient.key)
+            and day is not None
+            and auth.covers(day)
+        ):
+            return msgspec.structs.replace(claim, prior_auth=auth.number)
+    return claim
 
 
 def _no_coverage_card() -> Card:

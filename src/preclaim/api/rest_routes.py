@@ -117,7 +117,10 @@ async def check(request: Request, as_of: str | None = Query(None, description="Y
     day = _as_of(as_of, state)
     engine = state.engine()
     claims = await read_claims(request)
-    reports = [engine.check(c, state.history.history_for(c.patient.key, c.payer.id), as_of=day) for c in claims]
+    reports = [
+        engine.check(c, state.history.history_for(c.patient.key, c.first_date_of_service or day), as_of=day)
+        for c in claims
+    ]
     return _json(_encode(ReportBatch(claims=tuple(reports))))
 
 
@@ -133,7 +136,10 @@ async def prior_auth(request: Request, as_of: str | None = Query(None, descripti
     day = _as_of(as_of, state)
     engine = state.engine()
     answers = [
-        PriorAuthAnswer(c.id, engine.prior_auth(c, state.history.history_for(c.patient.key, c.payer.id), as_of=day))
+        PriorAuthAnswer(
+            c.id,
+            engine.prior_auth(c, state.history.history_for(c.patient.key, c.first_date_of_service or day), as_of=day),
+        )
         for c in await read_claims(request)
     ]
     return _json(_encode(PriorAuthBatch(claims=tuple(answers))))

@@ -27,7 +27,7 @@ class Checker(Protocol):
 
 
 class HistorySource(Protocol):
-    def history_for(self, patient_key: str, payer_id: str | None) -> History: ...
+    def history_for(self, patient_key: str, before: dt.date) -> History: ...
 
 
 class FeedbackSink(Protocol):
@@ -35,7 +35,7 @@ class FeedbackSink(Protocol):
 
 
 class NoHistory:
-    def history_for(self, patient_key: str, payer_id: str | None) -> History:
+    def history_for(self, patient_key: str, before: dt.date) -> History:
         return EMPTY_HISTORY
 
 

@@ -61,6 +61,8 @@ class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     fhir_timeout_s: float = 3.0
     data_dir: str | None = None
     policy_dirs: tuple[str, ...] = ()
+    use_store: bool = False  # history from preclaim.store (SQLite in the data dir unless store_url says else)
+    store_url: str | None = None
     insecure_dev: bool = False
     cors_origins: tuple[str, ...] = ()
 
