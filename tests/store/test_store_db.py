@@ -42,7 +42,7 @@ def test_migrations_build_every_table_and_match_the_models(store: Store) -> None
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0002"
+    assert version == "0003"
 
 
 def test_reopening_keeps_data_and_does_not_migrate_twice(store_url: str) -> None:

@@ -7,12 +7,12 @@ import hashlib
 from typing import Literal
 
 import msgspec
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from preclaim.domain import Administration, Claim, Patient
 from preclaim.errors import InputError
-from preclaim.store.models import AdministrationRow, ClaimLineRow, ClaimRow, PatientRow, utcnow
+from preclaim.store.models import AdministrationRow, ClaimLineRow, ClaimRow, PatientRow, RemittanceRow, utcnow
 
 Outcome = Literal["added", "updated", "unchanged"]
 _encoder = msgspec.json.Encoder(decimal_format="string")
@@ -43,6 +43,13 @@ _ADD_CLAIM = insert(ClaimRow).returning(ClaimRow.id)
 _CHANGE_CLAIM = update(ClaimRow).where(ClaimRow.id == bindparam("pk"))
 _DROP_LINES = delete(ClaimLineRow).where(ClaimLineRow.claim_pk == bindparam("pk"))
 _ADD_LINES = insert(ClaimLineRow)
+# Payments (835) imported before their claim wait with claim_pk NULL; a new claim picks them up.
+_LINK_PAYMENTS = (
+    update(RemittanceRow)
+    .where(RemittanceRow.claim_id == bindparam("claim"), RemittanceRow.claim_pk.is_(None))
+    .where(or_(RemittanceRow.first_date_of_service == bindparam("day"), RemittanceRow.first_date_of_service.is_(None)))
+    .values(claim_pk=bindparam("pk"))
+)
 
 
 def patient_id(session: Session, patient: Patient | str) -> int:
@@ -119,6 +126,7 @@ def upsert_claim(session: Session, claim: Claim, source: str) -> tuple[int, Outc
     if found is None:
         keys = {"claim_id": claim.id, "payer_id": claim.payer.id, "source": source}
         claim_pk, outcome = int(conn.execute(_ADD_CLAIM, {**keys, **values}).scalar_one()), "added"
+        conn.execute(_LINK_PAYMENTS, {"pk": claim_pk, "claim": claim.id, "day": day})
     else:
         claim_pk, outcome = int(found.id), "updated"
         conn.execute(_DROP_LINES, {"pk": claim_pk})

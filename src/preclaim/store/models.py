@@ -137,6 +137,7 @@ class RemittanceRow(Base):
     payer_claim_number: Mapped[str] = mapped_column(String(50), default="")
     trace_number: Mapped[str] = mapped_column(String(50), default="")
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    first_date_of_service: Mapped[dt.date | None] = mapped_column(Date)  # to tell apart reused CLM01s
     claim_pk: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(16))
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -173,6 +174,7 @@ class AdjustmentRow(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     quantity: Mapped[float | None] = mapped_column(Float)
     remittance: Mapped[RemittanceRow] = relationship(back_populates="adjustments")
+    line: Mapped[RemittanceLineRow | None] = relationship()
 
 
 class AuthorizationRow(Base):

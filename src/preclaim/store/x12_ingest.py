@@ -21,7 +21,9 @@ def import_x12(
     if kind == "837":
         return import_837(store, path, progress=progress, digest=digest)
     if kind == "835":
-        raise StoreError("835 import needs the 835 reader, which is not in this build yet", where=str(path))
+        from preclaim.store.remits import import_835
+
+        return import_835(store, path, progress=progress, digest=digest)
     raise StoreError(f"X12 {kind} files are not history (expected an 837P or an 835)")
 
 
