@@ -5,12 +5,13 @@ Lookups are dictionary reads (ICD-10-CM ones are cached): the engine calls them 
 
 from __future__ import annotations
 
+import os
 from functools import cache, lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import msgspec
-import simple_icd_10_cm as icd
 import yaml
 
 from preclaim.codes.ndc import format_ndc_542, normalize_ndc
@@ -120,12 +121,42 @@ def _bundled() -> dict[str, dict[str, Any]]:
     }
 
 
+def _icd10_cache_path() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "preclaim" / f"icd10cm-{metadata.version('simple-icd-10-cm')}.msgpack"
+
+
+@cache
+def _icd10_table() -> dict[str, tuple[str, bool]]:
+    """Every ICD-10-CM code with its description and leaf flag, from simple-icd-10-cm.
+
+    Importing that package parses its XML (seconds); a derived table cached per package version loads in
+    milliseconds, which keeps the CLI and the service quick to start.
+    """
+    path = _icd10_cache_path()
+    try:
+        table: dict[str, tuple[str, bool]] = msgspec.msgpack.decode(path.read_bytes(), type=dict[str, tuple[str, bool]])
+        return table
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    import simple_icd_10_cm as icd  # slow import, only when the cache is missing
+
+    table = {code: (icd.get_description(code), bool(icd.is_leaf(code))) for code in icd.get_all_codes(True)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(msgspec.msgpack.encode(table))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only home still works, just slower to start
+    return table
+
+
 @lru_cache(maxsize=65536)
 def _icd10(code: str) -> Icd10Entry | None:
     normal = normalize_icd10(code)
-    if not icd.is_valid_item(normal):
-        return None
-    return Icd10Entry(normal, icd.get_description(normal), bool(icd.is_leaf(normal)))
+    found = _icd10_table().get(normal)
+    return Icd10Entry(normal, found[0], found[1]) if found else None
 
 
 class CodeSets:
@@ -158,7 +189,7 @@ class CodeSets:
 
     @property
     def icd10_version(self) -> str:
-        return f"simple-icd-10-cm {getattr(icd, '__version__', 'installed')}"
+        return f"simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
 
     def modifier(self, code: str) -> Modifier | None:
         return self._modifiers.get(code.strip().upper())

@@ -1,0 +1,5 @@
+"""`python -m preclaim` runs the CLI."""
+
+from preclaim.cli import main
+
+main()

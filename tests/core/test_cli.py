@@ -1,0 +1,153 @@
+"""The preclaim command as a user runs it: real processes, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+AS_OF = ["--as-of", "2026-03-20"]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "preclaim", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def report(*args: str) -> dict:  # type: ignore[type-arg]
+    result = run("check", *args, "--format", "json", "--history", str(EXAMPLES / "history.json"), *AS_OF)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_clean_example_is_clean_and_exits_0() -> None:
+    result = run("check", str(EXAMPLES / "clean.json"), "--history", str(EXAMPLES / "history.json"), *AS_OF)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "CLEAN" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("example", "verdict", "carc", "fix"),
+    [
+        ("j3424", "fix", "CO-181", "J3420"),
+        ("units-1500mcg", "fix", "CO-16", "bill 2 units"),
+        ("jz-missing", "fix", "CO-4", "JZ"),
+        ("fatigue-only", "deny", "CO-50", "D51.0"),
+        ("too-soon", "deny", "CO-151", "hold the injection"),
+        ("no-authorization", "fix", "CO-197", "REF*G1"),
+        ("99211-with-96372", "fix", "CO-97", "99211"),
+    ],
+)
+def test_each_planted_problem_is_reported(example: str, verdict: str, carc: str, fix: str) -> None:
+    claim = report(str(EXAMPLES / f"{example}.json"))["claims"][0]
+    assert claim["verdict"] == verdict
+    errors = [f for f in claim["findings"] if f["severity"] == "error"]
+    assert [f["carc"] for f in errors] == [carc], errors
+    assert fix in errors[0]["fix"]
+    assert errors[0]["source"]["title"] and errors[0]["source"]["id"]
+
+
+def test_json_contract_shape() -> None:
+    doc = report(str(EXAMPLES / "all-claims.json"))
+    assert len(doc["claims"]) == 8
+    claim = doc["claims"][2]
+    assert set(claim) >= {"claim_id", "verdict", "prior_auth", "findings", "checklist"}
+    assert set(claim["prior_auth"]) >= {"status", "reasons"}
+    finding = claim["findings"][0]
+    assert set(finding) >= {"rule", "severity", "line", "message", "carc", "rarc", "fix", "source"}
+    assert set(finding["source"]) >= {"id", "title", "url", "version"}
+    assert all(item["status"] in ("met", "missing", "unknown") for item in claim["checklist"])
+
+
+def test_text_summary_for_a_batch_exits_1() -> None:
+    result = run("check", str(EXAMPLES / "all-claims.json"), "--history", str(EXAMPLES / "history.json"), *AS_OF)
+    assert result.returncode == 1
+    assert "8 claims: 1 clean, 5 to fix, 2 will deny" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"id": "X"}', "Object missing required field"),
+        (json.dumps({**json.loads((EXAMPLES / "clean.json").read_text()), "colour": "red"}), "unknown field `colour`"),
+        ((EXAMPLES / "clean.json").read_text().replace('"units": 1,', '"units": "one",', 1), "$.lines[0].units"),
+        ((EXAMPLES / "clean.json").read_text().replace("2026-03-16", "2026-02-30", 1), "$.lines[0].date_of_service"),
+        ((EXAMPLES / "clean.json").read_text().replace("1951-04-12", "2027-04-12"), "patient.birth_date"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, content: str, expected: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    result = run("check", str(bad), *AS_OF)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr
+    assert str(bad) in result.stderr.replace("\n", "")
+    assert result.stdout == ""
+
+
+def test_missing_file_is_exit_2() -> None:
+    result = run("check", "no-such-claim.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_code_page_has_seven_sections_and_j3424_points_to_j3420() -> None:
+    page = json.loads(run("code", "J3420", "--format", "json").stdout)
+    assert [s["title"] for s in page["sections"]] == [
+        "Definition",
+        "Clinical context",
+        "Common modifiers",
+        "Documentation requirements",
+        "Common denial reasons",
+        "Special considerations for commercial insurers",
+        "Similar codes",
+    ]
+    invalid = run("code", "J3424")
+    assert invalid.returncode == 1
+    assert "not a valid HCPCS code" in invalid.stdout and "J3420" in invalid.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["--payer-id", "DEMO1"], "required"),
+        (["--payer-id", "09102", "--filing", "MB", "--state", "FL"], "not-required"),
+        (["--payer-id", "WHA", "--payer-name", "Western Health Advantage", "--dose", "2000", "--dx", "D51.0"], "required"),
+        (["--payer-id", "77027", "--filing", "MC", "--state", "FL"], "conditional"),
+        (["--payer-id", "77027", "--filing", "MC", "--state", "FL", "--dialysis"], "not-required"),
+        (["--payer-id", "NOBODY"], "unknown"),
+    ],
+)
+def test_pa_answers(args: list[str], status: str) -> None:
+    result = run("pa", *args, "--format", "json", *AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["claims"][0]["prior_auth"]["status"] == status
+
+
+def test_policies_list_show_validate(tmp_path: Path) -> None:
+    listed = run("policies", "list")
+    assert "lcd-l33967" in listed.stdout and "ILLUSTRATIVE" in listed.stdout
+    shown = run("policies", "show", "lcd-l33967")
+    assert "A57755" in shown.stdout
+    (tmp_path / "bad.yaml").write_text("id: x\ntitle: t\nversion: '1'\neffective: {start: 2024-01-01}\nsources: {}\n"
+                                       "drugs: {J3420: {prior_auth: {requirement: none, source: s, reason: r}}}\n")
+    bad = run("policies", "validate", str(tmp_path))
+    assert bad.returncode == 2 and "unknown source 's'" in bad.stdout
+    assert run("policies", "validate").returncode == 0
+
+
+def test_user_policy_folder_changes_the_answer(tmp_path: Path) -> None:
+    (tmp_path / "acme.yaml").write_text(
+        "id: acme\ntitle: Acme Health (test)\nversion: '1'\neffective: {start: 2020-01-01}\n"
+        "match: {payer_ids: [ACME]}\nsources: {p: {title: Acme policy}}\n"
+        "drugs: {J3420: {prior_auth: {requirement: always, source: p, reason: Acme requires PA}}}\n"
+    )
+    result = run("pa", "--payer-id", "ACME", "--policies", str(tmp_path), "--format", "json", *AS_OF)
+    assert json.loads(result.stdout)["claims"][0]["prior_auth"]["status"] == "required"
