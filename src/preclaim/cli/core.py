@@ -13,6 +13,7 @@ import typer
 
 from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, run_guarded
 from preclaim.cli.render import render_prior_auth, render_report, render_summary
+from preclaim.cli.store_link import open_link
 from preclaim.codepage import code_page
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter
@@ -51,6 +52,9 @@ def check(
         Path | None, typer.Option("--fix-out", help="837P only: write the claims with mechanical fixes.")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="837P only: also validate with pyx12.")] = False,
+    use_store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Read history from and keep reports in the history store.")
+    ] = True,
 ) -> None:
     """Check claims: verdict clean/fix/deny, findings with CARC/RARC, fix and source, prior auth, checklist."""
 
@@ -63,7 +67,13 @@ def check(
         claims = load_claims(file)
         past = load_history(history) if history else EMPTY_HISTORY
         day = as_of_date(as_of)
-        reports = [engine.check(claim, past, as_of=day) for claim in claims]
+        reports = []
+        with open_link(use_store, record=True) as link:
+            for claim in claims:
+                known = link.history(claim, past, day) if link else past
+                reports.append(engine.check(claim, known, as_of=day))
+                if link:
+                    link.keep(claim, reports[-1])
         if fmt is OutputFormat.json:
             sys.stdout.buffer.write(reports_to_json(reports) + b"\n")
         else:
