@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pas_helpers import make_pa_claim as _claim
 
-from preclaim.domain import Claim, Diagnosis, Encounter, Lab, Patient, Payer, Provider, ServiceLine
 from preclaim.errors import InputError
 from preclaim.fhir.pas_codes import HCPCS, RXNORM
 from preclaim.fhir.pas_request import build_pas_request
@@ -22,29 +21,6 @@ from preclaim.store.decisions import record_decisions
 
 PAS_DIR = Path(__file__).resolve().parents[2] / "../shared/samples/fhir/pas"
 CREATED = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
-
-
-def _claim() -> Claim:
-    labs = (
-        Lab("serum_b12", 160, "pg/mL", dt.date(2026, 2, 20)),
-        Lab("methylmalonic_acid", 0.6, "umol/L", dt.date(2026, 2, 20)),
-    )
-    return Claim(
-        id="PA-0001",
-        payer=Payer("INVENTED-PAYER", "Invented Health Plan"),
-        patient=Patient("PAT-77", dt.date(1948, 5, 6), "F", member_id="MEM-0077"),
-        place_of_service="11",
-        lines=(
-            ServiceLine(
-                1, "J3420", 1, dt.date(2026, 3, 3), modifiers=("JZ",), charge=Decimal("25.00"), diagnosis_pointers=(1,)
-            ),
-            ServiceLine(2, "96372", 1, dt.date(2026, 3, 3), charge=Decimal("30.00"), diagnosis_pointers=(1, 2)),
-        ),
-        diagnoses=(Diagnosis("D510"), Diagnosis("E53.8")),
-        billing_provider=Provider(npi="1234567893", name="Invented Clinic", state="FL"),
-        rendering_provider=Provider(npi="1245319599"),
-        encounter=Encounter(dose_mcg=1000, route="IM", phase="loading", failed_oral_therapy=True, labs=labs),
-    )
 
 
 def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -117,11 +93,11 @@ def test_decisions_are_recorded_and_a_later_denial_replaces_the_approval(store: 
     approved = read_pas_response((PAS_DIR / "valid_pa_response_bundle.json").read_bytes())
     denied = read_pas_response((PAS_DIR / "valid_pa_response_bundle_denial.json").read_bytes())
     kw: dict[str, Any] = {"source": "pas", "where": "sample", "received": dt.date(2005, 5, 2), "code": "J3420"}
-    [(auth, outcome)] = record_decisions(store, approved, **kw)
-    assert outcome == "added" and auth.status == "approved" and auth.approved_units == 1
+    [(auth, outcome, _, _)] = record_decisions(store, approved, **kw)
+    assert outcome == "added" and auth is not None and auth.status == "approved" and auth.approved_units == 1
     history = load_history(store, "12345678901", dt.date(2005, 5, 10))
     assert [(a.number, a.code, a.start, a.end) for a in history.authorizations] == [
         ("AUTH0001", "J3420", dt.date(2005, 5, 2), dt.date(2005, 6, 2))
     ]
-    [(auth, outcome)] = record_decisions(store, denied, **kw)
-    assert (outcome, auth.status, auth.approved_units) == ("updated", "denied", 0)
+    [(auth, outcome, _, _)] = record_decisions(store, denied, **kw)
+    assert auth is not None and (outcome, auth.status, auth.approved_units) == ("updated", "denied", 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from preclaim.domain import Authorization
 from preclaim.errors import InputError
@@ -48,7 +48,7 @@ def to_authorization(
     """The authorization a decision stands for; options given by the user win over the response's values."""
     number = decision.number
     if not number:
-        raise InputError(f"decision {decision.action} carries no authorization number: nothing to record", where=where)
+        raise InputError(f"decision {decision.action} carries no authorization number", where=where)
     payer = payer_id or decision.payer_id
     service = code or decision.code
     if not payer:
@@ -68,6 +68,13 @@ def to_authorization(
     )
 
 
+class Recorded(NamedTuple):
+    authorization: Authorization | None  # None: skipped (see `skipped`)
+    outcome: Outcome | None
+    action: str
+    skipped: str | None = None  # why nothing was recorded (e.g. a denial without a number)
+
+
 def record_decisions(
     store: Store,
     decisions: Sequence[Decision],
@@ -78,15 +85,26 @@ def record_decisions(
     patient_key: str | None = None,
     payer_id: str | None = None,
     code: str | None = None,
-) -> list[tuple[Authorization, Outcome]]:
-    """Store every decision (all or none, in one transaction); returns each authorization and what changed."""
-    auths = [
-        to_authorization(d, where=where, patient_key=patient_key, payer_id=payer_id, code=code, received=received)
-        for d in decisions
-    ]
+) -> list[Recorded]:
+    """Store every decision that carries an authorization number, in one transaction (all or none);
+    decisions without a number (e.g. a line denied outright) are reported as skipped."""
+    planned: list[Recorded] = []
+    for n, decision in enumerate(decisions, start=1):
+        if not decision.number:
+            why = f"decision {n} ({decision.action}, {decision.code or 'no code'}) carries no authorization number"
+            planned.append(Recorded(None, None, decision.action, why))
+        else:
+            auth = to_authorization(
+                decision, where=where, patient_key=patient_key, payer_id=payer_id, code=code, received=received
+            )
+            planned.append(Recorded(auth, None, decision.action))
     results = []
     with store.transaction() as session:
-        for auth, decision in zip(auths, decisions, strict=True):
-            note = f"{source} review action {decision.action}"
-            results.append((auth, upsert_authorization(session, auth, source=source, note=note)[1]))
+        for item in planned:
+            if item.authorization is None:
+                results.append(item)
+                continue
+            note = f"{source} review action {item.action}"
+            outcome = upsert_authorization(session, item.authorization, source=source, note=note)[1]
+            results.append(item._replace(outcome=outcome))
     return results
