@@ -29,6 +29,10 @@ class RuleContext:
     as_of: dt.date
 
     @cached_property
+    def first_day(self) -> dt.date | None:
+        return self.claim.first_date_of_service
+
+    @cached_property
     def drug_lines(self) -> tuple[ServiceLine, ...]:
         """Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code."""
         return tuple(line for line in self.claim.lines if self.drug_code_of(line) is not None)
@@ -59,11 +63,11 @@ class RuleContext:
 
     def section(self, code: str, name: str, kind: type[T]) -> Cited[T] | None:
         cited = self.policy.drug_section(code, name)
-        return cast(Cited[T], cited) if cited is not None and isinstance(cited.value, kind) else None
+        return cast("Cited[T]", cited) if cited is not None and isinstance(cited.value, kind) else None
 
     def claim_rule(self, name: str, kind: type[T]) -> Cited[T] | None:
         cited = self.policy.claim_rule(name)
-        return cast(Cited[T], cited) if cited is not None and isinstance(cited.value, kind) else None
+        return cast("Cited[T]", cited) if cited is not None and isinstance(cited.value, kind) else None
 
     def lines_on(self, day: dt.date) -> tuple[ServiceLine, ...]:
         return tuple(line for line in self.claim.lines if line.date_of_service == day)

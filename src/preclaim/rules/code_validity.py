@@ -96,7 +96,7 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Itera
 
 
 def check_diagnoses(ctx: RuleContext) -> Iterator[Finding]:
-    day = ctx.claim.first_date_of_service or ctx.as_of
+    day = ctx.first_day or ctx.as_of
     for position, dx in enumerate(ctx.claim.diagnoses, start=1):
         if dx.system == "icd9":
             if day >= ICD10_START:

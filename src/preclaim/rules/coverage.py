@@ -23,9 +23,17 @@ POINTER_SOURCE = Source(
 )
 
 
+_COVERED: dict[tuple[int, int], tuple[Coverage, tuple[DiagnosisEntry, ...]]] = {}
+
+
 def covered_entries(ctx: RuleContext, coverage: Coverage) -> tuple[DiagnosisEntry, ...]:
-    listed = ctx.policy.code_lists.get(coverage.covered_list, ()) if coverage.covered_list else ()
-    return coverage.covered + listed
+    """The section's own codes plus its code list, built once per (section, library) so lookups stay indexed."""
+    key = (id(coverage), id(ctx.policy.code_lists))
+    cached = _COVERED.get(key)
+    if cached is None or cached[0] is not coverage:
+        listed = ctx.policy.code_lists.get(coverage.covered_list, ()) if coverage.covered_list else ()
+        cached = _COVERED[key] = (coverage, coverage.covered + listed)
+    return cached[1]
 
 
 def check_pointers(ctx: RuleContext) -> Iterator[Finding]:

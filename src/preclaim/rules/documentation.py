@@ -67,7 +67,7 @@ def _deficiency(enc: Encounter) -> Status:
 
 def _phase_applies(ctx: RuleContext, code: str) -> bool:
     cited = ctx.section(code, "frequency", Frequency)
-    day = ctx.claim.first_date_of_service
+    day = ctx.first_day
     if cited is None or cited.value.maintenance_min_days is None or day is None:
         return False
     prior = [d for d in earlier_doses(ctx, code, day) if d.date < day]
@@ -77,7 +77,7 @@ def _phase_applies(ctx: RuleContext, code: str) -> bool:
 def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | None:
     """None when the item does not apply to this claim."""
     enc = ctx.claim.encounter or Encounter()
-    day = ctx.claim.first_date_of_service or ctx.as_of
+    day = ctx.first_day or ctx.as_of
     need = item.requires
     if need == "waste_amount":
         kinds = {vial_type(ctx, line) for line in ctx.drug_lines}
@@ -132,7 +132,7 @@ def checklist(ctx: RuleContext) -> list[tuple[ChecklistItem, DocumentationItem, 
         cited = ctx.policy.drug_section(code, "documentation")
         if cited is None:
             continue
-        for item in cast(tuple[DocumentationItem, ...], cited.value):
+        for item in cast("tuple[DocumentationItem, ...]", cited.value):
             if not _applies(ctx, code, item):
                 continue
             status = _status(ctx, code, item)

@@ -25,16 +25,37 @@ class Dose:
     claim_id: str | None
 
 
+class _CodeIndex:
+    """Normalised exact codes and category prefixes of a diagnosis list, for O(length of code) lookups."""
+
+    def __init__(self, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> None:
+        self.entries = entries  # kept alive so the id() key below cannot be reused
+        self.by_code: dict[str, DiagnosisEntry | str] = {}
+        for entry in entries:
+            target = normalize_icd10(entry.code if isinstance(entry, DiagnosisEntry) else entry)
+            self.by_code.setdefault(target, entry)
+
+    def find(self, code: str) -> DiagnosisEntry | str | None:
+        normal = normalize_icd10(code)
+        # "D51" covers "D51.0"; "K90.8" covers "K90.89": try the code, then each shorter prefix.
+        for end in range(len(normal), 2, -1):
+            hit = self.by_code.get(normal[:end].rstrip("."))
+            if hit is not None:
+                return hit
+        return None
+
+
+_INDEXES: dict[int, _CodeIndex] = {}
+
+
 def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> DiagnosisEntry | str | None:
     """The entry that covers `code`: an exact code or a category prefix ("D51" covers "D51.0")."""
-    normal = normalize_icd10(code)
-    for entry in entries:
-        target = normalize_icd10(entry.code if isinstance(entry, DiagnosisEntry) else entry)
-        if normal == target or normal.startswith(target if "." in target else target + "."):
-            return entry
-        if "." in target and normal.startswith(target):  # "K90.8" covers "K90.89"
-            return entry
-    return None
+    index = _INDEXES.get(id(entries))
+    if index is None or index.entries is not entries:
+        if len(_INDEXES) > 4096:  # lists built per call would otherwise accumulate
+            _INDEXES.clear()
+        index = _INDEXES[id(entries)] = _CodeIndex(entries)
+    return index.find(code)
 
 
 def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> list[Dose]:
@@ -76,7 +97,7 @@ def this_dose_mcg(ctx: RuleContext, units: Units | None) -> float | None:
 
 
 def _window(ctx: RuleContext, code: str, days: int) -> tuple[list[Dose], dt.date] | None:
-    day = ctx.claim.first_date_of_service
+    day = ctx.first_day
     if day is None:
         return None
     start = day - dt.timedelta(days=days - 1)
@@ -94,7 +115,7 @@ def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactVal
             return None
         doses, _ = window
         if name == "injections_30_days":
-            return float(len({d.date for d in doses} | {ctx.claim.first_date_of_service}))
+            return float(len({d.date for d in doses} | {ctx.first_day}))
         per_unit = units.amount_per_unit if units else 1000.0
         return current + sum(d.dose_mcg if d.dose_mcg is not None else d.units * per_unit for d in doses)
     if name == "units":
@@ -104,7 +125,7 @@ def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactVal
     if name == "place_of_service":
         return ctx.claim.place_of_service
     if name == "age":
-        born, day = ctx.claim.patient.birth_date, ctx.claim.first_date_of_service
+        born, day = ctx.claim.patient.birth_date, ctx.first_day
         if born is None or day is None:
             return None
         return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
