@@ -27,6 +27,7 @@ PAYERS = [  # (payer id, name, SBR09 filing indicator, billing state)
 ]
 NDCS = ["00517003101", "63323004441", "70710166301", "71288030001"]
 COVERED_DX = ["D510", "D519", "E538", "D518", "K900"]
+_VISITS: dict[int, int] = {}
 PROBLEMS = ["j3424", "ndc10", "ndc-dashes", "no-ndc", "dx", "duplicate", "modifier-order", "units"]
 
 
@@ -43,6 +44,7 @@ def npi(seed: int) -> str:
 
 def segments(count: int, seed: int) -> Iterator[str]:
     rng = random.Random(seed)
+    _VISITS.clear()
     today = dt.date(2026, 1, 15)
     yield (
         "ISA*00*          *00*          *ZZ*PRECLAIMBENCH  *ZZ*CLEARINGHOUSE  "
@@ -96,8 +98,8 @@ def _claim(
         person, day, _ = made[rng.randrange(len(made))]
     else:
         person = rng.randrange(patients)
-        day = dt.date(2025, 1 + person % 12, 1) + dt.timedelta(days=28 * rng.randrange(0, 12))
-        day = min(day, dt.date(2025, 12, 31))
+        visit = _VISITS[person] = _VISITS.get(person, -1) + 1  # monthly, a new date each visit
+        day = dt.date(2025, 1, 2) + dt.timedelta(days=person % 28 + 30 * (visit % 12) + 366 * (visit // 12))
     if len(made) < 100_000:
         made.append((person, day, serial))
     payer_id, payer_name, filing, _state = PAYERS[person % len(PAYERS)]

@@ -1,0 +1,120 @@
+"""Check every claim of an 837P file with the engine, streaming, with the file's own claims as history.
+
+Claims earlier in the file count as history for later ones of the same patient (handed to the engine in
+date-of-service order), so duplicates and too-frequent injections inside one batch are caught.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from preclaim.domain.claim import Claim
+from preclaim.domain.history import EMPTY_HISTORY, History
+from preclaim.domain.report import Report
+from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
+from preclaim.edi.x12.read837 import read_837
+from preclaim.edi.x12.tokenizer import open_source
+
+Progress = Callable[[int], None]  # called with the number of bytes read so far
+
+
+class ClaimChecker(Protocol):
+    def check(self, claim: Claim, history: History = ..., *, as_of: dt.date) -> Report: ...
+
+
+class BatchHistory:
+    """Per-patient memory of the claims already seen in this file, on top of an optional stored history."""
+
+    def __init__(self, base: History = EMPTY_HISTORY) -> None:
+        self.base = base
+        self._claims: dict[str, list[Claim]] = {}
+
+    def for_claim(self, claim: Claim) -> History:
+        key = claim.patient.key
+        earlier = self._claims.get(key)
+        stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
+        if not earlier:
+            return stored
+        ordered = sorted(earlier, key=_first_day)
+        return History(
+            administrations=stored.administrations,
+            claims=stored.claims + tuple(ordered),
+            authorizations=stored.authorizations,
+        )
+
+    def add(self, claim: Claim) -> None:
+        self._claims.setdefault(claim.patient.key, []).append(claim)
+
+
+def _first_day(claim: Claim) -> dt.date:
+    return claim.first_date_of_service or dt.date.min
+
+
+@dataclass
+class CheckSummary:
+    claims: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    problems: Counter[str] = field(default_factory=Counter)
+    rejected: list[RejectedClaim] = field(default_factory=list)
+    fixed: int = 0
+
+    def add(self, item: ClaimItem, report: Report | None) -> None:
+        self.claims += 1
+        if report is None:
+            assert isinstance(item, RejectedClaim)
+            self.rejected.append(item)
+            return
+        self.verdicts[report.verdict] += 1
+        for finding in report.findings:
+            if finding.severity != "info":
+                self.problems[f"{finding.rule} ({finding.carc})" if finding.carc else finding.rule] += 1
+
+    @property
+    def all_clean(self) -> bool:
+        return not self.rejected and self.verdicts["clean"] == self.claims
+
+
+def check_items(
+    source: str | Path | BinaryIO,
+    engine: ClaimChecker,
+    as_of: dt.date,
+    *,
+    progress: Progress | None = None,
+    history: History = EMPTY_HISTORY,
+) -> Iterator[tuple[ClaimItem, Report | None]]:
+    """Each claim of the file with its report (None for a claim the reader rejected)."""
+    stream, _name, owned = open_source(source)
+    batch = BatchHistory(history)
+    tell = stream.tell if progress is not None and stream.seekable() else None
+    try:
+        for count, item in enumerate(read_837(stream), start=1):
+            if isinstance(item, ParsedClaim):
+                claim = item.claim
+                report = engine.check(claim, batch.for_claim(claim), as_of=as_of)
+                batch.add(claim)
+                yield item, report
+            else:
+                yield item, None
+            if tell is not None and progress is not None and count % 500 == 0:
+                progress(tell())
+    finally:
+        if owned:
+            stream.close()
+
+
+def check_x12_file(
+    source: str | Path | BinaryIO,
+    engine: ClaimChecker,
+    as_of: dt.date,
+    *,
+    progress: Progress | None = None,
+    history: History = EMPTY_HISTORY,
+) -> Iterator[Report | RejectedClaim]:
+    """Reports for the claims of an 837P, and the claims the reader rejected, in file order."""
+    for item, report in check_items(source, engine, as_of, progress=progress, history=history):
+        yield report if report is not None else item  # type: ignore[misc]

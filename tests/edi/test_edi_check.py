@@ -1,0 +1,67 @@
+"""Checking a whole 837P: the file's earlier claims are history; rejected claims do not stop the run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from x12_builders import b12_claim, interchange, subscriber
+
+from preclaim.domain.report import Report
+from preclaim.edi.check import check_x12_file
+from preclaim.edi.x12.loops import RejectedClaim
+from preclaim.engine import Engine
+
+AS_OF = dt.date(2026, 1, 20)
+
+
+def run(body: list[str]) -> list[Report | RejectedClaim]:
+    return list(check_x12_file(io.BytesIO(interchange(body)), Engine.default(), AS_OF))
+
+
+def rules(result: Report | RejectedClaim) -> set[str]:
+    assert isinstance(result, Report)
+    return {f.rule for f in result.findings}
+
+
+def test_duplicate_inside_one_batch_is_caught_on_the_later_claim() -> None:
+    first, second = run([*subscriber(2), *b12_claim("A"), *subscriber(3), *b12_claim("B")])
+    assert "frequency.duplicate" not in rules(first)
+    assert "frequency.duplicate" in rules(second)
+    assert isinstance(second, Report) and second.claim_id == "B" and second.verdict == "deny"
+
+
+def test_other_patients_are_not_history() -> None:
+    first, second = run([*subscriber(2), *b12_claim("A"), *subscriber(3, member="M0002"), *b12_claim("B")])
+    assert "frequency.duplicate" not in rules(first) | rules(second)
+
+
+def test_history_is_in_date_order_even_when_the_file_is_not() -> None:
+    results = run(
+        [
+            *subscriber(2),
+            *b12_claim("LATE", day="20260110"),
+            *subscriber(3),
+            *b12_claim("EARLY", day="20260102"),
+            *subscriber(4),
+            *b12_claim("MID", day="20260105"),
+        ]
+    )
+    assert [r.claim_id for r in results if isinstance(r, Report)] == ["LATE", "EARLY", "MID"]
+    assert "frequency.too-soon" in rules(results[2])  # 3 days after EARLY, which came later in the file
+
+
+def test_rejected_claim_is_reported_and_the_rest_checked() -> None:
+    results = run(
+        [
+            *subscriber(2),
+            *b12_claim("A"),
+            *subscriber(3, member="M2"),
+            *b12_claim("BAD", units="x"),
+            *subscriber(4, member="M3"),
+            *b12_claim("C"),
+        ]
+    )
+    assert [type(r).__name__ for r in results] == ["Report", "RejectedClaim", "Report"]
+    bad = results[1]
+    assert isinstance(bad, RejectedClaim) and bad.claim_id == "BAD" and bad.error.element == 4
