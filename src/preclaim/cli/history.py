@@ -52,9 +52,7 @@ def progress_bar(label: str, enabled: bool) -> Iterator[ProgressCallback]:
 
 def _summary(result: ImportResult) -> str:
     extra = "".join(f", {n} {name}" for name, n in result.counts.items())
-    return (
-        f"{result.kind}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged{extra}"
-    )
+    return f"{result.kind}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged{extra}"
 
 
 @history_app.command("import")
@@ -71,7 +69,7 @@ def import_command(
                 with progress_bar(path.name, not quiet and err.is_terminal) as update:
                     results = import_history_file(store, path, progress=update)
                 for result in results:
-                    out.print(f"{path}: {_summary(result)}")
+                    out.print(f"{path}: {_summary(result)}", soft_wrap=True)
         return 0
 
     run_guarded(action)

@@ -134,3 +134,21 @@ def expiring(auths: Sequence[Authorization], as_of: dt.date, days: int = EXPIRY_
     """Approved authorizations that end within `days` of `as_of` (and have not ended yet)."""
     horizon = as_of + dt.timedelta(days=days)
     return [a for a in auths if a.status in ("approved", "partial") and as_of <= a.end <= horizon]
+
+
+def claims_using(session: Session, auth: Authorization) -> list[tuple[str, dt.date, float, bool]]:
+    """(claim id, date of service, units, counted) of stored lines carrying this number for this code;
+    `counted` is False for lines outside the range, on voided claims or on claims the payer denied."""
+    denied = select(RemittanceRow.id).where(RemittanceRow.claim_pk == ClaimRow.id, RemittanceRow.status == "4")
+    rows = session.execute(
+        select(ClaimRow.claim_id, ClaimLineRow.date_of_service, ClaimLineRow.units, ClaimRow.frequency_code,
+               denied.exists().label("denied"))
+        .join(ClaimRow, ClaimLineRow.claim_pk == ClaimRow.id)
+        .where(ClaimLineRow.prior_auth == auth.number, ClaimLineRow.code == auth.code)
+        .order_by(ClaimLineRow.date_of_service, ClaimRow.claim_id)
+    ).all()  # fmt: skip
+    return [
+        (r.claim_id, r.date_of_service, r.units,
+         auth.covers(r.date_of_service) and r.frequency_code != "8" and not r.denied)
+        for r in rows
+    ]  # fmt: skip
