@@ -17,6 +17,7 @@ from api_fixtures import (
     full_prefetch,
     hook_request,
     patient,
+    sample,
     searchset,
 )
 from cds_shapes import coverage_information, extension_problems, response_problems
@@ -141,3 +142,26 @@ def test_no_data_and_unreachable_server_is_412(client: TestClient) -> None:
 def test_no_active_coverage_gives_an_info_card_and_no_annotation(client: TestClient) -> None:
     body = post(client, SIGN, hook_request(prefetch={"patient": patient(), "coverage": None, "b12Lab": None}))
     assert "systemActions" not in body and body["cards"][0]["summary"].startswith("No active coverage")
+
+
+def test_appointment_book_for_a_j3420_service_request_is_annotated(client: TestClient) -> None:
+    req = sample("appointment_book_hook_request.json")
+    service = {
+        "resourceType": "ServiceRequest",
+        "id": "sr-b12",
+        "status": "active",
+        "intent": "order",
+        "code": {"coding": [{"system": "https://bluebutton.cms.gov/resources/codesystem/hcpcs", "code": "J3420"}]},
+        "quantityQuantity": {"value": 1000, "unit": "mcg", "code": "ug"},
+        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "D51.0"}]}],
+        "subject": {"reference": "Patient/pat-b12-1"},
+    }
+    appointment = req["context"]["appointments"]["entry"][0]["resource"]
+    appointment.update(basedOn=[{"reference": "ServiceRequest/sr-b12"}], start="2026-03-02T09:00:00-05:00")
+    req["context"]["patientId"] = "pat-b12-1"
+    req["prefetch"] = {**full_prefetch(), "appointments": searchset(appointment, service)}
+    body = post(client, "/cds-services/preclaim-b12-appointment-book", req)
+    (action,) = body["systemActions"]  # apt2 (sleep medicine) is not ours
+    assert action["resource"]["resourceType"] == "Appointment" and action["resource"]["id"] == "apt1"
+    values = coverage_values(body)
+    assert values["pa-needed"] == ["auth-needed"] and {c["code"] for c in values["billingCode"]} == {"J3420", "96372"}

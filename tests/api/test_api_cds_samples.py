@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from api_fixtures import CDS, CRD, TODAY, b12_order, coverage, patient, sample
 from cds_shapes import card_problems, coverage_information, extension_problems, response_problems
@@ -184,7 +185,7 @@ def test_cards_suggest_the_lab_and_a_dose_change() -> None:
     )
     claim = to_claim(order, coverage(), patient(), {}, TODAY)
     cards = cards_for(_report(findings=(units,)), claim, order, "Demo Health Plan", supporting=False)
-    body = [json.loads(__import__("msgspec").json.encode(c)) for c in cards]
+    body = [json.loads(msgspec.json.encode(c)) for c in cards]
     assert all(card_problems(c) == [] for c in body)
     topics = [c["source"]["topic"]["code"] for c in body]
     assert topics == ["claim", "clinical-reminder", "guideline"]

@@ -60,7 +60,8 @@ SERVICES = {
         description="Coverage and prior authorization for booked B12 injection visits (J3420).",
         prefetch={
             **_BASE_PREFETCH,
-            "appointments": "Appointment?_id={{context.appointments.Appointment.id}}&_include=Appointment:patient",
+            "appointments": "Appointment?_id={{context.appointments.Appointment.id}}"
+            "&_include=Appointment:patient&_include=Appointment:based-on",
         },
     ),
 }
@@ -74,7 +75,8 @@ def b12_orders(request: HookRequest) -> list[Resource]:
         candidates, kinds = resources_in(context.get("appointments")), ("Appointment",)
     else:
         candidates = resources_in(context.get("draftOrders"))
-    related = {f"{r.get('resourceType')}/{r.get('id')}": r for r in candidates}
+    pool = [*candidates, *(r for v in (request.prefetch or {}).values() for r in resources_in(v))]
+    related = {f"{r.get('resourceType')}/{r.get('id')}": r for r in pool}
     if request.hook == "order-select" and isinstance(context.get("selections"), list):
         chosen = {str(s) for s in context["selections"]}
         candidates = [r for r in candidates if f"{r.get('resourceType')}/{r.get('id')}" in chosen]

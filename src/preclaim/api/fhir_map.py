@@ -139,17 +139,21 @@ def order_drug(order: Resource, related: dict[str, Resource]) -> str | None:
     return None
 
 
+def _mcg(qty: Any) -> float | None:
+    if not isinstance(qty, dict) or not isinstance(qty.get("value"), int | float):
+        return None
+    unit = str(qty.get("code") or qty.get("unit") or "").lower()
+    factor = {"ug": 1.0, "mcg": 1.0, "µg": 1.0, "mg": 1000.0}.get(unit)
+    return None if factor is None else float(qty["value"]) * factor  # mL etc.: the strength is not ours to guess
+
+
 def dose_mcg(order: Resource) -> float | None:
+    """MedicationRequest dosageInstruction doseQuantity, or a ServiceRequest's quantityQuantity, in mcg."""
     for dosage in order.get("dosageInstruction", []) or []:
         for rate in _as_list(dosage.get("doseAndRate")):
-            qty = rate.get("doseQuantity") if isinstance(rate, dict) else None
-            if isinstance(qty, dict) and isinstance(qty.get("value"), int | float):
-                unit = str(qty.get("code") or qty.get("unit") or "").lower()
-                factor = {"ug": 1.0, "mcg": 1.0, "µg": 1.0, "mg": 1000.0}.get(unit)
-                if factor is None:
-                    return None  # mL etc.: the strength is not ours to guess
-                return float(qty["value"]) * factor
-    return None
+            if isinstance(rate, dict) and "doseQuantity" in rate:
+                return _mcg(rate["doseQuantity"])
+    return _mcg(order.get("quantityQuantity"))
 
 
 def route_of(order: Resource) -> Route | None:
@@ -238,12 +242,15 @@ def to_claim(
     observations: list[Resource] = [],  # noqa: B006 - read only
 ) -> Claim:
     drug = order_drug(order, related) or "cyanocobalamin"
-    dose = dose_mcg(order)
     day = service_date(order, today)
-    dx = diagnoses(order) or diagnoses(related.get(_basis_ref(order), {}))
+    # An appointment says when; the order it is based on (when we have it) says what, how much and why.
+    basis = related.get(_basis_ref(order), {})
+    detail = basis if order.get("resourceType") == "Appointment" and basis else order
+    dose = dose_mcg(detail)
+    dx = diagnoses(detail) or diagnoses(order) or diagnoses(basis)
     pointers = tuple(range(1, min(len(dx), 4) + 1))
     ndc = next(
-        (str(c["code"]) for c in codings(medication_concept(order, related)) if c.get("system") == NDC_SYSTEM), None
+        (str(c["code"]) for c in codings(medication_concept(detail, related)) if c.get("system") == NDC_SYSTEM), None
     )
     units = max(1, math.ceil(dose / 1000)) if dose else 1
     drug_line = ServiceLine(
@@ -256,7 +263,7 @@ def to_claim(
         description=None if drug == "cyanocobalamin" else f"{drug} {dose:g} mcg" if dose else drug,
     )
     admin = ServiceLine(number=2, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
-    requester = related.get(str((order.get("requester") or {}).get("reference", "")))
+    requester = related.get(str((detail.get("requester") or {}).get("reference", "")))
     return Claim(
         id=f"{order.get('resourceType')}/{order.get('id')}",
         payer=payer_of(coverage, related),
@@ -269,7 +276,7 @@ def to_claim(
         billing_provider=Provider(state=state_of(requester, patient)),
         submitted_on=max(day, today),  # an order is billed once given: not before its service date
         encounter=Encounter(
-            dose_mcg=dose, route=route_of(order), order_on_file=True, drug=drug, labs=serum_b12_labs(observations)
+            dose_mcg=dose, route=route_of(detail), order_on_file=True, drug=drug, labs=serum_b12_labs(observations)
         ),
     )
 

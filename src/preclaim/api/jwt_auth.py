@@ -7,6 +7,7 @@ called, `exp`/`iat`/`jti` present and `exp` in the future, and `jti` not seen be
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import msgspec
 
 from preclaim.api.problems import ApiError
 from preclaim.api.settings import Issuer
@@ -110,11 +112,7 @@ class JwtVerifier:
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         token = _bearer(authorization)
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
-            raise unauthorized(f"malformed JWT: {exc}") from None
+        header, unverified = _peek(token)
         alg = header.get("alg")
         if alg not in self.algorithms:
             raise unauthorized(f"alg {alg!r} is not accepted; use one of {', '.join(self.algorithms)}")
@@ -150,6 +148,25 @@ class JwtVerifier:
         except jwt.PyJWTError as exc:
             raise unauthorized(f"JWT rejected: {exc}") from None
         return claims
+
+
+def _segment(part: str) -> dict[str, Any]:
+    value = msgspec.json.decode(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims before verification, to pick the issuer and key. PyJWT then verifies everything
+    (signature, aud, iss, exp...) in one pass; this cheap read saves it two extra parses per call."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise unauthorized("malformed JWT: expected header.payload.signature")
+    try:
+        return _segment(parts[0]), _segment(parts[1])
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise unauthorized(f"malformed JWT: {exc}") from None
 
 
 def _bearer(authorization: str | None) -> str:
