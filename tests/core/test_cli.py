@@ -119,7 +119,10 @@ def test_code_page_has_seven_sections_and_j3424_points_to_j3420() -> None:
     [
         (["--payer-id", "DEMO1"], "required"),
         (["--payer-id", "09102", "--filing", "MB", "--state", "FL"], "not-required"),
-        (["--payer-id", "WHA", "--payer-name", "Western Health Advantage", "--dose", "2000", "--dx", "D51.0"], "required"),
+        (
+            ["--payer-id", "WHA", "--payer-name", "Western Health Advantage", "--dose", "2000", "--dx", "D51.0"],
+            "required",
+        ),
         (["--payer-id", "77027", "--filing", "MC", "--state", "FL"], "conditional"),
         (["--payer-id", "77027", "--filing", "MC", "--state", "FL", "--dialysis"], "not-required"),
         (["--payer-id", "NOBODY"], "unknown"),
@@ -136,8 +139,10 @@ def test_policies_list_show_validate(tmp_path: Path) -> None:
     assert "lcd-l33967" in listed.stdout and "ILLUSTRATIVE" in listed.stdout
     shown = run("policies", "show", "lcd-l33967")
     assert "A57755" in shown.stdout
-    (tmp_path / "bad.yaml").write_text("id: x\ntitle: t\nversion: '1'\neffective: {start: 2024-01-01}\nsources: {}\n"
-                                       "drugs: {J3420: {prior_auth: {requirement: none, source: s, reason: r}}}\n")
+    (tmp_path / "bad.yaml").write_text(
+        "id: x\ntitle: t\nversion: '1'\neffective: {start: 2024-01-01}\nsources: {}\n"
+        "drugs: {J3420: {prior_auth: {requirement: none, source: s, reason: r}}}\n"
+    )
     bad = run("policies", "validate", str(tmp_path))
     assert bad.returncode == 2 and "unknown source 's'" in bad.stdout
     assert run("policies", "validate").returncode == 0

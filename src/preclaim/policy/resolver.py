@@ -35,10 +35,19 @@ class PayerKey:
     plan: str | None
 
 
+_SOURCES: dict[tuple[int, str], tuple[Policy, Source]] = {}
+
+
 def source_of(policy: Policy, source_id: str) -> Source:
+    """The citation for a policy's source id (built once per policy object and id)."""
+    cached = _SOURCES.get((id(policy), source_id))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
     doc = policy.sources[source_id]
     title = doc.title if not policy.illustrative else f"{doc.title} (ILLUSTRATIVE, not a real payer rule)"
-    return Source(id=source_id, title=title, url=doc.url, version=doc.version)
+    source = Source(id=source_id, title=title, url=doc.url, version=doc.version)
+    _SOURCES[(id(policy), source_id)] = (policy, source)
+    return source
 
 
 def _cite(policy: Policy, section: T) -> Cited[T]:

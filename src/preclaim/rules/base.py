@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar, cast
 
@@ -27,6 +27,7 @@ class RuleContext:
     policy: ResolvedPolicy
     codes: CodeSets
     as_of: dt.date
+    memo: dict[object, object] = field(default_factory=dict, compare=False)  # per-check results rules share
 
     @cached_property
     def first_day(self) -> dt.date | None:

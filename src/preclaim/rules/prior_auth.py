@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import cast
 
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.history import Authorization
@@ -18,6 +19,14 @@ from preclaim.rules.facts import any_holds
 
 
 def _requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
+    """Memoised per check: the decision and the findings both need it."""
+    key = ("prior-auth", code)
+    if key not in ctx.memo:
+        ctx.memo[key] = _compute_requirement(ctx, code)
+    return cast("tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]", ctx.memo[key])
+
+
+def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
     cited = ctx.section(code, "prior_auth", PriorAuth)
     payer = ctx.claim.payer.name or ctx.claim.payer.id
     if cited is None:
