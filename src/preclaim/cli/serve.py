@@ -25,11 +25,17 @@ def _serve(
         bool, typer.Option("--insecure-dev", help="Turn authentication OFF (loopback only, for demos).")
     ] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error.")] = "info",
+    new_api_key: Annotated[
+        str | None, typer.Option("--new-api-key", metavar="CLIENT", help="Print a new API key + config entry; exit.")
+    ] = None,
 ) -> None:
     """Serve the REST API (/v1, OpenAPI at /docs) and CDS Hooks (/cds-services)."""
     from preclaim.cli import err, fail
     from preclaim.errors import PreclaimError
 
+    if new_api_key is not None:
+        _print_new_key(new_api_key)
+        return
     if insecure_dev and host not in LOOPBACK:
         raise fail(f"--insecure-dev only binds to loopback (127.0.0.1, ::1), not {host}")
     try:
@@ -62,6 +68,16 @@ def _serve(
         log_level=log_level,
         server_header=False,
     )
+
+
+def _print_new_key(client: str) -> None:
+    import hashlib
+    import secrets
+
+    key = secrets.token_urlsafe(32)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    typer.echo(f"API key for {client} (give it to the client; it is not stored anywhere):\n  {key}\n")
+    typer.echo(f'Add to the service config:\n[[service.api_keys]]\nclient = "{client}"\nsha256 = "{digest}"')
 
 
 def register(app: typer.Typer) -> None:
