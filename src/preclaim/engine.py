@@ -14,6 +14,7 @@ from preclaim.codes import CodeSets, load_codes
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
+from preclaim.paths import user_home
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
 from preclaim.rules import ALL_RULES, RuleContext
 from preclaim.rules.documentation import checklist, documentation_findings
@@ -48,7 +49,7 @@ class Engine:
 
     @classmethod
     def default(cls, policy_dirs: Sequence[Path] = (), codes_dir: Path | None = None) -> Engine:
-        return cls(load_library(policy_dirs), load_codes(codes_dir))
+        return cls(load_library(policy_dirs), load_codes(codes_dir or user_home()))
 
     def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
         return self.policies.resolve(payer_key(claim), claim.first_date_of_service or as_of)

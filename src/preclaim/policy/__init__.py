@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from preclaim.paths import user_policies
 from preclaim.policy.code_lists import load_code_lists
 from preclaim.policy.loader import BUNDLED_DIR, load_policies, load_policy_file, parse_policy
 from preclaim.policy.resolver import Cited, PayerKey, PolicyLibrary, ResolvedPolicy, source_of
@@ -19,9 +20,10 @@ POLICY_ENV = "PRECLAIM_POLICIES"
 
 
 def policy_dirs(user_dirs: Sequence[Path] = ()) -> list[Path]:
-    """Bundled folder first, then folders from $PRECLAIM_POLICIES (os.pathsep-separated), then explicit ones."""
+    """Bundled folder, the user's own folder (imports land there), $PRECLAIM_POLICIES, then explicit ones."""
     env = [Path(p) for p in os.environ.get(POLICY_ENV, "").split(os.pathsep) if p]
-    return [BUNDLED_DIR, *env, *user_dirs]
+    home = user_policies()
+    return [BUNDLED_DIR, *([home] if home.is_dir() else []), *env, *user_dirs]
 
 
 def load_library(user_dirs: Sequence[Path] = ()) -> PolicyLibrary:
