@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from typer.testing import CliRunner
 
 from preclaim.cli.auth import register as register_auth
 from preclaim.cli.history import register as register_history
+from preclaim.domain import Claim
 from preclaim.fhir.pas_validate import validate_pas
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -89,3 +92,39 @@ def test_auth_add_import_and_errors_exit_2_with_one_line(run, tmp_path: Path) ->
     assert code == 2 and "expected a PAS response Bundle (JSON) or an X12 278 response" in stderr
     code, _, stderr = run("auth", "record", str(FIXTURES / "278_response_rejected.x12"))
     assert code == 2 and "AAA03: the payer rejected the request" in stderr
+
+
+def test_check_sees_the_authorization_on_file_and_its_units(tmp_path: Path) -> None:
+    """The real `preclaim` CLI: 278 decision recorded, a claim carrying the number consumes units, and a
+    later claim asking for more units than are left gets CO-198 from the engine."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PRECLAIM_HOME": str(tmp_path / "home")}
+    env.pop("PRECLAIM_DB", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        code = "from preclaim.cli import main; main()"
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+
+    # The demo plan's (illustrative) policy requires authorization for J3420; the example claim is for it.
+    example = msgspec.json.decode((EXAMPLES / "no-authorization.json").read_bytes(), type=Claim)
+    recorded = cli("auth", "record", str(FIXTURES / "278_response_approved.x12"), "--patient", example.patient.key,
+                   "--payer", example.payer.id)  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr  # AUTH-278-0001: 6 units, 2026-03-03..2026-08-31
+    claim = msgspec.structs.replace(example, prior_auth="AUTH-278-0001")
+    first = tmp_path / "first.json"
+    first.write_bytes(msgspec.json.encode(claim))
+    assert cli("check", str(first), "--as-of", "2026-03-20").returncode == 0  # the authorization on file: clean
+    assert cli("history", "import", str(first)).returncode == 0  # sent: it now uses 1 unit
+    listed = cli("auth", "list", "--format", "json", "--as-of", "2026-03-20")
+    (auth,) = json.loads(listed.stdout)["authorizations"]
+    assert (auth["used_units"], auth["units_left"]) == (1, 5)
+    later = [msgspec.structs.replace(ln, date_of_service=dt.date(2026, 4, 16)) for ln in claim.lines]
+    lines = tuple(msgspec.structs.replace(ln, units=6) if ln.code == "J3420" else ln for ln in later)
+    second = tmp_path / "second.json"
+    second.write_bytes(msgspec.json.encode(msgspec.structs.replace(claim, id="PA-0002", lines=lines)))
+    checked = cli("check", str(second), "--format", "json", "--as-of", "2026-04-20")
+    carcs = [f["carc"] for f in json.loads(checked.stdout)["claims"][0]["findings"]]
+    assert "CO-198" in carcs, checked.stdout

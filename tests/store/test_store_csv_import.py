@@ -169,3 +169,15 @@ def test_837_samples_import_and_a_reused_claim_number_on_another_date_is_another
     assert sum(r.added for r in again) == 0
     with store.transaction(write=False) as s:
         assert s.scalar(select(func.count()).select_from(ClaimRow)) == 3
+
+
+def test_claim_json_imports_as_history(store: Store, tmp_path: Path) -> None:
+    import msgspec
+    from store_helpers import make_claim
+
+    path = tmp_path / "claims.json"
+    path.write_bytes(msgspec.json.encode([make_claim("J-1"), make_claim("J-2", patient="PAT-2")]))
+    assert sniff(path) == "json"
+    assert [(r.kind, r.added) for r in import_history_file(store, path)] == [("history-json", 2)]
+    assert [(r.added, r.unchanged) for r in import_history_file(store, path)] == [(0, 2)]
+    assert [c.id for c in load_history(store, "PAT-2", dt.date(2026, 12, 31)).claims] == ["J-2"]

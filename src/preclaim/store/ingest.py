@@ -1,4 +1,4 @@
-"""`preclaim history import`: claims (837P, CSV), chart administrations (CSV) and payments (835).
+"""`preclaim history import`: claims (837P, CSV, claim JSON), chart administrations (CSV), payments (835).
 
 One transaction per claim: a crash loses nothing already committed and never leaves half a claim;
 every write is keyed on the outside identifiers, so running the same file again adds nothing.
@@ -21,7 +21,7 @@ from preclaim.store.claims import Outcome, upsert_administration, upsert_claim
 from preclaim.store.db import Store
 from preclaim.store.models import ImportRow, utcnow
 
-FileKind = Literal["837", "835", "csv"]
+FileKind = Literal["837", "835", "csv", "json"]
 Progress = Callable[[int, int | None], None]  # (items done, total when known)
 T = TypeVar("T")
 
@@ -58,9 +58,13 @@ def sniff(path: Path) -> FileKind:
             if marker in text:
                 return kind  # type: ignore[return-value]
         raise InputError("X12 file is neither an 837P (ST*837) nor an 835 (ST*835)", where=str(path))
+    if head[:1] in (b"{", b"["):
+        return "json"
     if path.suffix.lower() == ".csv" or head.split(b"\n", 1)[0].lower().find(b"claim_id") >= 0:
         return "csv"
-    raise InputError("unknown history format: expected an X12 837P or 835 (ISA...) or a CSV file", where=str(path))
+    raise InputError(
+        "unknown history format: expected an X12 837P or 835 (ISA...), a CSV file or claim JSON", where=str(path)
+    )
 
 
 def _file_digest(path: Path) -> str:
@@ -167,6 +171,12 @@ def import_history_file(store: Store, path: Path, *, progress: Progress | None =
 
             results.append(import_administrations(store, administrations, source=str(path), progress=shifted))
         return results
+    if kind == "json":
+        from preclaim.io.claim_json import load_claims
+
+        claims = load_claims(path)
+        return [import_claims(store, claims, source=str(path), kind="json", total=len(claims), progress=progress,
+                              digest=digest)]  # fmt: skip
     from preclaim.store.x12_ingest import import_x12
 
     return [import_x12(store, path, kind, progress=progress, digest=digest)]
