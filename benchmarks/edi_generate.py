@@ -116,6 +116,8 @@ def _claim(
         yield f"HL*{hl + 1}*{hl}*23*0"
         yield "PAT*19"
         yield f"NM1*QC*1*TESTCHILD{person}*SAM"
+        yield "N3*1 SAMPLE ST"
+        yield "N4*TAMPA*FL*33601"
         yield f"DMG*D8*{2000 + person % 20}0{1 + person % 9}15*F"
     dx = "R5383" if problem == "dx" else COVERED_DX[person % len(COVERED_DX)]
     code = "J3424" if problem == "j3424" else "J3420"

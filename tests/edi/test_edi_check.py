@@ -65,3 +65,9 @@ def test_rejected_claim_is_reported_and_the_rest_checked() -> None:
     assert [type(r).__name__ for r in results] == ["Report", "RejectedClaim", "Report"]
     bad = results[1]
     assert isinstance(bad, RejectedClaim) and bad.claim_id == "BAD" and bad.error.element == 4
+
+
+def test_a_void_in_the_same_batch_removes_the_claim_it_voids() -> None:
+    void = [s.replace("11:B:1", "11:B:8") for s in b12_claim("A")]
+    results = run([*subscriber(2), *b12_claim("A"), *subscriber(3), *void, *subscriber(4), *b12_claim("B")])
+    assert "frequency.duplicate" not in rules(results[2])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from preclaim.domain.claim import Claim
-from preclaim.domain.history import EMPTY_HISTORY, History
+from preclaim.domain.history import EMPTY_HISTORY, Administration, History
 from preclaim.domain.report import Report
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import read_837
@@ -28,31 +28,46 @@ class ClaimChecker(Protocol):
 
 
 class BatchHistory:
-    """Per-patient memory of the claims already seen in this file, on top of an optional stored history."""
+    """Per-patient memory of the services already billed in this file, on top of an optional stored history.
+
+    Earlier claims are kept as Administration records (one per service line: patient, date, code, units,
+    claim id), which is what the engine's history rules read; a full Claim per line of history would not
+    fit 100,000 claims in a small memory budget. A void (CLM05-3 = 8) removes the claim it voids.
+    """
 
     def __init__(self, base: History = EMPTY_HISTORY) -> None:
         self.base = base
-        self._claims: dict[str, list[Claim]] = {}
+        self._seen: dict[str, list[Administration]] = {}
 
     def for_claim(self, claim: Claim) -> History:
         key = claim.patient.key
-        earlier = self._claims.get(key)
+        earlier = self._seen.get(key)
         stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
         if not earlier:
             return stored
-        ordered = sorted(earlier, key=_first_day)
+        ordered = tuple(sorted(earlier, key=_by_date))
         return History(
-            administrations=stored.administrations,
-            claims=stored.claims + tuple(ordered),
+            administrations=stored.administrations + ordered,
+            claims=stored.claims,
             authorizations=stored.authorizations,
         )
 
     def add(self, claim: Claim) -> None:
-        self._claims.setdefault(claim.patient.key, []).append(claim)
+        key = claim.patient.key
+        seen = self._seen.setdefault(key, [])
+        if claim.frequency_code in ("7", "8"):  # replacement or void: the earlier version no longer counts
+            seen[:] = [a for a in seen if a.claim_id != claim.id]
+            if claim.frequency_code == "8":
+                return
+        payer = claim.payer.id
+        seen.extend(
+            Administration(key, line.date_of_service, line.code, line.units, claim_id=claim.id, payer_id=payer)
+            for line in claim.lines
+        )
 
 
-def _first_day(claim: Claim) -> dt.date:
-    return claim.first_date_of_service or dt.date.min
+def _by_date(administration: Administration) -> dt.date:
+    return administration.date
 
 
 @dataclass

@@ -1,0 +1,182 @@
+"""837P read speed: preclaim (parse only, full check) against LinuxForHealth x12, pyx12 and a naive split.
+
+Every measurement runs in its own subprocess, which reports the seconds of its work loop (imports and file
+generation excluded) and its own peak RSS (getrusage RUSAGE_SELF). All tools read the same generated
+files (benchmarks/edi_generate.py, invented data, seed 7).
+
+    .venv/bin/python benchmarks/edi_bench.py [--dir /tmp/preclaim-bench] [--sizes 10000 100000]
+
+LinuxForHealth x12 (PyPI: linuxforhealth-x12 0.57) needs pydantic 1, which cannot share preclaim's
+environment (pydantic 2), so it runs from its own virtualenv, created on first use under --dir. pyx12 and
+LinuxForHealth are slow: they run on the 10,000-claim file (pyx12 on a 2,000-claim file from the same
+generator); their figures for 100,000 claims are not measured, and the table says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def child(tool: str, path: str) -> None:
+    """Run one tool over one file and print {"seconds", "claims", "rss_mb"} as JSON."""
+    start = time.perf_counter()
+    claims = RUNNERS[tool](path)
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "claims": claims, "rss_mb": rss}))
+
+
+def run_naive(path: str) -> int:
+    """Read the file, split segments and elements, count CLM: the floor any reader pays."""
+    with open(path, encoding="ascii") as handle:
+        data = handle.read()
+    term = data[105]
+    count = 0
+    for segment in data.split(term):
+        elements = segment.strip().split("*")
+        if elements[0] == "CLM":
+            count += 1
+    return count
+
+
+def run_preclaim_parse(path: str) -> int:
+    from preclaim.edi.x12.read837 import iter_claims
+
+    return sum(1 for _ in iter_claims(path))
+
+
+def run_preclaim_check(path: str) -> int:
+    import datetime as dt
+
+    from preclaim.edi.check import check_items
+    from preclaim.engine import Engine
+
+    engine = Engine.default()
+    return sum(1 for _ in check_items(path, engine, dt.date(2026, 1, 15)))
+
+
+def run_pyx12(path: str) -> int:
+    import io
+    import logging
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+    pyx12.x12n_document.x12n_document(pyx12.params.params(), path, None, None, fd_json=io.StringIO())
+    return _count_claims(path)
+
+
+def run_lfh(path: str) -> int:
+    from linuxforhealth.x12.io import X12ModelReader  # type: ignore[import-not-found]
+
+    with X12ModelReader(path) as reader:
+        for _model in reader.models():
+            pass
+    return _count_claims(path)
+
+
+def _count_claims(path: str) -> int:
+    with open(path, encoding="ascii") as handle:
+        return sum(1 for line in handle if line.startswith("CLM*"))
+
+
+RUNNERS = {
+    "naive split": run_naive,
+    "preclaim parse": run_preclaim_parse,
+    "preclaim check": run_preclaim_check,
+    "pyx12 validate": run_pyx12,
+    "LinuxForHealth x12": run_lfh,
+}
+
+
+def lfh_python(folder: Path) -> Path | None:
+    venv = folder / "lfh-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating {venv} for linuxforhealth-x12 (needs pydantic 1) ...", file=sys.stderr)
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "linuxforhealth-x12==0.57.0", "pydantic<2"]
+        if made.returncode != 0 or subprocess.run(pip, capture_output=True).returncode != 0:
+            print("could not install linuxforhealth-x12: skipped", file=sys.stderr)
+            return None
+    return python
+
+
+def measure(python: Path | str, tool: str, path: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [str(python), str(Path(__file__)), "--child", tool, str(path)], capture_output=True, text=True, env=env
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{tool} on {path.name} failed:\n{done.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["mb"] = path.stat().st_size / 1e6
+    return result
+
+
+def ensure_file(folder: Path, claims: int) -> Path:
+    sys.path.insert(0, str(HERE))
+    from edi_generate import generate
+
+    path = folder / f"claims-{claims}.837"
+    if not path.exists():
+        generate(claims, path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/preclaim-bench"))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--peer-claims", type=int, default=10_000, help="file size LinuxForHealth reads")
+    parser.add_argument("--pyx12-claims", type=int, default=2_000, help="file size pyx12 validates")
+    parser.add_argument("--child", nargs=2, metavar=("TOOL", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    args.dir.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, int, dict[str, float]]] = []
+    for size in args.sizes:
+        path = ensure_file(args.dir, size)
+        for tool in ("naive split", "preclaim parse", "preclaim check"):
+            rows.append((tool, size, measure(sys.executable, tool, path)))
+    rows.append(("pyx12 validate", args.pyx12_claims,
+                 measure(sys.executable, "pyx12 validate", ensure_file(args.dir, args.pyx12_claims))))  # fmt: skip
+    python = lfh_python(args.dir)
+    if python is not None:
+        path = ensure_file(args.dir, args.peer_claims)
+        rows.append(("LinuxForHealth x12", args.peer_claims, measure(python, "LinuxForHealth x12", path)))
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[str, int, dict[str, float]]]) -> None:
+    rate = {(tool, size): r["claims"] / r["seconds"] for tool, size, r in rows}
+    naive = {size: rate[("naive split", size)] for _, size, _ in rows if ("naive split", size) in rate}
+    parse = {size: rate[("preclaim parse", size)] for _, size, _ in rows if ("preclaim parse", size) in rate}
+    print(f"{'tool':<20} {'claims':>8} {'seconds':>8} {'claims/s':>9} {'MB/s':>6} {'peak RSS MB':>11} "
+          f"{'vs naive':>8} {'preclaim parse / tool':>22}")  # fmt: skip
+    for tool, size, r in rows:
+        per_second = r["claims"] / r["seconds"]
+        base = naive.get(size) or next(iter(naive.values()))
+        ours = parse.get(size) or next(iter(parse.values()))
+        print(f"{tool:<20} {int(r['claims']):>8} {r['seconds']:>8.2f} {per_second:>9.0f} "
+              f"{r['mb'] / r['seconds']:>6.1f} {r['rss_mb']:>11.0f} {per_second / base:>8.2f} "
+              f"{ours / per_second:>21.1f}x")  # fmt: skip
+    print("vs naive = claims/s divided by the naive split on the same file size (or the first size measured);")
+    print("peers are measured on the sizes shown only; nothing is extrapolated.")
+
+
+if __name__ == "__main__":
+    main()
