@@ -93,15 +93,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _status(pid: int) -> dict[str, str]:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {k: v.strip() for k, _, v in (line.partition(":") for line in lines)}
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """RSS of the server and its worker processes (uvicorn --workers forks children)."""
+    children = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _status(int(p.name)).get("PPid") == str(pid)
+    ]
+    total_kb = sum(int(_status(p).get("VmRSS", "0 kB").split()[0]) for p in [pid, *children])
+    return total_kb / 1024
 
 
 class Server:
-    def __init__(self, workdir: Path, key: ec.EllipticCurvePrivateKey, port: int, log_level: str) -> None:
+    def __init__(self, workdir: Path, key: ec.EllipticCurvePrivateKey, port: int, log_level: str, workers: int) -> None:
         jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
         (workdir / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "bench", "alg": "ES384"}]}))
         (workdir / "service.toml").write_text(
@@ -110,7 +122,18 @@ class Server:
         )
         exe = shutil.which("preclaim", path=str(Path(sys.executable).parent)) or "preclaim"
         self.proc = subprocess.Popen(
-            [exe, "serve", "--port", str(port), "--config", str(workdir / "service.toml"), "--log-level", log_level],
+            [
+                exe,
+                "serve",
+                "--port",
+                str(port),
+                "--config",
+                str(workdir / "service.toml"),
+                "--log-level",
+                log_level,
+                "--workers",
+                str(workers),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -178,14 +201,22 @@ async def phase(url: str, payload: bytes, signed: list[str], rate: float, durati
             f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n"
             f"authorization: Bearer {token}\r\ncontent-length: {len(payload)}\r\n\r\n"
         ).encode()
-        conn = idle.pop() if idle else Connection(*await asyncio.open_connection(host, port))
-        try:
-            status = await conn.post(head, payload)
-        except (OSError, asyncio.IncompleteReadError) as exc:
-            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-            conn.writer.close()
-            return
-        idle.append(conn)
+        status = 0
+        for attempt in range(2):  # a kept-alive connection the server closed while idle: retry on a new one
+            reused = bool(idle) and attempt == 0
+            conn = idle.pop() if reused else None
+            try:
+                conn = conn or Connection(*await asyncio.open_connection(host, port))
+                status = await conn.post(head, payload)
+                break
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                if conn is not None:
+                    conn.writer.close()
+                if not reused:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    return
+        if conn is not None:
+            idle.append(conn)
         if status == 200:
             latencies.append(time.perf_counter() - scheduled)
         else:
@@ -228,10 +259,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per rate")
     parser.add_argument("--warmup", type=int, default=200, help="requests before measuring")
     parser.add_argument("--server-log-level", default="warning", help="info logs one line per request")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     args = parser.parse_args()
     key = ec.generate_private_key(ec.SECP384R1())
     workdir = Path(tempfile.mkdtemp(prefix="preclaim-bench-"))
-    server = Server(workdir, key, free_port(), args.server_log_level)
+    server = Server(workdir, key, free_port(), args.server_log_level, args.workers)
     url = server.base + SERVICE
     payload = body()
     try:

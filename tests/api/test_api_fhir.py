@@ -144,3 +144,19 @@ def test_jku_on_the_allow_list_is_fetched_and_trusted(keys: Keys, fhir_server: F
     ok = client.get("/cds-services", headers={"authorization": f"Bearer {keys.sign(url, headers={'jku': jku})}"})
     assert ok.status_code == 200, ok.text
     assert {s["hook"] for s in ok.json()["services"]} == {"order-sign", "order-select", "appointment-book"}
+
+
+def test_fhir_server_outside_the_issuer_allow_list_is_refused(fhir_server: FhirServer) -> None:
+    async def run(allowed: tuple[str, ...]) -> Any:
+        async with httpx.AsyncClient() as client:
+            req = msgspec.convert(hook_request(prefetch={}, fhir_server=fhir_server.base), HookRequest)
+            return await FhirGatherer(client, 3.0, allowed).gather(req)
+
+    with pytest.raises(ApiError) as info:
+        asyncio.run(run(("https://ehr.example.org/fhir/",)))
+    assert info.value.status == 400 and "allow-list" in (info.value.detail or "")
+    assert fhir_server.seen == []  # refused before any request left
+    fhir_server.routes.update(
+        {"Patient/pat-b12-1": patient(), "Coverage?patient=pat-b12-1&status=active": searchset(coverage())}
+    )
+    assert asyncio.run(run((fhir_server.base,))).coverages[0]["id"] == "cov-1"

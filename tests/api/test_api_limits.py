@@ -96,3 +96,21 @@ def test_request_id_is_echoed_and_logged_without_phi(tmp_path: Path, caplog: pyt
     assert not any("Jane" in r.getMessage() or "1950" in r.getMessage() for r in caplog.records)
     fresh = client.get("/healthz", headers={"x-request-id": "bad id with spaces"})
     assert fresh.headers["x-request-id"] != "bad id with spaces" and len(fresh.headers["x-request-id"]) == 32
+
+
+def test_cors_preflight_for_configured_origins(tmp_path: Path) -> None:
+    client = _app(tmp_path, cors_origins=("https://ehr-app.example.org",))
+    preflight = client.options(
+        FEEDBACK,
+        headers={
+            "origin": "https://ehr-app.example.org",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://ehr-app.example.org"
+    other = client.options(
+        FEEDBACK, headers={"origin": "https://evil.example", "access-control-request-method": "POST"}
+    )
+    assert "access-control-allow-origin" not in other.headers

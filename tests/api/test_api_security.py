@@ -152,3 +152,26 @@ def test_settings_file_and_env_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     config.write_text('[service]\nrate_limit_per_minute = "many"\n')
     with pytest.raises(InputError, match="rate_limit_per_minute"):
         load_settings(config)
+
+
+def test_sqlite_replay_cache_is_shared_between_processes(tmp_path: Path) -> None:
+    from preclaim.api.replay import SqliteReplayCache
+
+    one, two = SqliteReplayCache(tmp_path / "jti.db"), SqliteReplayCache(tmp_path / "jti.db")  # two workers
+    assert one.check_and_add(ISS, "abc", exp=2000.0, now=1000.0)
+    assert not two.check_and_add(ISS, "abc", exp=2000.0, now=1001.0)
+    assert two.check_and_add("https://other-ehr", "abc", exp=2000.0, now=1001.0)  # per issuer
+    assert two.check_and_add(ISS, "def", exp=1500.0, now=1002.0)
+    one.close()
+    two.close()
+
+
+def test_replay_is_refused_with_the_shared_cache(keys: Keys, tmp_path: Path) -> None:
+    settings = ServiceSettings(
+        cds_issuers=(Issuer(iss=ISS, jwks_file=str(keys.jwks_file)),), data_dir=str(tmp_path), replay_cache="sqlite"
+    )
+    first = TestClient(create_app(settings, checker=None))
+    second = TestClient(create_app(settings, checker=None))  # another worker, same data dir
+    token = keys.sign(DISCOVERY)
+    assert call(first, token).status_code == 200
+    assert call(second, token).status_code == 401

@@ -18,11 +18,12 @@ import msgspec
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 import preclaim
 from preclaim.api import catalog_routes, cds_routes, history_routes, rest_routes
-from preclaim.api.jwt_auth import JwksFetcher, JwtVerifier, KeyStore, ReplayCache
+from preclaim.api.jwt_auth import JwksFetcher, JwtVerifier, KeyStore, Replay, ReplayCache
 from preclaim.api.middleware import BodyLimit, RateLimit, RequestContext
 from preclaim.api.openapi import install
 from preclaim.api.problems import ApiError, FieldError, from_preclaim, problem_response
@@ -99,7 +100,11 @@ def create_app(
 ) -> FastAPI:
     settings = settings or ServiceSettings()
     http = httpx.AsyncClient(follow_redirects=False)
-    replay = ReplayCache()
+    replay: Replay = ReplayCache()
+    if settings.replay_cache == "sqlite":
+        from preclaim.api.replay import SqliteReplayCache
+
+        replay = SqliteReplayCache(settings.data_path() / "jti.db")
     state = ServiceState(
         settings=settings,
         checker=checker if checker is not None else load_checker(settings.policy_dirs),
@@ -148,4 +153,23 @@ def create_app(
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_burst)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    if settings.cors_origins:  # browser-based CDS clients / SMART apps; preflights never need a token
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
+            expose_headers=["x-request-id"],
+        )
     return app
+
+
+SETTINGS_ENV = "PRECLAIM_SERVICE_SETTINGS_JSON"
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory for several workers: `preclaim serve --workers N` passes the settings as JSON."""
+    from preclaim.api.middleware import configure_logging
+
+    configure_logging(int(os.environ.get("PRECLAIM_SERVICE_LOG_LEVEL", str(logging.INFO))))
+    return create_app(msgspec.json.decode(os.environ[SETTINGS_ENV], type=ServiceSettings))

@@ -52,11 +52,10 @@ async def discovery(request: Request) -> Response:
 )
 async def call_service(service_id: str, request: Request) -> Response:
     state = _state(request)
-    await state.cds_client(request)
+    fhir_servers = await state.cds_client(request)
     hook = decode_body(await request.body(), HookRequest)
-    evaluator = HookEvaluator(
-        state.engine, state.history or NoHistory(), FhirGatherer(state.http, state.settings.fhir_timeout_s)
-    )
+    gatherer = FhirGatherer(state.http, state.settings.fhir_timeout_s, fhir_servers)
+    evaluator = HookEvaluator(state.engine, state.history or NoHistory(), gatherer)
     answer = await evaluator.evaluate(service_id, hook, state.today())
     log.info(
         "hook %s service=%s cards=%d actions=%d", hook.hook, service_id, len(answer.cards), len(answer.systemActions)

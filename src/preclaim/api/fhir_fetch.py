@@ -63,8 +63,9 @@ def precondition_failed(detail: str) -> ApiError:
 
 
 class FhirGatherer:
-    def __init__(self, client: httpx.AsyncClient, timeout_s: float) -> None:
-        self.client, self.timeout_s = client, timeout_s
+    def __init__(self, client: httpx.AsyncClient, timeout_s: float, allowed: tuple[str, ...] = ()) -> None:
+        """`allowed`: fhirServer URL prefixes this EHR may send us to (empty = any): no SSRF via fhirServer."""
+        self.client, self.timeout_s, self.allowed = client, timeout_s, allowed
 
     async def gather(self, request: HookRequest) -> FhirData:
         patient_id = str(request.context.get("patientId") or "")
@@ -94,6 +95,13 @@ class FhirGatherer:
             if required:
                 raise precondition_failed(f"prefetch lacks {', '.join(required)} and no fhirServer was given")
             return {}
+        if self.allowed and not any(base + "/" == p.rstrip("/") + "/" or base.startswith(p) for p in self.allowed):
+            raise ApiError(
+                400,
+                "invalid-request",
+                "fhirServer not allowed",
+                "fhirServer is not on this EHR's fhir_servers allow-list",
+            )
         headers = {"accept": "application/fhir+json"}
         if request.fhirAuthorization is not None:
             headers["authorization"] = f"Bearer {request.fhirAuthorization.access_token}"

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 import msgspec
@@ -28,8 +28,12 @@ def unauthorized(detail: str) -> ApiError:
     return ApiError(401, "unauthorized", "Unauthorized", detail, headers={"www-authenticate": "Bearer"})
 
 
+class Replay(Protocol):
+    def check_and_add(self, iss: str, jti: str, exp: float, now: float) -> bool: ...
+
+
 class ReplayCache:
-    """Remembers (iss, jti) until the token expires. Per process: run one worker, or share a store."""
+    """Remembers (iss, jti) until the token expires, in this process (one worker; see replay.py for more)."""
 
     def __init__(self, max_entries: int = 200_000) -> None:
         self.seen: dict[tuple[str, str], float] = {}
@@ -102,7 +106,7 @@ class JwtVerifier:
         keys: KeyStore,
         algorithms: tuple[str, ...] = ("ES384", "RS384"),
         leeway_s: int = 30,
-        replay: ReplayCache | None = None,
+        replay: Replay | None = None,
     ) -> None:
         self.issuers = {i.iss: i for i in issuers}
         self.keys, self.leeway_s, self.replay = keys, leeway_s, replay

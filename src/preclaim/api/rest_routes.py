@@ -9,13 +9,15 @@ from typing import Any
 
 import msgspec
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from preclaim.api.openapi import body_schema, responses
 from preclaim.api.problems import ApiError, FieldError, from_preclaim
+from preclaim.api.seams import Checker
 from preclaim.api.state import ServiceState
 from preclaim.domain.claim import Claim
-from preclaim.domain.report import PriorAuthDecision, ReportBatch
+from preclaim.domain.report import PriorAuthDecision, Report, ReportBatch
 from preclaim.errors import PreclaimError
 
 router = APIRouter(prefix="/v1", tags=["REST"])
@@ -117,11 +119,16 @@ async def check(request: Request, as_of: str | None = Query(None, description="Y
     day = _as_of(as_of, state)
     engine = state.engine()
     claims = await read_claims(request)
-    reports = [
+    reports = await run_in_threadpool(_check_all, engine, state, claims, day)
+    return _json(_encode(ReportBatch(claims=tuple(reports))))
+
+
+def _check_all(engine: Checker, state: ServiceState, claims: list[Claim], day: dt.date) -> list[Report]:
+    """Off the event loop: a big 837P must not stall CDS calls waiting on the same worker."""
+    return [
         engine.check(c, state.history.history_for(c.patient.key, c.first_date_of_service or day), as_of=day)
         for c in claims
     ]
-    return _json(_encode(ReportBatch(claims=tuple(reports))))
 
 
 @router.post(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -46,6 +47,7 @@ class Issuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwks_file: str | None = None
     jku: tuple[str, ...] = ()
     audience: str | None = None  # OAuth issuers only; CDS audiences are the URL called
+    fhir_servers: tuple[str, ...] = ()  # CDS issuers: fhirServer URL prefixes we may read from (empty = any)
 
 
 class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -64,6 +66,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     use_store: bool = False  # history from preclaim.store (SQLite in the data dir unless store_url says else)
     store_url: str | None = None
     insecure_dev: bool = False
+    replay_cache: Literal["memory", "sqlite"] = "memory"  # sqlite: shared by workers (data_dir/jti.db)
     cors_origins: tuple[str, ...] = ()
 
     def client_for_key(self, key: str) -> str | None:

@@ -39,13 +39,15 @@ class ServiceState:
             return self.settings.public_url.rstrip("/") + request.url.path
         return str(request.url.replace(query=""))
 
-    async def cds_client(self, request: Request) -> str:
+    async def cds_client(self, request: Request) -> tuple[str, ...]:
+        """Verifies the EHR's JWT; returns the FHIR server prefixes this EHR may point us at (() = any)."""
         if self.settings.insecure_dev:
-            return "insecure-dev"
+            return ()
         claims = await self.cds_verifier.verify(request.headers.get("authorization"), self.audience(request))
         client = f"{claims['iss']}#{claims.get('tenant', '')}".rstrip("#")
         request.scope.setdefault("state", {})["client_id"] = client
-        return client
+        issuer = self.settings.cds_issuer(str(claims["iss"]))
+        return issuer.fhir_servers if issuer else ()
 
     async def rest_client(self, request: Request) -> str:
         if self.settings.insecure_dev:

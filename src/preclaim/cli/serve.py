@@ -25,6 +25,9 @@ def _serve(
         bool, typer.Option("--insecure-dev", help="Turn authentication OFF (loopback only, for demos).")
     ] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning, error.")] = "info",
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes (>1 shares the jti replay cache via SQLite).")
+    ] = 1,
     new_api_key: Annotated[
         str | None, typer.Option("--new-api-key", metavar="CLIENT", help="Print a new API key + config entry; exit.")
     ] = None,
@@ -56,10 +59,23 @@ def _serve(
         err.print("[bold red]WARNING: --insecure-dev: authentication is OFF. Loopback only; never in production.[/]")
     elif not settings.cds_issuers and not settings.api_keys and not settings.oauth_issuers:
         err.print("[yellow]note:[/] no API keys or issuers configured: every authenticated call will get 401")
-    configure_logging(getattr(logging, log_level.upper(), logging.INFO))
-    app = create_app(settings)
+    level = getattr(logging, log_level.upper(), logging.INFO)
+    configure_logging(level)
+    if workers > 1:
+        import os
+
+        import msgspec
+
+        from preclaim.api.app import SETTINGS_ENV
+
+        settings = msgspec.structs.replace(settings, replay_cache="sqlite")
+        os.environ[SETTINGS_ENV] = msgspec.json.encode(settings).decode()
+        os.environ["PRECLAIM_SERVICE_LOG_LEVEL"] = str(level)
+    target: object = "preclaim.api.app:app_from_env" if workers > 1 else create_app(settings)
     uvicorn.run(
-        app,
+        target,  # type: ignore[arg-type]
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
