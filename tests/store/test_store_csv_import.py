@@ -181,3 +181,19 @@ def test_claim_json_imports_as_history(store: Store, tmp_path: Path) -> None:
     assert [(r.kind, r.added) for r in import_history_file(store, path)] == [("history-json", 2)]
     assert [(r.added, r.unchanged) for r in import_history_file(store, path)] == [(0, 2)]
     assert [c.id for c in load_history(store, "PAT-2", dt.date(2026, 12, 31)).claims] == ["J-2"]
+
+
+def test_rejected_837_claims_are_reported_and_exit_1(tmp_path: Path) -> None:
+    import typer
+
+    from preclaim.cli.history import register
+
+    app = typer.Typer()
+    register(app)
+    text = (SAMPLES / "x12/837p/demo.example1.837").read_text().replace("CLM*26463774*100.00", "CLM*26463774*ABC")
+    bad = tmp_path / "bad.837"
+    bad.write_text(text)
+    result = CliRunner().invoke(app, ["history", "import", str(bad), "--db", f"sqlite:///{tmp_path / 'r.db'}"])
+    assert result.exit_code == 1
+    assert "0 added, 0 updated, 0 unchanged, 1 rejected" in result.stdout
+    assert "skipped: claim 26463774:" in result.stderr and "CLM02: invalid amount (found 'ABC'" in result.stderr

@@ -83,3 +83,10 @@ def test_unwritable_sqlite_location_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(StoreError, match="cannot create the store folder"):
         Store.open(f"sqlite:///{blocker / 'sub' / 'x.db'}")
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are notes, not SQLite\n" * 200)
+    with pytest.raises(StoreError, match=r"cannot open store sqlite:///.*notes\.db: file is not a database"):
+        Store.open(f"sqlite:///{bogus}")

@@ -57,20 +57,33 @@ def _summary(result: ImportResult) -> str:
 
 @history_app.command("import")
 def import_command(
-    files: Annotated[list[Path], typer.Argument(help="837P, 835 or history CSV files (see docs/store.md).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="837P, 835, claim JSON or history CSV files (see docs/store.md).")
+    ],
     db: Db = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Import history; importing the same file again adds nothing, and an interrupted import can be re-run."""
 
     def action() -> int:
+        skipped = 0
         with Store.open(db) as store:
             for path in files:
-                with progress_bar(path.name, not quiet and err.is_terminal) as update:
-                    results = import_history_file(store, path, progress=update)
+                try:
+                    with progress_bar(path.name, not quiet and err.is_terminal) as update:
+                        results = import_history_file(store, path, progress=update)
+                except KeyboardInterrupt:
+                    err.print(f"{path}: interrupted; every claim imported so far is kept, run the same command "
+                              "again to finish", soft_wrap=True)  # fmt: skip
+                    return 130
                 for result in results:
                     out.print(f"{path}: {_summary(result)}", soft_wrap=True)
-        return 0
+                    for problem in result.problems[:5]:
+                        err.print(f"[yellow]skipped:[/] {problem}", soft_wrap=True)
+                    if len(result.problems) > 5:
+                        err.print(f"... and {len(result.problems) - 5} more skipped", soft_wrap=True)
+                    skipped += len(result.problems)
+        return 1 if skipped else 0  # 1: imported what could be read, some claims need fixing
 
     run_guarded(action)
 
