@@ -115,6 +115,8 @@ def test_cli_reports_counts_and_bad_input_in_one_line(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert "b.csv:2: column 'date_of_service': found 'x'" in bad.output
     assert "Traceback" not in bad.output
+    listed = CliRunner().invoke(app, ["history", "imports", "--db", db])
+    assert "history-csv" in listed.stdout and "done" in listed.stdout and "2 added" in listed.stdout
 
 
 def _big_csv(tmp_path: Path, claims: int) -> Path:

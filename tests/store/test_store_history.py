@@ -114,3 +114,14 @@ def test_record_check_keeps_the_report_and_predicted_carcs(store: Store) -> None
         assert s.scalar(select(func.count()).select_from(ClaimRow)) == 0
     record_check(store, claim, report, as_history=True)
     assert [c.id for c in load_history(store, "PAT-1", D(2026, 3, 2)).claims] == ["C-CHK"]
+
+
+def test_policy_and_code_list_imports_are_recorded(store: Store) -> None:
+    from preclaim.store import list_imports, record_import
+
+    record_import(store, "code-list", "lists/A57755.csv", sha256="ab" * 32, added=120)
+    record_import(store, "policy", "my-policies/", added=2, updated=1)
+    assert [(r.kind, r.source, r.added, r.status) for r in list_imports(store)] == [
+        ("policy", "my-policies/", 2, "done"),
+        ("code-list", "lists/A57755.csv", 120, "done"),
+    ]

@@ -88,5 +88,26 @@ def import_command(
     run_guarded(action)
 
 
+@history_app.command("imports")
+def imports_command(db: Db = None, limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
+    """Recent imports (history files, authorizations, policies, code lists); `running` = interrupted."""
+
+    def action() -> int:
+        from preclaim.store import list_imports
+
+        with Store.open(db) as store:
+            runs = list_imports(store, limit)
+        for run in runs:
+            when = run.started_at.strftime("%Y-%m-%d %H:%M")
+            counts = f"{run.added} added, {run.updated} updated, {run.unchanged} unchanged"
+            status = "interrupted or running" if run.status == "running" else run.status
+            out.print(f"{when}  {run.kind:<28} {status:<10} {counts}  {run.source}", soft_wrap=True)
+        if not runs:
+            out.print("no imports yet")
+        return 0
+
+    run_guarded(action)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(history_app, name="history")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -180,3 +181,24 @@ def import_history_file(store: Store, path: Path, *, progress: Progress | None =
     from preclaim.store.x12_ingest import import_x12
 
     return [import_x12(store, path, kind, progress=progress, digest=digest)]
+
+
+def record_import(
+    store: Store, kind: str, source: str, *, sha256: str = "", added: int = 0, updated: int = 0, unchanged: int = 0
+) -> int:
+    """Note an import done elsewhere (a policy folder, a code-list file) in the `imports` table; returns its id.
+
+    kind: e.g. "policy" or "code-list"; source: the file or folder imported.
+    """
+    with store.transaction() as session:
+        run = ImportRow(kind=kind[:32], source=source[:500], sha256=sha256, status="done", finished_at=utcnow())
+        run.added, run.updated, run.unchanged = added, updated, unchanged
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def list_imports(store: Store, limit: int = 50) -> list[ImportRow]:
+    """The most recent imports first (history files, authorizations, policies, code lists)."""
+    with store.transaction(write=False) as session:
+        return list(session.scalars(select(ImportRow).order_by(ImportRow.id.desc()).limit(limit)))
