@@ -22,11 +22,18 @@ def import_hcpcs(
     """Load the full HCPCS Level II set; checks then know every code and its dates."""
 
     def action() -> int:
+        from preclaim.codes import load_codes
         from preclaim.codes.hcpcs_import import import_hcpcs_file, save_imported
 
         codes = import_hcpcs_file(file)
-        target = save_imported(codes, user_home())
+        home = user_home()
+        target = save_imported(codes, home, file.name)
         out.print(f"imported {len(codes)} HCPCS codes from {file} into {target}")
+        merged = load_codes(home)
+        for code in ("J3420", "J3425"):
+            entry = merged.hcpcs(code)
+            if entry is not None:
+                out.print(f"  {code}: {entry.status}" + (f" - {entry.note}" if entry.status != "active" else ""))
         return 0
 
     run_guarded(action)

@@ -1,19 +1,19 @@
-"""The code-set registry: bundled YAML data, ICD-10-CM from simple-icd-10-cm, and imported CMS files.
+"""The code-set registry: bundled YAML data, ICD-10-CM from simple-icd-10-cm, and an imported CMS HCPCS file.
 
-Lookups are dictionary reads (ICD-10-CM ones are cached): the engine calls them for every claim line.
+Lookups are dictionary reads (ICD-10-CM ones memoised): the engine calls them for every claim line.
 """
 
 from __future__ import annotations
 
-import os
-from functools import cache, lru_cache
-from importlib import metadata
+import datetime as dt
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import msgspec
-import yaml
 
+from preclaim.codes import icd10 as _icd
+from preclaim.codes.bundled import bundle
+from preclaim.codes.icd10 import ICD10_SOURCE, normalize_icd10
 from preclaim.codes.ndc import format_ndc_542, normalize_ndc
 from preclaim.codes.types import (
     AdjustmentCode,
@@ -24,156 +24,68 @@ from preclaim.codes.types import (
     NdcPackage,
     PlaceOfService,
 )
-from preclaim.domain.report import Source
 from preclaim.errors import CodeSetError
 
-DATA = Path(__file__).parent / "data"
 IMPORTED_HCPCS = "hcpcs-imported.json"
-ICD10_SOURCE = Source(
-    "icd-10-cm", "ICD-10-CM (CDC/NCHS) via the simple-icd-10-cm package", "https://www.cdc.gov/nchs/icd/icd-10-cm/"
-)
+FORMAT = "preclaim-hcpcs-import/1"
 
 
-def normalize_icd10(code: str) -> str:
-    """ "d510" -> "D51.0": upper case, no spaces, a dot after the third character."""
-    text = code.strip().upper().replace(" ", "").replace(".", "")
-    return text if len(text) <= 3 else f"{text[:3]}.{text[3:]}"
+class HcpcsImport(msgspec.Struct, frozen=True):
+    """What `preclaim codes import-hcpcs` stored: the file it read and every procedure code in it."""
+
+    file: str
+    imported_at: dt.datetime
+    codes: list[HcpcsCode]
+    format: str = FORMAT
 
 
-def _read(name: str) -> dict[str, Any]:
-    path = DATA / name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CodeSetError(f"cannot read bundled code set: {exc}", where=str(path)) from None
-    if not isinstance(data, dict):
-        raise CodeSetError("expected a mapping", where=str(path))
-    return data
-
-
-def _sources(data: dict[str, Any]) -> dict[str, Source]:
-    return {key: Source(key, doc["title"], doc.get("url"), doc.get("version")) for key, doc in data["sources"].items()}
-
-
-def _convert(kind: type[Any], raw: dict[str, Any], where: str) -> Any:
-    try:
-        return msgspec.convert(raw, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        raise CodeSetError(str(exc), where=where) from None
-
-
-def _with_source(
-    rows: list[dict[str, Any]], sources: dict[str, Source], default: str | None = None
-) -> list[dict[str, Any]]:
-    return [{**row, "source": sources[row.get("source") or default or ""]} for row in rows]
-
-
-@cache
-def _bundled() -> dict[str, dict[str, Any]]:
-    hcpcs = _read("hcpcs.yaml")
-    cpt = _read("cpt.yaml")
-    mods = _read("modifiers.yaml")
-    pos = _read("place_of_service.yaml")
-    adj = _read("adjustment_codes.yaml")
-    ndc = _read("ndc_b12.yaml")
-    adj_source = _sources(adj)
-    ndc_sources = _sources(ndc)
-    packages: dict[str, NdcPackage] = {}
-    for row in ndc["packages"]:
-        ndc11 = normalize_ndc(row["ndc"])
-        source = ndc_sources[row.get("source", "openfda-ndc")]
-        drug = row["drug"]
-        packages[ndc11] = NdcPackage(
-            ndc11=ndc11,
-            ndc_as_listed=row["ndc"],
-            labeler=row["labeler"],
-            drug=drug,
-            strength_mcg_per_ml=row.get("strength", 1000.0),
-            package=row["package"],
-            vial=row["vial"],
-            volume_ml=row.get("volume_ml"),
-            hcpcs="J3420" if drug == "cyanocobalamin" else None,
-            source=source,
-        )
-    return {
-        "hcpcs": {
-            r["code"]: _convert(HcpcsCode, r, "hcpcs.yaml") for r in _with_source(hcpcs["codes"], _sources(hcpcs))
-        },
-        "cpt": {r["code"]: _convert(CptCode, r, "cpt.yaml") for r in _with_source(cpt["codes"], _sources(cpt))},
-        "modifiers": {
-            r["code"]: _convert(Modifier, r, "modifiers.yaml") for r in _with_source(mods["codes"], _sources(mods))
-        },
-        "pos": {
-            r["code"]: _convert(PlaceOfService, r, "place_of_service.yaml")
-            for r in _with_source(pos["codes"], _sources(pos))
-        },
-        "carc": {
-            str(r["code"]): AdjustmentCode(str(r["code"]), r["meaning"], "carc", adj_source["x12-carc"])
-            for r in adj["carc"]
-        },
-        "rarc": {
-            r["code"]: AdjustmentCode(r["code"], r["meaning"], "rarc", adj_source["x12-rarc"]) for r in adj["rarc"]
-        },
-        "groups": {
-            r["code"]: AdjustmentCode(r["code"], r["meaning"], "group", adj_source["x12-carc"]) for r in adj["groups"]
-        },
-        "ndc": packages,
-    }
-
-
-def _icd10_cache_path() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "preclaim" / f"icd10cm-{metadata.version('simple-icd-10-cm')}.msgpack"
-
-
-@cache
-def _icd10_table() -> dict[str, tuple[str, bool]]:
-    """Every ICD-10-CM code with its description and leaf flag, from simple-icd-10-cm.
-
-    Importing that package parses its XML (seconds); a derived table cached per package version loads in
-    milliseconds, which keeps the CLI and the service quick to start.
-    """
-    path = _icd10_cache_path()
-    try:
-        table: dict[str, tuple[str, bool]] = msgspec.msgpack.decode(path.read_bytes(), type=dict[str, tuple[str, bool]])
-        return table
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        pass
-    import simple_icd_10_cm as icd  # slow import, only when the cache is missing
-
-    table = {code: (icd.get_description(code), bool(icd.is_leaf(code))) for code in icd.get_all_codes(True)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(msgspec.msgpack.encode(table))
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only home still works, just slower to start
-    return table
-
-
-@lru_cache(maxsize=65536)
-def _icd10(code: str) -> Icd10Entry | None:
-    normal = normalize_icd10(code)
-    found = _icd10_table().get(normal)
-    return Icd10Entry(normal, found[0], found[1]) if found else None
+def _merge(curated: HcpcsCode, listed: HcpcsCode | None, file: str) -> HcpcsCode:
+    """A curated code seen (or not) in an imported CMS file. Curated facts (drug, unit, NOC) are kept."""
+    if curated.status == "invalid":  # J3424: never a HCPCS code, whatever a file claims
+        return curated
+    if listed is None:
+        if curated.status == "unconfirmed":
+            missing = f"{curated.note or ''} Not listed in the imported CMS file {file} either.".strip()
+            return msgspec.structs.replace(curated, note=missing)
+        return curated
+    note = curated.note
+    if curated.status == "unconfirmed":
+        note = f"Confirmed by the imported CMS file {file} (was unconfirmed in preclaim's bundled data)."
+    return msgspec.structs.replace(
+        curated,
+        short=listed.short or curated.short,
+        long=listed.long or curated.long,
+        status="active",
+        source=listed.source,
+        effective=listed.effective or curated.effective,
+        terminated=listed.terminated,
+        unit_amount=curated.unit_amount or listed.unit_amount,
+        unit_measure=curated.unit_measure or listed.unit_measure,
+        not_otherwise_classified=curated.not_otherwise_classified or listed.not_otherwise_classified,
+        note=note,
+    )
 
 
 class CodeSets:
     """Read-only view over the bundled code sets plus an imported CMS HCPCS file."""
 
-    def __init__(self, imported_hcpcs: dict[str, HcpcsCode] | None = None) -> None:
-        data = _bundled()
-        # Bundled entries win for codes preclaim curates (J3424 stays invalid even if a file lists it otherwise).
-        self._hcpcs: dict[str, HcpcsCode] = {**(imported_hcpcs or {}), **data["hcpcs"]}
-        self._cpt: dict[str, CptCode] = data["cpt"]
-        self._modifiers: dict[str, Modifier] = data["modifiers"]
-        self._pos: dict[str, PlaceOfService] = data["pos"]
-        self._carc: dict[str, AdjustmentCode] = data["carc"]
-        self._rarc: dict[str, AdjustmentCode] = data["rarc"]
-        self._groups: dict[str, AdjustmentCode] = data["groups"]
-        self._ndc: dict[str, NdcPackage] = data["ndc"]
-        self.imported_count = len(imported_hcpcs or {})
+    def __init__(self, imported: HcpcsImport | None = None) -> None:
+        data = bundle()
+        listed = {c.code: c for c in imported.codes} if imported else {}
+        curated = data.hcpcs
+        if imported:
+            curated = {code: _merge(entry, listed.get(code), imported.file) for code, entry in curated.items()}
+        self._hcpcs: dict[str, HcpcsCode] = {**listed, **curated}
+        self._cpt: dict[str, CptCode] = data.cpt
+        self._modifiers: dict[str, Modifier] = data.modifiers
+        self._pos: dict[str, PlaceOfService] = data.pos
+        self._carc: dict[str, AdjustmentCode] = data.carc
+        self._rarc: dict[str, AdjustmentCode] = data.rarc
+        self._groups: dict[str, AdjustmentCode] = data.groups
+        self._ndc: dict[str, NdcPackage] = data.ndc
+        self._tags = data.tags
+        self.hcpcs_import = imported
+        self.imported_count = len(listed)
 
     def hcpcs(self, code: str) -> HcpcsCode | None:
         return self._hcpcs.get(code.strip().upper())
@@ -185,28 +97,38 @@ class CodeSets:
         return self.hcpcs(code) or self.cpt(code)
 
     def icd10(self, code: str) -> Icd10Entry | None:
-        return _icd10(code)
+        """ "D510" or "D51.0" -> the ICD-10-CM entry (billable = a leaf code), None if no such code."""
+        return _icd.lookup(code)
 
     @property
     def icd10_version(self) -> str:
-        return f"simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
+        return f"ICD-10-CM {_icd.release()} release (simple-icd-10-cm {_icd.package_version()})"
+
+    @property
+    def hcpcs_complete(self) -> bool:
+        """True when a CMS HCPCS file was imported: a code missing from it is not a current HCPCS code."""
+        return self.imported_count > 0
 
     def modifier(self, code: str) -> Modifier | None:
         return self._modifiers.get(code.strip().upper())
 
     def place_of_service(self, code: str) -> PlaceOfService | None:
-        return self._pos.get(code.strip())
+        text = code.strip()
+        return self._pos.get(text.zfill(2) if text.isdigit() else text)
 
     def carc(self, code: str) -> AdjustmentCode | None:
+        """ "50" or "CO-50" -> the reason code."""
         return self._carc.get(code.strip().upper().rpartition("-")[2])
 
     def group(self, code: str) -> AdjustmentCode | None:
+        """ "CO" or "CO-50" -> the claim adjustment group."""
         return self._groups.get(code.strip().upper().partition("-")[0])
 
     def rarc(self, code: str) -> AdjustmentCode | None:
         return self._rarc.get(code.strip().upper())
 
     def ndc(self, raw: str) -> NdcPackage | None:
+        """The catalogued package for an NDC in any accepted shape; None when unknown or malformed."""
         try:
             return self._ndc.get(normalize_ndc(raw))
         except ValueError:
@@ -215,20 +137,46 @@ class CodeSets:
     def ndc_packages(self, drug: str | None = None) -> tuple[NdcPackage, ...]:
         return tuple(p for p in self._ndc.values() if drug is None or p.drug == drug)
 
+    def confidence(self, source_id: str, entry: str | None = None) -> str:
+        """REFERENCE.md confidence tag (V, S, M, ?) of a source, or of one entry ("carc:198") when it has its own."""
+        return self._tags.get(entry or "", self._tags.get(source_id, "?"))
 
-def read_imported_hcpcs(user_dir: Path) -> dict[str, HcpcsCode]:
-    path = user_dir / IMPORTED_HCPCS
-    if not path.is_file():
-        return {}
+
+@lru_cache(maxsize=8)
+def _read_import(path: str, mtime_ns: int, size: int) -> HcpcsImport:
     try:
-        codes = msgspec.json.decode(path.read_bytes(), type=list[HcpcsCode])
-    except (OSError, msgspec.DecodeError) as exc:
-        raise CodeSetError(f"cannot read imported HCPCS codes: {exc}", where=str(path)) from None
-    return {c.code: c for c in codes}
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise CodeSetError(f"cannot read imported HCPCS codes: {exc}", where=path) from None
+    try:
+        return msgspec.json.decode(raw, type=HcpcsImport)
+    except msgspec.DecodeError as exc:
+        raise CodeSetError(
+            f"imported HCPCS codes are unreadable ({exc}); import the CMS file again", where=path
+        ) from None
+
+
+def read_imported_hcpcs(user_dir: Path) -> HcpcsImport | None:
+    path = user_dir / IMPORTED_HCPCS
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _read_import(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def load_codes(user_dir: Path | None = None) -> CodeSets:
+    """The bundled code sets (read once per process) plus the CMS HCPCS file imported into `user_dir`, if any."""
     return CodeSets(read_imported_hcpcs(user_dir) if user_dir else None)
 
 
-__all__ = ["CodeSets", "format_ndc_542", "load_codes", "normalize_icd10"]
+__all__ = [
+    "ICD10_SOURCE",
+    "IMPORTED_HCPCS",
+    "CodeSets",
+    "HcpcsImport",
+    "format_ndc_542",
+    "load_codes",
+    "normalize_icd10",
+    "read_imported_hcpcs",
+]

@@ -49,6 +49,8 @@ class Modifier(msgspec.Struct, frozen=True):
     source: Source
     effective: dt.date | None = None
     kind: Literal["waste", "liability", "site", "distinct", "route", "policy", "other"] = "other"
+    required: dt.date | None = None  # from when a payer requires it where it applies (JZ: 2023-07-01)
+    note: str | None = None
 
 
 class PlaceOfService(msgspec.Struct, frozen=True):
@@ -79,6 +81,8 @@ class NdcPackage(msgspec.Struct, frozen=True):
     volume_ml: float | None
     hcpcs: str | None  # crosswalk: J3420 for cyanocobalamin; None where no code is confirmed
     source: Source
+    illustrative: bool = False  # invented for tests/demos; never a real product
+    note: str | None = None
 
 
 class Icd10Entry(msgspec.Struct, frozen=True):
