@@ -134,3 +134,21 @@ def test_authorizations_are_stored_and_used_by_check_and_cds(stored: TestClient)
     (ext,) = coverage_information(body["systemActions"][0]["resource"])
     subs = {s["url"]: next(v for k, v in s.items() if k.startswith("value")) for s in ext["extension"]}
     assert subs["pa-needed"] == "satisfied" and subs["satisfied-pa-id"] == "AUTH-10"
+
+
+def test_cds_feedback_goes_to_the_store_when_there_is_one(stored: TestClient, tmp_path: Path) -> None:
+    item = {
+        "card": "c-1",
+        "outcome": "accepted",
+        "outcomeTimestamp": "2026-03-01T10:00:00Z",
+        "acceptedSuggestions": [{"id": "s-1"}],
+    }
+    url = "/cds-services/preclaim-b12-order-sign/feedback"
+    assert stored.post(url, json={"feedback": [item, {**item, "card": "c-2"}]}).json() == {"stored": 2}
+    rows = stored.app.state.svc.feedback.read()  # type: ignore[attr-defined]
+    assert [(r["card"], r["outcome"], r["service"]) for r in rows] == [
+        ("c-1", "accepted", "preclaim-b12-order-sign"),
+        ("c-2", "accepted", "preclaim-b12-order-sign"),
+    ]
+    assert rows[0]["item"]["acceptedSuggestions"] == [{"id": "s-1"}]
+    assert not (tmp_path / "cds-feedback.jsonl").exists()

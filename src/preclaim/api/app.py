@@ -53,6 +53,15 @@ def _history(settings: ServiceSettings) -> HistorySource:
     return StoreHistory.open(settings.store_url)
 
 
+def _feedback(settings: ServiceSettings, history: HistorySource) -> FeedbackSink:
+    """In the store's database when there is one, else an append-only JSONL file in the data dir."""
+    from preclaim.api.store_seam import StoreFeedback, StoreHistory
+
+    if isinstance(history, StoreHistory):
+        return StoreFeedback(history.store)
+    return JsonlFeedback(settings.data_path() / "cds-feedback.jsonl")
+
+
 def _handlers(app: FastAPI) -> None:
     def rid(request: Request) -> str | None:
         value = request.scope.get("state", {}).get("request_id")
@@ -100,6 +109,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or ServiceSettings()
     http = httpx.AsyncClient(follow_redirects=False)
+    history_source = history or _history(settings)
     replay: Replay = ReplayCache()
     if settings.replay_cache == "sqlite":
         from preclaim.api.replay import SqliteReplayCache
@@ -108,8 +118,8 @@ def create_app(
     state = ServiceState(
         settings=settings,
         checker=checker if checker is not None else load_checker(settings.policy_dirs),
-        history=history or _history(settings),
-        feedback=feedback or JsonlFeedback(settings.data_path() / "cds-feedback.jsonl"),
+        history=history_source,
+        feedback=feedback or _feedback(settings, history_source),
         cds_verifier=JwtVerifier(
             settings.cds_issuers, KeyStore(_fetcher(http)), settings.algorithms, settings.jwt_leeway_s, replay
         ),

@@ -7,6 +7,7 @@ answer 503 with a problem saying how to configure one (`store_url` in the config
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from preclaim.domain.history import Authorization, History
@@ -48,3 +49,49 @@ class StoreHistory:
 
     def close(self) -> None:
         self.store.close()
+
+
+class StoreFeedback:
+    """CDS card feedback in the history store's database (SQLite or PostgreSQL), one row per item.
+
+    The table is the service's own (`cds_feedback`, created if missing) until the store's migrations adopt it.
+    """
+
+    def __init__(self, store: Any) -> None:
+        from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
+
+        self.store = store
+        metadata = MetaData()
+        self.table = Table(
+            "cds_feedback",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("service", String(100), nullable=False),
+            Column("card", String(100), nullable=False),
+            Column("outcome", String(20), nullable=False),
+            Column("outcome_at", String(40), nullable=False),
+            Column("received_at", DateTime(timezone=True), nullable=False),
+            Column("item", JSON, nullable=False),
+        )
+        metadata.create_all(store.engine, checkfirst=True)
+
+    def record(self, service_id: str, items: Sequence[dict[str, Any]]) -> int:
+        now = dt.datetime.now(dt.UTC)
+        rows = [
+            {
+                "service": service_id,
+                "card": str(i["card"]),
+                "outcome": str(i["outcome"]),
+                "outcome_at": str(i["outcomeTimestamp"]),
+                "received_at": now,
+                "item": i,
+            }
+            for i in items
+        ]
+        with self.store.transaction() as session:  # all items or none
+            session.execute(self.table.insert(), rows)
+        return len(rows)
+
+    def read(self) -> list[dict[str, Any]]:
+        with self.store.transaction(write=False) as session:
+            return [dict(row._mapping) for row in session.execute(self.table.select().order_by(self.table.c.id))]
