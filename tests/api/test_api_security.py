@@ -175,3 +175,21 @@ def test_replay_is_refused_with_the_shared_cache(keys: Keys, tmp_path: Path) -> 
     token = keys.sign(DISCOVERY)
     assert call(first, token).status_code == 200
     assert call(second, token).status_code == 401
+
+
+def test_oauth2_bearer_jwts_on_rest(keys: Keys, tmp_path: Path) -> None:
+    auth_iss, audience = "https://auth.test.invalid", "https://api.test.invalid"
+    settings = ServiceSettings(
+        oauth_issuers=(Issuer(iss=auth_iss, jwks_file=str(keys.jwks_file), audience=audience),), data_dir=str(tmp_path)
+    )
+    client = TestClient(create_app(settings, checker=None))
+
+    def get(token: str) -> Any:
+        return client.get("/v1/policies", headers={"authorization": f"Bearer {token}"})
+
+    good = keys.sign(audience, iss=auth_iss, alg="RS384", kid="rsa-1")
+    assert get(good).status_code == 200
+    assert get(good).status_code == 200  # access tokens are reused until they expire (no jti replay rule)
+    assert get(keys.sign("https://elsewhere.invalid", iss=auth_iss)).status_code == 401
+    assert get(keys.sign(audience, iss=auth_iss, exp_in=-120)).status_code == 401
+    assert get(keys.sign(audience, iss="https://rogue.invalid")).status_code == 401

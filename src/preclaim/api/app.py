@@ -92,7 +92,9 @@ def _include_web(app: FastAPI) -> None:
     """The web helper's pages, when installed (preclaim.web.router:router)."""
     try:
         module = importlib.import_module("preclaim.web.router")
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("preclaim.web", "preclaim.web.router"):
+            log.error("web pages not mounted: %s", exc)  # installed but broken: say so, keep the API up
         return
     router = getattr(module, "router", None)
     if router is not None:
