@@ -50,10 +50,19 @@ def add(
         if end < start:
             raise InputError(f"--end {end.date()} is before --start {start.date()}")
         auth = msgspec.convert(
-            {"number": number, "payer_id": payer, "code": code.upper(), "start": start.date(), "end": end.date(),
-             "approved_units": units, "patient_key": patient, "status": status},
-            Authorization, strict=False,
-        )  # fmt: skip
+            {
+                "number": number,
+                "payer_id": payer,
+                "code": code.upper(),
+                "start": start.date(),
+                "end": end.date(),
+                "approved_units": units,
+                "patient_key": patient,
+                "status": status,
+            },
+            Authorization,
+            strict=False,
+        )
         with Store.open(db) as store, store.transaction() as session:
             _, outcome = upsert_authorization(session, auth, source="manual")
         out.print(f"authorization {number} ({payer}, {auth.code}): {outcome}", soft_wrap=True)
@@ -90,8 +99,9 @@ def _warning(auth: Authorization, day: dt.date, soon: set[str]) -> str | None:
 
 
 @auth_app.command("list")
-def list_command(patient: Patient = None, payer: Payer = None, as_of: AsOf = None, fmt: Format = OutputFormat.text,
-                 db: Db = None) -> None:  # fmt: skip
+def list_command(
+    patient: Patient = None, payer: Payer = None, as_of: AsOf = None, fmt: Format = OutputFormat.text, db: Db = None
+) -> None:
     """Authorizations on file with units used and left; warns about those expiring within 30 days."""
 
     def action() -> int:
@@ -103,12 +113,32 @@ def list_command(patient: Patient = None, payer: Payer = None, as_of: AsOf = Non
             rows = [_auth_json(a, _warning(a, day, soon)) for a in auths]
             sys.stdout.write(json.dumps({"as_of": day.isoformat(), "authorizations": rows}, default=str) + "\n")
             return 0
-        table = Table("number", "payer", "patient", "code", "valid", "status", "used/approved", "left", "note",
-                      box=None, pad_edge=False)  # fmt: skip
+        table = Table(
+            "number",
+            "payer",
+            "patient",
+            "code",
+            "valid",
+            "status",
+            "used/approved",
+            "left",
+            "note",
+            box=None,
+            pad_edge=False,
+        )
         for a in auths:
             units = f"{a.used_units:g}/" + ("-" if a.approved_units is None else f"{a.approved_units:g}")
-            table.add_row(a.number, a.payer_id, a.patient_key or "-", a.code, f"{a.start}..{a.end}", a.status,
-                          units, _left(a), _warning(a, day, soon) or "")  # fmt: skip
+            table.add_row(
+                a.number,
+                a.payer_id,
+                a.patient_key or "-",
+                a.code,
+                f"{a.start}..{a.end}",
+                a.status,
+                units,
+                _left(a),
+                _warning(a, day, soon) or "",
+            )
         # Piped output is not cut to 80 columns: a row per authorization is what scripts and people grep.
         wide = out if out.is_terminal else Console(highlight=False, width=200)
         wide.print(table if auths else "no authorizations on file")
@@ -131,8 +161,11 @@ def show(number: Number, payer: Payer = None, db: Db = None) -> None:
 
         with Store.open(db) as store, store.transaction(write=False) as session:
             for auth in get_authorization(session, number, payer):
-                out.print(f"[bold]{auth.number}[/] payer {auth.payer_id}, patient {auth.patient_key or '-'}, "
-                          f"{auth.code}, {auth.start} to {auth.end}, {auth.status}", soft_wrap=True)  # fmt: skip
+                out.print(
+                    f"[bold]{auth.number}[/] payer {auth.payer_id}, patient {auth.patient_key or '-'}, "
+                    f"{auth.code}, {auth.start} to {auth.end}, {auth.status}",
+                    soft_wrap=True,
+                )
                 approved = "no cap" if auth.approved_units is None else f"{auth.approved_units:g}"
                 out.print(f"  units: approved {approved}, used {auth.used_units:g}, left {_left(auth)}", soft_wrap=True)
                 for claim_id, day, units, counted in claims_using(session, auth):
@@ -223,16 +256,27 @@ def record(
 
         source, decisions = read_decisions(file)
         with Store.open(db) as store:
-            recorded = record_decisions(store, decisions, source=source, where=str(file), received=as_of_date(as_of),
-                                        patient_key=patient, payer_id=payer, code=code)  # fmt: skip
+            recorded = record_decisions(
+                store,
+                decisions,
+                source=source,
+                where=str(file),
+                received=as_of_date(as_of),
+                patient_key=patient,
+                payer_id=payer,
+                code=code,
+            )
         for item in recorded:
             if item.authorization is None:
                 err.print(f"[yellow]skipped:[/] {item.skipped}", soft_wrap=True)
             else:
                 a = item.authorization
                 units = "no cap" if a.approved_units is None else f"{a.approved_units:g} unit(s)"
-                out.print(f"{item.action} {a.status}: {a.number} ({a.payer_id}, {a.code}) {a.start} to {a.end}, "
-                          f"{units}: {item.outcome}", soft_wrap=True)  # fmt: skip
+                out.print(
+                    f"{item.action} {a.status}: {a.number} ({a.payer_id}, {a.code}) {a.start} to {a.end}, "
+                    f"{units}: {item.outcome}",
+                    soft_wrap=True,
+                )
         return 0
 
     run_guarded(action)

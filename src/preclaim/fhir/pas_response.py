@@ -15,7 +15,7 @@ import msgspec
 
 from preclaim.errors import InputError
 from preclaim.fhir.pas_codes import CPT, HCPCS, PAS, REVIEW_ACTIONS
-from preclaim.fhir.pas_request import PATIENT_KEY, PAYER_ID
+from preclaim.fhir.pas_resources import PATIENT_KEY, PAYER_ID
 from preclaim.fhir.pas_validate import parse_bundle, validate_pas
 
 Json = dict[str, Any]

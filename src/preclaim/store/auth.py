@@ -141,14 +141,23 @@ def claims_using(session: Session, auth: Authorization) -> list[tuple[str, dt.da
     `counted` is False for lines outside the range, on voided claims or on claims the payer denied."""
     denied = select(RemittanceRow.id).where(RemittanceRow.claim_pk == ClaimRow.id, RemittanceRow.status == "4")
     rows = session.execute(
-        select(ClaimRow.claim_id, ClaimLineRow.date_of_service, ClaimLineRow.units, ClaimRow.frequency_code,
-               denied.exists().label("denied"))
+        select(
+            ClaimRow.claim_id,
+            ClaimLineRow.date_of_service,
+            ClaimLineRow.units,
+            ClaimRow.frequency_code,
+            denied.exists().label("denied"),
+        )
         .join(ClaimRow, ClaimLineRow.claim_pk == ClaimRow.id)
         .where(ClaimLineRow.prior_auth == auth.number, ClaimLineRow.code == auth.code)
         .order_by(ClaimLineRow.date_of_service, ClaimRow.claim_id)
-    ).all()  # fmt: skip
+    ).all()
     return [
-        (r.claim_id, r.date_of_service, r.units,
-         auth.covers(r.date_of_service) and r.frequency_code != "8" and not r.denied)
+        (
+            r.claim_id,
+            r.date_of_service,
+            r.units,
+            auth.covers(r.date_of_service) and r.frequency_code != "8" and not r.denied,
+        )
         for r in rows
-    ]  # fmt: skip
+    ]

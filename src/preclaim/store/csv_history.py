@@ -28,11 +28,31 @@ from preclaim.errors import InputError
 
 REQUIRED = ("claim_id", "payer_id", "patient_key", "date_of_service", "code", "units")
 OPTIONAL = (
-    "line", "modifiers", "charge", "diagnoses", "diagnosis_pointers", "place_of_service", "prior_auth",
-    "line_prior_auth", "frequency_code", "payer_name", "plan", "filing_indicator", "birth_date", "sex",
-    "member_id", "billing_npi", "billing_state", "rendering_npi", "ndc", "ndc_quantity", "ndc_unit",
-    "dose_mcg", "phase", "submitted_on",
-)  # fmt: skip
+    "line",
+    "modifiers",
+    "charge",
+    "diagnoses",
+    "diagnosis_pointers",
+    "place_of_service",
+    "prior_auth",
+    "line_prior_auth",
+    "frequency_code",
+    "payer_name",
+    "plan",
+    "filing_indicator",
+    "birth_date",
+    "sex",
+    "member_id",
+    "billing_npi",
+    "billing_state",
+    "rendering_npi",
+    "ndc",
+    "ndc_quantity",
+    "ndc_unit",
+    "dose_mcg",
+    "phase",
+    "submitted_on",
+)
 PHASES = ("loading", "maintenance")
 T = TypeVar("T")
 
@@ -163,8 +183,9 @@ def _rows(path: Path) -> Iterator[Row]:
             for number, values in enumerate(reader, start=2):
                 if None in values:  # DictReader files surplus fields under None
                     extra = len(values[None])
-                    raise InputError(f"{len(header) + extra} fields, but the header has {len(header)}",
-                                     where=f"{path}:{number}")  # fmt: skip
+                    raise InputError(
+                        f"{len(header) + extra} fields, but the header has {len(header)}", where=f"{path}:{number}"
+                    )
                 row = Row(f"{path}:{number}", {k: v for k, v in values.items() if k is not None and v is not None})
                 row.required("date_of_service")
                 row.date("date_of_service")

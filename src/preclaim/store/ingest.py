@@ -161,8 +161,9 @@ def import_history_file(store: Store, path: Path, *, progress: Progress | None =
 
         claims, administrations = read_history_csv(path)
         total = len(claims) + len(administrations)
-        results = [import_claims(store, claims, source=str(path), kind="csv", total=total,
-                                 progress=progress, digest=digest)]  # fmt: skip
+        results = [
+            import_claims(store, claims, source=str(path), kind="csv", total=total, progress=progress, digest=digest)
+        ]
         if administrations:
             offset = len(claims)
 
@@ -176,8 +177,11 @@ def import_history_file(store: Store, path: Path, *, progress: Progress | None =
         from preclaim.io.claim_json import load_claims
 
         claims = load_claims(path)
-        return [import_claims(store, claims, source=str(path), kind="json", total=len(claims), progress=progress,
-                              digest=digest)]  # fmt: skip
+        return [
+            import_claims(
+                store, claims, source=str(path), kind="json", total=len(claims), progress=progress, digest=digest
+            )
+        ]
     from preclaim.store.x12_ingest import import_x12
 
     return [import_x12(store, path, kind, progress=progress, digest=digest)]

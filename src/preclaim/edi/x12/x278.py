@@ -90,7 +90,7 @@ def _segments(claim: Claim, trace: str, originator: str, created: dt.datetime) -
         ["NM1", "1P", "2", _clean(billing.name or "REQUESTER", 60), "", "", "", "", "XX", billing.npi],
         ["HL", "3", "2", "22", "1"],
         ["NM1", "IL", "1", _clean(patient.key, 60), "", "", "", "", "MI", _clean(patient.member_id or patient.key, 80)],
-    ]  # fmt: skip
+    ]
     if patient.birth_date:
         segments.append(["DMG", "D8", _d8(patient.birth_date), patient.sex or "U"])
     segments += event
@@ -116,10 +116,36 @@ def build_278_request(
     body = _segments(claim, trace, originator, created)
     control = f"{control_number:09d}"
     receiver_id = _clean(receiver or claim.payer.id, 15)
-    isa = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", f"{_clean(sender, 15):<15}", "ZZ", f"{receiver_id:<15}",
-           created.strftime("%y%m%d"), created.strftime("%H%M"), "^", "00501", control, "0", "P", ":"]  # fmt: skip
-    gs = ["GS", "HI", _clean(sender, 15), receiver_id, _d8(created.date()), created.strftime("%H%M"),
-          str(control_number), "X", VERSION]  # fmt: skip
+    isa = [
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        "ZZ",
+        f"{_clean(sender, 15):<15}",
+        "ZZ",
+        f"{receiver_id:<15}",
+        created.strftime("%y%m%d"),
+        created.strftime("%H%M"),
+        "^",
+        "00501",
+        control,
+        "0",
+        "P",
+        ":",
+    ]
+    gs = [
+        "GS",
+        "HI",
+        _clean(sender, 15),
+        receiver_id,
+        _d8(created.date()),
+        created.strftime("%H%M"),
+        str(control_number),
+        "X",
+        VERSION,
+    ]
     st = ["ST", "278", "0001", VERSION]
     se = ["SE", str(len(body) + 2), "0001"]
     segments = [isa, gs, st, *body, se, ["GE", "1", str(control_number)], ["IEA", "1", control]]

@@ -19,8 +19,16 @@ from preclaim.edi.x12.tokenizer import Segment, tokenize
 from preclaim.errors import X12Error
 
 # X12 306 review action -> authorization status on file (same table as fhir.pas_codes.REVIEW_ACTIONS).
-STATUS = {"A1": "approved", "A2": "partial", "A3": "denied", "A4": "pended", "A6": "approved",
-          "C": "cancelled", "CT": "pended", "NA": "approved"}  # fmt: skip
+STATUS = {
+    "A1": "approved",
+    "A2": "partial",
+    "A3": "denied",
+    "A4": "pended",
+    "A6": "approved",
+    "C": "cancelled",
+    "CT": "pended",
+    "NA": "approved",
+}
 
 
 class Decision278(msgspec.Struct, frozen=True):
@@ -62,8 +70,9 @@ def _dates(seg: Segment, where: str) -> tuple[dt.date, dt.date]:
         day = dt.datetime.strptime(value, "%Y%m%d").date()
         return day, day
     except ValueError:
-        raise X12Error("bad date", segment_id="DTP", element=3, found=value, expected="CCYYMMDD or CCYYMMDD-CCYYMMDD",
-                       source=where) from None  # fmt: skip
+        raise X12Error(
+            "bad date", segment_id="DTP", element=3, found=value, expected="CCYYMMDD or CCYYMMDD-CCYYMMDD", source=where
+        ) from None
 
 
 class _Reader:
@@ -79,8 +88,15 @@ class _Reader:
         if tag == "HL":
             self.levels.append(_Level(int(_el(seg, 1) or 0), _el(seg, 3) or ""))
         elif tag == "AAA" and _el(seg, 1) == "N":
-            raise X12Error("the payer rejected the request", segment_number=number, segment_id="AAA", element=3,
-                           found=_el(seg, 3), expected="no AAA rejection", source=self.where)  # fmt: skip
+            raise X12Error(
+                "the payer rejected the request",
+                segment_number=number,
+                segment_id="AAA",
+                element=3,
+                found=_el(seg, 3),
+                expected="no AAA rejection",
+                source=self.where,
+            )
         elif tag == "NM1" and _el(seg, 1) in ("X3", "IL"):
             self.parties[seg[1]] = _el(seg, 9)
         elif level is not None and level.kind in ("EV", "SS"):
@@ -92,8 +108,15 @@ class _Reader:
             level.action, level.reason = _el(seg, 1), _el(seg, 3)
             level.number = _el(seg, 2) or level.number
             if level.action not in STATUS:
-                raise X12Error("unknown review action", segment_number=number, segment_id="HCR", element=1,
-                               found=level.action, expected=", ".join(STATUS), source=self.where)  # fmt: skip
+                raise X12Error(
+                    "unknown review action",
+                    segment_number=number,
+                    segment_id="HCR",
+                    element=1,
+                    found=level.action,
+                    expected=", ".join(STATUS),
+                    source=self.where,
+                )
         elif tag == "REF" and _el(seg, 1) == "BB":
             level.number = level.number or _el(seg, 2)
         elif tag == "DTP" and _el(seg, 1) == "AAH":
@@ -119,8 +142,12 @@ class _Reader:
     def _decision(self, level: _Level, event: _Level | None) -> Decision278:
         source = level if level.action else event
         if source is None or source.action is None:
-            raise X12Error(f"no HCR decision for HL {level.hl}", segment_id="HCR", expected="HCR in 2000E or 2000F",
-                           source=self.where)  # fmt: skip
+            raise X12Error(
+                f"no HCR decision for HL {level.hl}",
+                segment_id="HCR",
+                expected="HCR in 2000E or 2000F",
+                source=self.where,
+            )
         start = level.start or (event.start if event else None)
         end = level.end or (event.end if event else None)
         return Decision278(
@@ -147,13 +174,27 @@ def read_278_response(source: str | Path | BinaryIO) -> list[Decision278]:
         if seg[0] == "ISA":
             reader.component = seg[16][:1] if len(seg) > 16 and seg[16] else ":"
         if seg[0] == "ST" and _el(seg, 1) != "278":
-            raise X12Error("not a 278", segment_number=number, segment_id="ST", element=1, found=_el(seg, 1),
-                           expected="278", source=where)  # fmt: skip
+            raise X12Error(
+                "not a 278",
+                segment_number=number,
+                segment_id="ST",
+                element=1,
+                found=_el(seg, 1),
+                expected="278",
+                source=where,
+            )
         if seg[0] == "BHT":
             seen_response = _el(seg, 2) == "11"
             if not seen_response:
-                raise X12Error("not a 278 response", segment_number=number, segment_id="BHT", element=2,
-                               found=_el(seg, 2), expected="11 (response)", source=where)  # fmt: skip
+                raise X12Error(
+                    "not a 278 response",
+                    segment_number=number,
+                    segment_id="BHT",
+                    element=2,
+                    found=_el(seg, 2),
+                    expected="11 (response)",
+                    source=where,
+                )
         reader.feed(seg, number)
     decisions = reader.decisions()
     if not decisions:
