@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/api_load.py                       # 50, 200, 500 req/s, 60 s each
     .venv/bin/python benchmarks/api_load.py --duration 15 --rates 50,200
+    .venv/bin/python benchmarks/api_load.py --alg RS384 --workers 2     # the EHR signs RS384; two workers
 
 The server runs in its own process (`preclaim serve`, uvicorn with uvloop/httptools when installed), with an
 ES384 EHR key in a temporary JWKS file, so every request carries a freshly signed JWT (unique jti, aud = the
@@ -9,6 +10,8 @@ service URL) and pays the full verification. Requests are sent on a fixed schedu
 (open loop); latency is measured from the scheduled send time, so a slow server cannot hide its queueing.
 Body: a B12 MedicationRequest with Patient, Coverage and serum-B12 prefetch (demo plan: PA + documentation),
 so each call maps FHIR -> Claim, runs the engine and builds cards + the coverage-information systemAction.
+"cpu ms/call" is the server's own CPU time (all workers, from /proc) per call: its capacity, whatever else
+runs on the machine.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from typing import Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 ISS = "https://ehr.bench.invalid"
 SERVICE = "/cds-services/preclaim-b12-order-sign"
@@ -101,6 +104,27 @@ def _status(pid: int) -> dict[str, str]:
     return {k: v.strip() for k, _, v in (line.partition(":") for line in lines)}
 
 
+def _tree(pid: int) -> list[int]:
+    kids = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _status(int(p.name)).get("PPid") == str(pid)
+    ]
+    return [pid, *kids]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds used so far by the server and its workers (from /proc/<pid>/stat)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """RSS of the server and its worker processes (uvicorn --workers forks children)."""
     children = [
@@ -113,9 +137,10 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    def __init__(self, workdir: Path, key: ec.EllipticCurvePrivateKey, port: int, log_level: str, workers: int) -> None:
-        jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
-        (workdir / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "bench", "alg": "ES384"}]}))
+    def __init__(self, workdir: Path, key: Any, alg: str, port: int, log_level: str, workers: int) -> None:
+        to_jwk = ECAlgorithm.to_jwk if alg == "ES384" else RSAAlgorithm.to_jwk
+        jwk = json.loads(to_jwk(key.public_key()))
+        (workdir / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "bench", "alg": alg}]}))
         (workdir / "service.toml").write_text(
             f'[service]\nrate_limit_per_minute = 0\ndata_dir = "{workdir}"\n'
             f'[[service.cds_issuers]]\niss = "{ISS}"\njwks_file = "{workdir / "jwks.json"}"\n'
@@ -157,11 +182,11 @@ class Server:
             self.proc.kill()
 
 
-def tokens(key: ec.EllipticCurvePrivateKey, aud: str, count: int) -> list[str]:
+def tokens(key: Any, alg: str, aud: str, count: int) -> list[str]:
     now = int(time.time())
     claims = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 600}
     return [
-        jwt.encode({**claims, "jti": uuid.uuid4().hex}, key, algorithm="ES384", headers={"kid": "bench", "typ": "JWT"})
+        jwt.encode({**claims, "jti": uuid.uuid4().hex}, key, algorithm=alg, headers={"kid": "bench", "typ": "JWT"})
         for _ in range(count)
     ]
 
@@ -260,28 +285,33 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200, help="requests before measuring")
     parser.add_argument("--server-log-level", default="warning", help="info logs one line per request")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--alg", choices=("ES384", "RS384"), default="ES384", help="the EHR's JWT algorithm")
     args = parser.parse_args()
-    key = ec.generate_private_key(ec.SECP384R1())
+    alg = args.alg
+    key = ec.generate_private_key(ec.SECP384R1()) if alg == "ES384" else rsa.generate_private_key(65537, 2048)
     workdir = Path(tempfile.mkdtemp(prefix="preclaim-bench-"))
-    server = Server(workdir, key, free_port(), args.server_log_level, args.workers)
+    server = Server(workdir, key, alg, free_port(), args.server_log_level, args.workers)
     url = server.base + SERVICE
     payload = body()
     try:
         server.wait()
         rss_start = rss_mb(server.proc.pid)
-        asyncio.run(phase(url, payload, tokens(key, url, args.warmup), 100, args.warmup / 100))
+        asyncio.run(phase(url, payload, tokens(key, alg, url, args.warmup), 100, args.warmup / 100))
         rss_warm = rss_mb(server.proc.pid)
         print(f"server RSS: {rss_start:.1f} MB at start, {rss_warm:.1f} MB after {args.warmup} warm-up calls")
         print(
             f"{'req/s':>6} {'sent':>7} {'ok':>7} {'achieved':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-            f"{'max ms':>8} {'RSS MB':>7}  errors"
+            f"{'max ms':>8} {'cpu ms/call':>11} {'RSS MB':>7}  errors"
         )
         for rate in (float(r) for r in args.rates.split(",")):
-            signed = tokens(key, url, int(rate * args.duration))
+            signed = tokens(key, alg, url, int(rate * args.duration))
+            cpu_before = cpu_s(server.proc.pid)
             r = asyncio.run(phase(url, payload, signed, rate, args.duration))
+            cpu_call = (cpu_s(server.proc.pid) - cpu_before) * 1000 / max(1, r["sent"])
             print(
                 f"{rate:>6.0f} {r['sent']:>7} {r['ok']:>7} {r['achieved']:>9.1f} {r['p50']:>8.2f} {r['p90']:>8.2f} "
-                f"{r['p99']:>8.2f} {r['max']:>8.1f} {rss_mb(server.proc.pid):>7.1f}  {r['errors'] or '-'}",
+                f"{r['p99']:>8.2f} {r['max']:>8.1f} {cpu_call:>11.2f} {rss_mb(server.proc.pid):>7.1f}  "
+                f"{r['errors'] or '-'}",
                 flush=True,
             )
         print(

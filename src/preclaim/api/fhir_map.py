@@ -24,8 +24,9 @@ HCPCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 ICD10 = frozenset({"http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"})
 NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
 LOINC_SERUM_B12 = "2132-9"  # Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma
-# RxNorm ingredient concepts (RxCUI): 11248 vitamin B12 (cyanocobalamin), 5553 hydroxocobalamin. The drug is
-# also recognised by name in the coding display or text, so a branded or clinical-drug RxCUI still matches.
+# RxNorm ingredient concepts (RxCUI): 11248 vitamin B12 (cyanocobalamin), 5553 hydroxocobalamin. As commonly
+# cited; NOT verified against an RxNorm release here (no RxNorm file or RxNav in reach) - hence the name match
+# on the coding display/text below, which also catches clinical-drug and branded RxCUIs.
 RXCUI_DRUG = {"11248": "cyanocobalamin", "5553": "hydroxocobalamin"}
 _NAMES = (
     ("hydroxocobalamin", "hydroxocobalamin"),
