@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from starlette.concurrency import run_in_threadpool
 
 from preclaim.api.cds_cards import cards_for
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, HookRequest, HookResponse, Service
@@ -19,9 +20,9 @@ from preclaim.api.coverage_info import annotate, decide, extension
 from preclaim.api.fhir_fetch import FhirData, FhirGatherer, resources_in
 from preclaim.api.fhir_map import Resource, order_drug, to_claim
 from preclaim.api.problems import ApiError
-from preclaim.api.seams import Checker, HistorySource
+from preclaim.api.seams import Checker, HistorySource, NoHistory
 from preclaim.domain.claim import Claim
-from preclaim.domain.history import History
+from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.errors import InputError
 
 SUPPORTING = frozenset({"order-select"})
@@ -121,10 +122,10 @@ class HookEvaluator:
         cards: list[Card] = []
         actions: list[Action] = []
         for order in orders:
-            self._one(request, order, data, today, cards, actions)
+            await self._one(request, order, data, today, cards, actions)
         return HookResponse(cards=tuple(cards), systemActions=tuple(actions))
 
-    def _one(
+    async def _one(
         self,
         request: HookRequest,
         order: Resource,
@@ -141,7 +142,11 @@ class HookEvaluator:
             claim = to_claim(order, coverage, data.patient, data.related, today, data.observations)
         except InputError as exc:
             raise ApiError(422, "unprocessable", "Cannot map the order", str(exc)) from None
-        history = self.history.history_for(claim.patient.key, claim.first_date_of_service or today)
+        day = claim.first_date_of_service or today
+        if isinstance(self.history, NoHistory):
+            history = EMPTY_HISTORY
+        else:  # a database round trip (PostgreSQL may be remote): keep it off the event loop
+            history = await run_in_threadpool(self.history.history_for, claim.patient.key, day)
         claim = with_authorization_on_file(claim, history)
         report = self.checker().check(claim, history, as_of=today)
         supporting = request.hook in SUPPORTING
