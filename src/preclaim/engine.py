@@ -56,7 +56,10 @@ class Engine:
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
         relevant = history.for_patient(claim.patient.key) if history is not EMPTY_HISTORY else history
-        return RuleContext(claim, relevant, self.resolve(claim, as_of), self.codes, as_of)
+        first = claim.first_date_of_service
+        ctx = RuleContext(claim, relevant, self.policies.resolve(payer_key(claim), first or as_of), self.codes, as_of)
+        ctx.__dict__["first_day"] = first  # computed here already; saves the cached_property lookup
+        return ctx
 
     def prior_auth(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> PriorAuthDecision:
         return decide(self.context(claim, history, as_of))

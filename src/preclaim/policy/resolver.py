@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from preclaim.domain.report import PolicyRef, Source
@@ -66,7 +67,7 @@ class ResolvedPolicy:
         """True when a payer-specific (non-baseline) policy matched."""
         return any(p.layer > 0 for p in self.layers)
 
-    @property
+    @cached_property
     def refs(self) -> tuple[PolicyRef, ...]:
         return tuple(PolicyRef(p.id, p.title, p.version, p.illustrative) for p in self.layers)
 

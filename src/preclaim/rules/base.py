@@ -40,6 +40,14 @@ class RuleContext:
 
     def drug_code_of(self, line: ServiceLine) -> str | None:
         """The drug code whose policy governs this line: its own code, or the code it should have used."""
+        key = ("drug-code", line.number)
+        if key in self.memo:
+            return self.memo[key]  # type: ignore[return-value]
+        code = self._drug_code_of(line)
+        self.memo[key] = code
+        return code
+
+    def _drug_code_of(self, line: ServiceLine) -> str | None:
         if line.code in self.policy.drugs:
             return line.code
         entry = self.codes.hcpcs(line.code)

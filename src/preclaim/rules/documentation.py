@@ -126,9 +126,43 @@ def _applies(ctx: RuleContext, code: str, item: DocumentationItem) -> bool:
     return holds is not False
 
 
-def checklist(ctx: RuleContext) -> list[tuple[ChecklistItem, DocumentationItem, str]]:
-    items: list[tuple[ChecklistItem, DocumentationItem, str]] = []
-    for code in sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))}):
+Entry = tuple[ChecklistItem, DocumentationItem, str]
+# Checklists of claims that carry no chart facts (X12 input) repeat: memoised on everything they depend on.
+_CHART_FREE: dict[tuple[object, ...], list[Entry]] = {}
+
+
+def _chart_free_key(ctx: RuleContext, codes: list[str]) -> tuple[object, ...] | None:
+    for code in codes:
+        cited = ctx.policy.drug_section(code, "documentation")
+        items = cast("tuple[DocumentationItem, ...]", cited.value) if cited else ()
+        if any(c.fact != "diagnosis" for item in items for c in item.only_if_any):
+            return None  # a condition on another fact: evaluate every time
+    return (
+        id(ctx.policy),
+        tuple(codes),
+        tuple(dx.code for dx in ctx.claim.diagnoses),
+        frozenset(vial_type(ctx, line) for line in ctx.drug_lines),
+        any("GA" in line.modifiers for line in ctx.claim.lines),
+        tuple(_phase_applies(ctx, code) for code in codes),
+    )
+
+
+def checklist(ctx: RuleContext) -> list[Entry]:
+    codes = sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))})
+    key = _chart_free_key(ctx, codes) if ctx.claim.encounter is None else None
+    if key is not None:
+        cached = _CHART_FREE.get(key)
+        if cached is None:
+            if len(_CHART_FREE) > 8192:
+                _CHART_FREE.clear()
+            cached = _CHART_FREE[key] = _evaluate(ctx, codes)
+        return cached
+    return _evaluate(ctx, codes)
+
+
+def _evaluate(ctx: RuleContext, codes: list[str]) -> list[Entry]:
+    items: list[Entry] = []
+    for code in codes:
         cited = ctx.policy.drug_section(code, "documentation")
         if cited is None:
             continue

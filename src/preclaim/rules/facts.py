@@ -171,8 +171,8 @@ def any_holds(
     ctx: RuleContext, code: str, conditions: Sequence[Condition], units: Units | None
 ) -> tuple[bool | None, list[Condition]]:
     """(True, the conditions that hold) if any holds; (None, []) if none holds but some are unknown."""
-    holding = [c for c in conditions if evaluate(c, fact(ctx, code, c.fact, units)) is True]
+    outcomes = [(c, evaluate(c, fact(ctx, code, c.fact, units))) for c in conditions]
+    holding = [c for c, outcome in outcomes if outcome is True]
     if holding:
         return True, holding
-    unknown = any(evaluate(c, fact(ctx, code, c.fact, units)) is None for c in conditions)
-    return (None if unknown else False), []
+    return (None if any(outcome is None for _, outcome in outcomes) else False), []
