@@ -90,3 +90,31 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     bogus.write_text("these are notes, not SQLite\n" * 200)
     with pytest.raises(StoreError, match=r"cannot open store sqlite:///.*notes\.db: file is not a database"):
         Store.open(f"sqlite:///{bogus}")
+
+
+def test_schema_head_constant_matches_the_migration_scripts() -> None:
+    from alembic.script import ScriptDirectory
+
+    from preclaim.store.db import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_an_older_schema_is_upgraded_on_open(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from preclaim.store.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO patients (key) VALUES ('PAT-OLD')"))
+    engine.dispose()
+    with Store.open(url) as store, store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert conn.execute(text("SELECT key FROM patients")).scalar_one() == "PAT-OLD"
+        assert "first_date_of_service" in {c["name"] for c in inspect(conn).get_columns("remittances")}
