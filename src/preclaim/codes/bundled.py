@@ -20,6 +20,7 @@ from preclaim.domain.report import Source
 from preclaim.errors import CodeSetError
 
 DATA = Path(__file__).parent / "data"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 TAGS = frozenset({"V", "S", "M", "?"})
 
 
@@ -38,7 +39,7 @@ class Bundle(msgspec.Struct, frozen=True):
 def _read(name: str) -> dict[str, Any]:
     path = DATA / name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise CodeSetError(f"cannot read bundled code set: {exc}", where=str(path)) from None
     if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):

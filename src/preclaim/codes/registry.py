@@ -28,6 +28,7 @@ from preclaim.errors import CodeSetError
 
 IMPORTED_HCPCS = "hcpcs-imported.json"
 FORMAT = "preclaim-hcpcs-import/1"
+_MEMO_LIMIT = 100_000
 
 
 class HcpcsImport(msgspec.Struct, frozen=True):
@@ -84,11 +85,14 @@ class CodeSets:
         self._groups: dict[str, AdjustmentCode] = data.groups
         self._ndc: dict[str, NdcPackage] = data.ndc
         self._tags = data.tags
+        self._icd_memo: dict[str, Icd10Entry | None] = {}
+        self._ndc_memo: dict[str, NdcPackage | None] = {}
         self.hcpcs_import = imported
         self.imported_count = len(listed)
 
     def hcpcs(self, code: str) -> HcpcsCode | None:
-        return self._hcpcs.get(code.strip().upper())
+        found = self._hcpcs.get(code)  # claims usually carry clean codes: skip the string work
+        return found if found is not None else self._hcpcs.get(code.strip().upper())
 
     def cpt(self, code: str) -> CptCode | None:
         return self._cpt.get(code.strip())
@@ -98,7 +102,14 @@ class CodeSets:
 
     def icd10(self, code: str) -> Icd10Entry | None:
         """ "D510" or "D51.0" -> the ICD-10-CM entry (billable = a leaf code), None if no such code."""
-        return _icd.lookup(code)
+        try:
+            return self._icd_memo[code]
+        except KeyError:
+            pass
+        if len(self._icd_memo) > _MEMO_LIMIT:  # claims repeat a few hundred codes; bound the odd flood
+            self._icd_memo.clear()
+        entry = self._icd_memo[code] = _icd.lookup(code)
+        return entry
 
     @property
     def icd10_version(self) -> str:
@@ -130,9 +141,17 @@ class CodeSets:
     def ndc(self, raw: str) -> NdcPackage | None:
         """The catalogued package for an NDC in any accepted shape; None when unknown or malformed."""
         try:
-            return self._ndc.get(normalize_ndc(raw))
+            return self._ndc_memo[raw]
+        except KeyError:
+            pass
+        try:
+            package = self._ndc.get(normalize_ndc(raw))
         except ValueError:
-            return None
+            package = None
+        if len(self._ndc_memo) > _MEMO_LIMIT:
+            self._ndc_memo.clear()
+        self._ndc_memo[raw] = package
+        return package
 
     def ndc_packages(self, drug: str | None = None) -> tuple[NdcPackage, ...]:
         return tuple(p for p in self._ndc.values() if drug is None or p.drug == drug)
