@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,22 @@ def test_denials_text_json_csv(x12_samples: Path) -> None:
 def test_999_is_not_taken_for_a_claim_file(x12_samples: Path) -> None:
     done = preclaim("check", x12_samples / "999/834_lui_id_5010.999.txt")
     assert done.returncode == 2 and "not an 837" in done.stderr
+
+
+def test_generated_batch_checked_end_to_end(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from edi_generate import generate
+
+    source = tmp_path / "batch.837"
+    generate(3000, source)
+    done = preclaim("check", source, "--as-of", "2026-01-15", "--format", "json", "--fix-out", tmp_path / "f.837")
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    assert len(doc["claims"]) == 3000 and doc["rejected"] == []
+    ids = [c["claim_id"] for c in doc["claims"]]
+    assert ids[0] == "C00000000" and len(set(ids)) == 3000
+    found = {f["rule"] for c in doc["claims"] for f in c["findings"]}
+    assert {"code.invalid", "ndc.format", "frequency.duplicate"} <= found  # planted problems are caught
+    written = (tmp_path / "f.837").read_text()
+    dashed = re.compile(r"LIN\*\*N4\*\d{5}-\d{4}-\d{2}~")
+    assert written.count("CLM*") == 3000 and dashed.search(source.read_text()) and not dashed.search(written)
