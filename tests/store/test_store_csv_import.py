@@ -199,3 +199,20 @@ def test_rejected_837_claims_are_reported_and_exit_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "0 added, 0 updated, 0 unchanged, 1 rejected" in result.stdout
     assert "skipped: claim 26463774:" in result.stderr and "CLM02: invalid amount (found 'ABC'" in result.stderr
+
+
+def test_two_imports_of_the_same_file_at_once_store_each_claim_once(store_url: str, tmp_path: Path) -> None:
+    total = 400
+    path = _big_csv(tmp_path, total)
+    Store.open(store_url).close()
+    procs = [
+        subprocess.Popen(
+            _cli("history", "import", str(path), "--db", store_url, "-q"), stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [proc.communicate(timeout=300)[0] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    added = [int(out.split(": history-csv: ")[1].split(" added")[0]) for out in outputs]
+    assert sum(added) == total  # every claim added by exactly one of the two
+    assert _claims_and_half_claims(store_url) == (total, 0)

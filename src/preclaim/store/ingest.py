@@ -76,14 +76,23 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+_RETRYABLE_PG = {"40001", "40P01"}  # serialization failure, deadlock: PostgreSQL asks to run it again
+
+
+def _retryable(exc: IntegrityError | OperationalError) -> bool:
+    """A unique-key race with a concurrent importer, or a PostgreSQL deadlock/serialization failure."""
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_PG
+
+
 def _write_one(store: Store, item: T, write: Callable[[Session, T], Outcome]) -> Outcome:
-    """One item in its own transaction; a unique-key race with a concurrent importer is retried once."""
-    for attempt in (1, 2):
+    """One item in its own transaction; a race with a concurrent importer is retried (the retry then
+    finds the row the other importer wrote)."""
+    for attempt in (1, 2, 3):
         try:
             with store.transaction() as session:
                 return write(session, item)
-        except IntegrityError:
-            if attempt == 2:
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == 3 or not _retryable(exc):
                 raise
     raise AssertionError("unreachable")
 
