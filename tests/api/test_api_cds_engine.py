@@ -165,3 +165,24 @@ def test_appointment_book_for_a_j3420_service_request_is_annotated(client: TestC
     assert action["resource"]["resourceType"] == "Appointment" and action["resource"]["id"] == "apt1"
     values = coverage_values(body)
     assert values["pa-needed"] == ["auth-needed"] and {c["code"] for c in values["billingCode"]} == {"J3420", "96372"}
+
+
+def test_lower_dose_that_avoids_prior_auth_is_suggested(client: TestClient) -> None:
+    """Western Health Advantage: PA above 1000 mcg a month; the engine re-asked at 1000 mcg says none."""
+    wha = {
+        "patient": patient("CA"),
+        "coverage": searchset(coverage("Western Health Advantage", "WHA", sopt="511")),
+        "b12Lab": searchset(b12_lab()),
+    }
+    high = post(client, SIGN, hook_request(order=b12_order(dose_mcg=2000), prefetch=wha))
+    assert coverage_values(high)["pa-needed"] == ["auth-needed"]  # the annotation answers for the order as written
+    card = high["cards"][0]
+    assert card["source"]["topic"]["code"] == "therapy-alternatives-opt" and "1000 mcg" in card["summary"]
+    update = card["suggestions"][0]["actions"][0]
+    assert update["type"] == "update" and update["resource"]["id"] == "mr-b12-1"
+    assert update["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1000
+    normal = post(client, SIGN, hook_request(order=b12_order(dose_mcg=1000), prefetch=wha))
+    assert coverage_values(normal)["pa-needed"] == ["no-auth"]
+    assert not any(c["source"]["topic"]["code"] == "therapy-alternatives-opt" for c in normal["cards"])
+    demo = post(client, SIGN, hook_request(order=b12_order(dose_mcg=2000), prefetch=full_prefetch()))
+    assert not any(c["source"]["topic"]["code"] == "therapy-alternatives-opt" for c in demo["cards"])  # PA always

@@ -28,8 +28,9 @@ from fastapi.testclient import TestClient
 from preclaim.api import ServiceSettings, create_app
 from preclaim.api.cds_models import HookRequest
 from preclaim.api.cds_service import b12_orders
+from preclaim.api.fhir_codes import filing_indicator, order_drug
 from preclaim.api.fhir_fetch import FhirGatherer
-from preclaim.api.fhir_map import filing_indicator, order_drug, to_claim
+from preclaim.api.fhir_map import to_claim
 from preclaim.api.problems import ApiError
 from preclaim.api.settings import Issuer
 

@@ -13,12 +13,13 @@ import uuid
 from typing import Any
 
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, Indicator, Link, Suggestion
-from preclaim.api.fhir_map import LOINC_SERUM_B12, Resource
+from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource
 from preclaim.domain.claim import Claim
-from preclaim.domain.report import Report, Source
+from preclaim.domain.report import PriorAuthDecision, Report, Source
 
 TOPIC_SYSTEM = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"
 _TOPIC_DISPLAY = {
+    "therapy-alternatives-opt": "Therapy Alternatives: Optional",
     "claim": "Claim",
     "limits": "Limits",
     "clinical-reminder": "Clinical Reminder",
@@ -67,11 +68,14 @@ def _card(text: str, indicator: Indicator, label: str, topic: str, cited: Source
     )
 
 
-def dose_suggestion(order: Resource, report: Report) -> Suggestion | None:
-    """Propose 1000 mcg (one J3420 unit) when the order asks for more and a units/dose rule objects."""
+def dose_suggestion(order: Resource, report: Report | None = None) -> Suggestion | None:
+    """Propose 1000 mcg (one J3420 unit) when the order asks for more and (given a report) a units/dose rule
+    objects."""
     if order.get("resourceType") != "MedicationRequest":
         return None
-    if not any(f.rule.startswith(("units", "dose", "frequency")) for f in report.findings if f.severity != "info"):
+    if report is not None and not any(
+        f.rule.startswith(("units", "dose", "frequency")) for f in report.findings if f.severity != "info"
+    ):
         return None
     dosages = order.get("dosageInstruction") or []
     rates = (dosages[0].get("doseAndRate") or []) if dosages and isinstance(dosages[0], dict) else []
@@ -87,6 +91,26 @@ def dose_suggestion(order: Resource, report: Report) -> Suggestion | None:
     updated = {**order, "dosageInstruction": [new_dosage, *dosages[1:]]}
     action = Action(type="update", description="Set the dose to 1000 mcg", resource=updated)
     return Suggestion(label="Change the dose to 1000 mcg (one J3420 unit)", uuid=str(uuid.uuid4()), actions=(action,))
+
+
+def dose_for_pa_card(order: Resource, payer_label: str, pa: PriorAuthDecision) -> Card | None:
+    """The engine said no PA would be needed at 1000 mcg: offer that dose as the alternative to a PA request."""
+    suggestion = dose_suggestion(order)
+    if suggestion is None:
+        return None
+    cited = pa.sources[0] if pa.sources else None
+    text = f"{payer_label} needs prior authorization at this dose, not at 1000 mcg: lower the dose or request PA"
+    detail = "\n".join(f"- {r}" for r in pa.reasons) or None
+    return _card(
+        text,
+        "warning",
+        payer_label,
+        "therapy-alternatives-opt",
+        cited,
+        detail=detail,
+        suggestions=(suggestion,),
+        selectionBehavior="at-most-one",
+    )
 
 
 def lab_suggestion(order: Resource, patient_ref: str) -> Suggestion:

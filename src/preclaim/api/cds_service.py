@@ -14,15 +14,17 @@ from typing import Any
 import msgspec
 from starlette.concurrency import run_in_threadpool
 
-from preclaim.api.cds_cards import cards_for
+from preclaim.api.cds_cards import cards_for, dose_for_pa_card
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, HookRequest, HookResponse, Service
 from preclaim.api.coverage_info import annotate, decide, extension
+from preclaim.api.fhir_codes import Resource, order_drug
 from preclaim.api.fhir_fetch import FhirData, FhirGatherer, resources_in
-from preclaim.api.fhir_map import Resource, order_drug, to_claim
+from preclaim.api.fhir_map import to_claim
 from preclaim.api.problems import ApiError
 from preclaim.api.seams import Checker, HistorySource, NoHistory
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, History
+from preclaim.domain.report import Report
 from preclaim.errors import InputError
 
 SUPPORTING = frozenset({"order-select"})
@@ -151,11 +153,16 @@ class HookEvaluator:
         report = self.checker().check(claim, history, as_of=today)
         supporting = request.hook in SUPPORTING
         label = claim.payer.name or claim.payer.id
-        cards.extend(cards_for(report, claim, order, label, supporting=supporting))
+        mine = cards_for(report, claim, order, label, supporting=supporting)
+        if self._lower_dose_avoids_pa(claim, history, today, report) and (
+            card := dose_for_pa_card(order, label, report.prior_auth)
+        ):
+            mine.insert(0, card)  # the most actionable answer first
+        cards.extend(mine)
         decision = decide(report, claim, history, supporting=supporting)
         order_ref = f"{order.get('resourceType')}/{order.get('id')}"
         ext = extension(decision, claim, f"Coverage/{coverage.get('id')}", order_ref, today)
-        kind = str(order.get("resourceType"))
+        kind = str(order.get("resourceType"))  # the annotation answers for the order as written
         actions.append(
             Action(
                 type="update",
@@ -163,6 +170,21 @@ class HookEvaluator:
                 resource=annotate(order, ext),
             )
         )
+
+    def _lower_dose_avoids_pa(self, claim: Claim, history: History, today: dt.date, report: Report) -> bool:
+        """True when the engine needs a PA for this dose (over 1000 mcg) but none for the same order at 1000."""
+        dose = claim.encounter.dose_mcg if claim.encounter else None
+        if dose is None or dose <= 1000 or report.prior_auth.status not in ("required", "conditional"):
+            return False
+        lower = self.checker().prior_auth(at_1000_mcg(claim), history, as_of=today)
+        return lower.status in ("not-required", "on-file")
+
+
+def at_1000_mcg(claim: Claim) -> Claim:
+    """The same order at 1000 mcg: one J3420 unit."""
+    drug = msgspec.structs.replace(claim.lines[0], units=1)
+    encounter = msgspec.structs.replace(claim.encounter, dose_mcg=1000.0) if claim.encounter else None
+    return msgspec.structs.replace(claim, lines=(drug, *claim.lines[1:]), encounter=encounter)
 
 
 def with_authorization_on_file(claim: Claim, history: History) -> Claim:

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from preclaim.api.fhir_map import HCPCS_SYSTEM, Resource
+from preclaim.api.fhir_codes import HCPCS_SYSTEM, Resource
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import History
 from preclaim.domain.report import Report

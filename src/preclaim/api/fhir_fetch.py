@@ -14,7 +14,7 @@ import httpx
 import msgspec
 
 from preclaim.api.cds_models import HookRequest
-from preclaim.api.fhir_map import LOINC_SERUM_B12, Resource
+from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource
 from preclaim.api.problems import ApiError
 
 _MISSING = object()

@@ -1,0 +1,133 @@
+"""FHIR code systems and order recognition for B12 injections: which orders are ours and what they code.
+
+Plain JSON dicts in, plain values out; no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from preclaim.domain.encounter import Route
+
+Resource = dict[str, Any]
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+HCPCS_SYSTEMS = frozenset(
+    {"https://bluebutton.cms.gov/resources/codesystem/hcpcs", "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"}
+)
+HCPCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+ICD10 = frozenset({"http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"})
+NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
+LOINC_SERUM_B12 = "2132-9"  # Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma
+# RxNorm ingredient concepts (RxCUI): 11248 vitamin B12 (cyanocobalamin), 5553 hydroxocobalamin. As commonly
+# cited; NOT verified against an RxNorm release here (no RxNorm file or RxNav in reach) - hence the name match
+# on the coding display/text below, which also catches clinical-drug and branded RxCUIs.
+RXCUI_DRUG = {"11248": "cyanocobalamin", "5553": "hydroxocobalamin"}
+_NAMES = (
+    ("hydroxocobalamin", "hydroxocobalamin"),
+    ("cyanocobalamin", "cyanocobalamin"),
+    ("vitamin b12", "cyanocobalamin"),
+    ("vitamin b-12", "cyanocobalamin"),
+    ("vitamin b 12", "cyanocobalamin"),
+)
+_ROUTES: dict[str, Route] = {
+    "78421000": "IM",
+    "34206005": "SC",
+    "47625008": "IV",
+    "26643006": "oral",
+    "46713006": "nasal",
+    "IM": "IM",
+    "SC": "SC",
+    "SQ": "SC",
+    "IV": "IV",
+}
+# Source of Payment Typology (PHDSC) prefixes -> 837 SBR09 claim filing indicator.
+SOPT = "urn:oid:2.16.840.1.113883.3.221.5"
+_SOPT_TO_SBR09 = (
+    ("111", "HM"),
+    ("11", "16"),
+    ("1", "MB"),
+    ("2", "MC"),
+    ("311", "CH"),
+    ("32", "VA"),
+    ("511", "HM"),
+    ("512", "12"),
+    ("513", "13"),
+    ("5", "CI"),
+    ("6", "BL"),
+)
+# 837 SBR09 claim filing indicator codes.
+_SBR09 = frozenset("11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ".split())  # noqa: SIM905
+
+
+def codings(concept: Any) -> list[Resource]:
+    if isinstance(concept, list):
+        return [c for item in concept for c in codings(item)]
+    if not isinstance(concept, dict):
+        return []
+    found = concept.get("coding")
+    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+
+
+def b12_drug(concept: Any) -> str | None:
+    """'cyanocobalamin' / 'hydroxocobalamin' when the concept names a B12 drug, else None."""
+    texts = [str(concept.get("text", ""))] if isinstance(concept, dict) else []
+    for coding in codings(concept):
+        if coding.get("system") == RXNORM and str(coding.get("code")) in RXCUI_DRUG:
+            return RXCUI_DRUG[str(coding["code"])]
+        if coding.get("system") in HCPCS_SYSTEMS and coding.get("code") == "J3420":
+            return "cyanocobalamin"
+        texts.append(str(coding.get("display", "")))
+    lowered = " ".join(texts).lower()
+    return next((drug for name, drug in _NAMES if name in lowered), None)
+
+
+def has_j3420(concepts: Any) -> bool:
+    return any(c.get("system") in HCPCS_SYSTEMS and c.get("code") == "J3420" for c in codings(concepts))
+
+
+def medication_concept(order: Resource, related: dict[str, Resource]) -> Any:
+    if "medicationCodeableConcept" in order:
+        return order["medicationCodeableConcept"]
+    ref = str((order.get("medicationReference") or {}).get("reference", ""))
+    if ref.startswith("#"):
+        contained = {str(r.get("id")): r for r in order.get("contained", []) if isinstance(r, dict)}
+        return (contained.get(ref[1:]) or {}).get("code")
+    return (related.get(ref) or {}).get("code")
+
+
+def order_drug(order: Resource, related: dict[str, Resource]) -> str | None:
+    kind = order.get("resourceType")
+    if kind == "MedicationRequest":
+        return b12_drug(medication_concept(order, related))
+    if kind == "ServiceRequest":
+        return "cyanocobalamin" if has_j3420(order.get("code")) else None
+    if kind == "Appointment":
+        if has_j3420([order.get("serviceType"), order.get("reasonCode"), order.get("appointmentType")]):
+            return "cyanocobalamin"
+        based = [str(b.get("reference", "")) for b in order.get("basedOn", []) if isinstance(b, dict)]
+        return next((d for ref in based if ref in related and (d := order_drug(related[ref], related))), None)
+    return None
+
+
+def route_of(order: Resource) -> Route | None:
+    for dosage in order.get("dosageInstruction", []) or []:
+        for coding in codings(dosage.get("route")):
+            if route := _ROUTES.get(str(coding.get("code"))):
+                return route
+    return None
+
+
+def filing_indicator(coverage: Resource) -> str | None:
+    for coding in codings(coverage.get("type")):
+        code = str(coding.get("code", ""))
+        if coding.get("system") == SOPT:
+            return next((sbr for prefix, sbr in _SOPT_TO_SBR09 if code.startswith(prefix)), None)
+        if code.upper() in _SBR09:
+            return code.upper()
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
