@@ -186,3 +186,27 @@ def test_lower_dose_that_avoids_prior_auth_is_suggested(client: TestClient) -> N
     assert not any(c["source"]["topic"]["code"] == "therapy-alternatives-opt" for c in normal["cards"])
     demo = post(client, SIGN, hook_request(order=b12_order(dose_mcg=2000), prefetch=full_prefetch()))
     assert not any(c["source"]["topic"]["code"] == "therapy-alternatives-opt" for c in demo["cards"])  # PA always
+
+
+def test_crd_configuration_options_are_advertised_and_honoured(client: TestClient) -> None:
+    services = client.get("/cds-services").json()["services"]
+    options = services[0]["extension"]["davinci-crd.configuration-options"]
+    assert {"coverage-info", "clinical-reminder", "guideline", "max-cards"} <= {o["code"] for o in options}
+    assert all({"code", "type", "name", "description", "default"} <= set(o) for o in options)
+    pre = {**full_prefetch(), "b12Lab": None}
+    full = post(client, SIGN, hook_request(prefetch=pre))
+    assert {c["source"]["topic"]["code"] for c in full["cards"]} == {"clinical-reminder", "guideline"}
+    req = hook_request(prefetch=pre)
+    req["extension"] = {
+        "davinci-crd.configuration": {
+            "guideline": False,
+            "coverage-info": False,
+            "unknown": 1,
+            "clinical-reminder": "no",
+        }
+    }  # wrong type: ignored
+    body = post(client, SIGN, req)
+    assert [c["source"]["topic"]["code"] for c in body["cards"]] == ["clinical-reminder"]
+    assert "systemActions" not in body
+    req["extension"] = {"davinci-crd.configuration": {"max-cards": 1}}
+    assert len(post(client, SIGN, req)["cards"]) == 1

@@ -32,6 +32,7 @@ class HookRequest(msgspec.Struct, frozen=True):
     fhirServer: str | None = None
     fhirAuthorization: FhirAuthorization | None = None
     prefetch: dict[str, Any] | None = None
+    extension: dict[str, Any] | None = None  # e.g. {"davinci-crd.configuration": {...}}
 
 
 class Service(_Out):
@@ -41,6 +42,7 @@ class Service(_Out):
     title: str | None = None
     prefetch: dict[str, str] | None = None
     usageRequirements: str | None = None
+    extension: dict[str, Any] | None = None
 
 
 class Coding(_Out):

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from starlette.concurrency import run_in_threadpool
 
+from preclaim.api import crd_options
 from preclaim.api.cds_cards import cards_for, dose_for_pa_card
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, HookRequest, HookResponse, Service
 from preclaim.api.coverage_info import annotate, decide, extension
@@ -40,6 +41,7 @@ _ORDER_PREFETCH = {
     "&_include=MedicationRequest:medication&_include=MedicationRequest:requester",
     "serviceRequests": "ServiceRequest?_id={{context.draftOrders.ServiceRequest.id}}&_include=ServiceRequest:requester",
 }
+_OPTIONS = {crd_options.EXTENSION: list(crd_options.OPTIONS)}
 SERVICES = {
     "preclaim-b12-order-sign": Service(
         hook="order-sign",
@@ -48,6 +50,7 @@ SERVICES = {
         description="Coverage, prior authorization and documentation needs for cyanocobalamin/hydroxocobalamin "
         "(J3420) orders, with a Da Vinci CRD coverage-information annotation.",
         prefetch={**_BASE_PREFETCH, **_ORDER_PREFETCH},
+        extension=_OPTIONS,
     ),
     "preclaim-b12-order-select": Service(
         hook="order-select",
@@ -55,6 +58,7 @@ SERVICES = {
         title="preclaim: B12 injection coverage while ordering",
         description="Early coverage and prior-authorization hints for B12 injection orders (no documentation asks).",
         prefetch={**_BASE_PREFETCH, **_ORDER_PREFETCH},
+        extension=_OPTIONS,
     ),
     "preclaim-b12-appointment-book": Service(
         hook="appointment-book",
@@ -66,6 +70,7 @@ SERVICES = {
             "appointments": "Appointment?_id={{context.appointments.Appointment.id}}"
             "&_include=Appointment:patient&_include=Appointment:based-on",
         },
+        extension=_OPTIONS,
     ),
 }
 
@@ -125,6 +130,7 @@ class HookEvaluator:
         actions: list[Action] = []
         for order in orders:
             await self._one(request, order, data, today, cards, actions)
+        cards, actions = crd_options.apply(crd_options.chosen(request.extension), cards, actions)
         return HookResponse(cards=tuple(cards), systemActions=tuple(actions))
 
     async def _one(
