@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -117,6 +118,13 @@ def test_cli_reports_counts_and_bad_input_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in bad.output
     listed = CliRunner().invoke(app, ["history", "imports", "--db", db])
     assert "history-csv" in listed.stdout and "done" in listed.stdout and "2 added" in listed.stdout
+    shown = CliRunner().invoke(app, ["history", "show", "PAT-1", "--db", db, "--as-of", "2026-12-31"])
+    assert "chart  2026-02-01  J3420 x 1, 1000 mcg" in shown.stdout
+    assert "claim  2026-03-02  C-1 (PAYER-A): J3420 x 1, 96372 x 1" in shown.stdout
+    as_json = CliRunner().invoke(
+        app, ["history", "show", "PAT-2", "--db", db, "--format", "json", "--as-of", "2026-12-31"]
+    )
+    assert [c["id"] for c in json.loads(as_json.stdout)["claims"]] == ["C-2"]
 
 
 def _big_csv(tmp_path: Path, claims: int) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from preclaim.cli import err, out, run_guarded
+from preclaim.cli import AsOf, Format, OutputFormat, as_of_date, err, out, run_guarded
+from preclaim.domain import History
 from preclaim.store import ImportResult, Store, import_history_file
 from preclaim.store.ingest import Progress as ProgressCallback
 
@@ -73,8 +75,11 @@ def import_command(
                     with progress_bar(path.name, not quiet and err.is_terminal) as update:
                         results = import_history_file(store, path, progress=update)
                 except KeyboardInterrupt:
-                    err.print(f"{path}: interrupted; every claim imported so far is kept, run the same command "
-                              "again to finish", soft_wrap=True)  # fmt: skip
+                    err.print(
+                        f"{path}: interrupted; every claim imported so far is kept, run the same command "
+                        "again to finish",
+                        soft_wrap=True,
+                    )
                     return 130
                 for result in results:
                     out.print(f"{path}: {_summary(result)}", soft_wrap=True)
@@ -84,6 +89,45 @@ def import_command(
                         err.print(f"... and {len(result.problems) - 5} more skipped", soft_wrap=True)
                     skipped += len(result.problems)
         return 1 if skipped else 0  # 1: imported what could be read, some claims need fixing
+
+    run_guarded(action)
+
+
+@history_app.command("show")
+def show_command(
+    patient: Annotated[str, typer.Argument(help="Pseudonymous patient key.")],
+    as_of: AsOf = None,
+    fmt: Format = OutputFormat.text,
+    db: Db = None,
+) -> None:
+    """What the store knows about a patient up to a date: what `preclaim check` passes to the rules."""
+
+    def action() -> int:
+        import msgspec
+
+        from preclaim.store import load_history
+
+        with Store.open(db) as store:
+            history = load_history(store, patient, as_of_date(as_of))
+        if fmt is OutputFormat.json:
+            sys.stdout.buffer.write(msgspec.json.encode(history) + b"\n")
+            return 0
+        for adm in history.administrations:
+            dose = f", {adm.dose_mcg:g} mcg" if adm.dose_mcg is not None else ""
+            out.print(f"chart  {adm.date}  {adm.code} x {adm.units:g}{dose}", soft_wrap=True)
+        for claim in history.claims:
+            lines = ", ".join(f"{ln.code} x {ln.units:g}" for ln in claim.lines)
+            out.print(f"claim  {claim.first_date_of_service}  {claim.id} ({claim.payer.id}): {lines}", soft_wrap=True)
+        for auth in history.authorizations:
+            left = "no cap" if auth.units_left is None else f"{auth.units_left:g} left"
+            out.print(
+                f"auth   {auth.start}..{auth.end}  {auth.number} ({auth.payer_id}, {auth.code}) {auth.status}, "
+                f"{auth.used_units:g} used, {left}",
+                soft_wrap=True,
+            )
+        if history == History():
+            out.print(f"nothing on file for {patient}", soft_wrap=True)
+        return 0
 
     run_guarded(action)
 
