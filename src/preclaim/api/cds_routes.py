@@ -13,7 +13,7 @@ from preclaim.api.cds_models import Feedback, HookRequest, HookResponse, Service
 from preclaim.api.cds_service import SERVICES, HookEvaluator
 from preclaim.api.fhir_fetch import FhirGatherer
 from preclaim.api.openapi import body_schema, responses
-from preclaim.api.problems import ApiError
+from preclaim.api.problems import ApiError, field_error
 from preclaim.api.seams import NoHistory
 from preclaim.api.state import ServiceState, decode_body
 
@@ -82,15 +82,9 @@ async def feedback(service_id: str, request: Request) -> Response:
                 "invalid-input",
                 "Invalid input",
                 "accepted feedback needs acceptedSuggestions",
-                errors=(_field(f"$.feedback[{n}].acceptedSuggestions"),),
+                errors=(field_error("required when outcome is accepted", f"$.feedback[{n}].acceptedSuggestions"),),
             )
     items: list[dict[str, Any]] = [msgspec.to_builtins(i) for i in body.feedback]
     stored = state.feedback.record(service_id, items)
     log.info("feedback service=%s items=%d", service_id, stored)
     return _json(_encode({"stored": stored}))
-
-
-def _field(path: str) -> Any:
-    from preclaim.api.problems import field_error
-
-    return field_error("required when outcome is accepted", path)
