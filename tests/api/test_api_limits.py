@@ -114,3 +114,29 @@ def test_cors_preflight_for_configured_origins(tmp_path: Path) -> None:
         FEEDBACK, headers={"origin": "https://evil.example", "access-control-request-method": "POST"}
     )
     assert "access-control-allow-origin" not in other.headers
+
+
+class _FailingEngine:
+    """Stands in for an engine bug: the only way to make the real one raise on purpose."""
+
+    def check(self, *args: object, **kw: object) -> object:
+        raise RuntimeError("boom for patient Jane Roe")
+
+    def prior_auth(self, *args: object, **kw: object) -> object:
+        raise RuntimeError("boom")
+
+
+def test_a_bug_is_a_500_problem_and_its_text_stays_out_of_the_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from api_fixtures import full_prefetch, hook_request
+
+    app = create_app(ServiceSettings(insecure_dev=True, data_dir=str(tmp_path)), checker=_FailingEngine())  # type: ignore[arg-type]
+    client = TestClient(app, raise_server_exceptions=False)
+    caplog.clear()
+    response = client.post("/cds-services/preclaim-b12-order-sign", json=hook_request(prefetch=full_prefetch()))
+    assert response.status_code == 500 and response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["request_id"] == response.headers["x-request-id"] and "Jane" not in response.text
+    assert any("unhandled RuntimeError at" in r.getMessage() for r in caplog.records)
+    assert not any("Jane" in r.getMessage() for r in caplog.records)

@@ -10,6 +10,7 @@ import contextvars
 import logging
 import re
 import time
+import traceback
 import uuid
 from collections import OrderedDict
 from typing import Any
@@ -62,7 +63,7 @@ class RequestContext:
         rid = incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
-        status = [500]
+        status = [0]
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -73,11 +74,23 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # a bug: answer a problem, log where it happened but never the values
+            log.error("unhandled %s at %s", type(exc).__name__, _where(exc))
+            if status[0]:
+                raise
+            error = ApiError(500, "internal-error", "Internal error", f"reference {rid}")
+            await problem_response(error, scope["path"], rid)(scope, receive, send_with_id)
         finally:
             ms = (time.perf_counter() - started) * 1000
             client = scope.get("state", {}).get("client_id") or "-"
             log.info("%s %s %d %.1fms client=%s", scope["method"], scope["path"], status[0], ms, client)
             request_id_var.reset(token)
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame: enough to find the bug, without exception text (it may hold PHI)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
 class BodyLimit:
