@@ -6,8 +6,10 @@ Authentication is off here (insecure dev mode); test_api_security.py covers it.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from preclaim.api import ServiceSettings, create_app
 from preclaim.engine import Engine
 
 _DATA = Path(tempfile.mkdtemp(prefix="preclaim-schemathesis-"))
+atexit.register(shutil.rmtree, _DATA, ignore_errors=True)
 app = create_app(
     ServiceSettings(
         insecure_dev=True, data_dir=str(_DATA), rate_limit_per_minute=0, store_url=f"sqlite:///{_DATA / 'h.db'}"
