@@ -1,0 +1,121 @@
+"""Appeal (request for reconsideration) of a denied claim, from its 835 payment and, when on file, the claim."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from preclaim.codes import CodeSets
+from preclaim.domain.claim import Claim
+from preclaim.domain.report import Report, Source
+from preclaim.edi.denials import denial_table
+from preclaim.edi.x12.remit import Adjustment, ClaimPayment
+from preclaim.letters.model import Blank, Letter, Section, Text, fact, text, unique_sources
+from preclaim.letters.necessity import clinical_facts, diagnosis_rows, documentation_section
+from preclaim.letters.parties import recipient, sender, signature
+
+# Adjustments that are not denials (deductible, coinsurance, copay, prior payer, fee schedule, sequestration).
+NOT_DENIALS = frozenset({"1", "2", "3", "23", "45", "253"})
+
+
+def denial_adjustments(payment: ClaimPayment) -> list[Adjustment]:
+    return [a for a in payment.all_adjustments() if a.reason not in NOT_DENIALS]
+
+
+def _remarks(payment: ClaimPayment) -> list[str]:
+    found = list(payment.remarks) + [r for s in payment.services for r in s.remarks]
+    return list(dict.fromkeys(found))
+
+
+def _reason_lines(payment: ClaimPayment, codes: CodeSets) -> tuple[list[Text], list[Source]]:
+    table = denial_table()
+    lines: list[Text] = []
+    sources: list[Source] = []
+    for adj in dict.fromkeys(denial_adjustments(payment)):
+        entry = codes.carc(adj.reason)
+        meaning = entry.meaning if entry else "reason code not in preclaim's CARC list"
+        lines.append(text(f"{adj.code} (${adj.amount:,.2f}): {meaning}."))
+        if entry:
+            sources.append(entry.source)
+        advice = table.carcs.get(adj.reason)
+        if advice:
+            lines.append(text(f"What we corrected or show for {adj.code}: ", Blank(advice.prevent.rstrip("."))))
+            sources.append(table.source)
+    for remark in _remarks(payment):
+        entry = codes.rarc(remark)
+        lines.append(text(f"Remark {remark}: {entry.meaning if entry else 'see the X12 RARC list'}."))
+        if entry:
+            sources.append(entry.source)
+    return lines, sources
+
+
+def _service_rows(payment: ClaimPayment) -> tuple[tuple[str, Text], ...]:
+    days = [d for s in payment.services for d in (s.service_date, s.start) if d]
+    day = min(days) if days else payment.statement_start
+    services = ", ".join(f"{s.code} {' '.join(s.modifiers)}".strip() for s in payment.services)
+    return (
+        ("Claim number", text(payment.claim_id)),
+        ("Payer claim number", text(fact(payment.payer_claim_number, "payer claim control number"))),
+        ("Date of service", text(fact(day.isoformat() if day else None, "date of service"))),
+        ("Services", text(fact(services, "services billed"))),
+        ("Billed / paid", text(f"${payment.charge:,.2f} / ${payment.paid:,.2f}")),
+        ("Member ID", text(fact(payment.member_id, "member ID"))),
+    )
+
+
+def appeal_letter(
+    payment: ClaimPayment,
+    payer_name: str | None,
+    codes: CodeSets,
+    today: dt.date,
+    *,
+    payer_id: str | None = None,
+    claim: Claim | None = None,
+    report: Report | None = None,
+) -> Letter:
+    reasons, sources = _reason_lines(payment, codes)
+    opening = text(
+        f"We request reconsideration of claim {payment.claim_id}, which was "
+        + ("denied" if payment.status == "4" or payment.paid == 0 else "reduced")
+        + " with the adjustments listed below. The service was medically necessary and billed as documented."
+    )
+    sections = [
+        Section("", (opening,)),
+        Section("Claim", style="rows", rows=_service_rows(payment)),
+        Section("Denial reasons on the remittance", tuple(reasons) or (text(Blank("denial reason")),), "bullets"),
+    ]
+    if claim is not None:
+        sections.append(Section("Diagnoses", diagnosis_rows(claim, codes), "bullets"))
+        sections.append(Section("Clinical findings", clinical_facts(claim), "bullets"))
+    else:
+        sections.append(Section("Diagnoses", (text(Blank("diagnoses, ICD-10-CM codes")),), "bullets"))
+        sections.append(Section("Clinical findings", (text(Blank("serum B12 result and date")),), "bullets"))
+    if report is not None:
+        sections.append(documentation_section(report))
+        sources += [item.source for item in report.checklist]
+    sections.append(
+        Section(
+            "",
+            (
+                text(
+                    "Enclosed are the remittance advice, the corrected claim if one applies, the order and the "
+                    "injection record. Please reprocess the claim for payment."
+                ),
+            ),
+        )
+    )
+    subject: tuple[tuple[str, Text], ...] = (
+        ("Patient", text(Blank("patient name"), f"  (reference {claim.patient.key})" if claim else "")),
+        ("Claim", text(payment.claim_id)),
+    )
+    return Letter(
+        kind="appeal",
+        title="Request for reconsideration (appeal) of a denied claim",
+        date=today,
+        sender=sender(claim),
+        recipient=recipient(payer_name, payer_id, "Appeals / Reconsideration"),
+        subject=subject,
+        salutation="To the Appeals reviewer:",
+        sections=tuple(sections),
+        closing=signature(claim),
+        citations=unique_sources(sources),
+    )

@@ -1,0 +1,139 @@
+"""Prior-authorization request / letter of medical necessity from a checked claim (form or 837P + encounter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from math import ceil
+
+from preclaim.codes import CodeSets
+from preclaim.domain.claim import Claim, ServiceLine
+from preclaim.domain.encounter import Encounter
+from preclaim.domain.report import Report, Source
+from preclaim.letters.model import Blank, Letter, Run, Section, Text, fact, text, unique_sources
+from preclaim.letters.parties import recipient, sender, signature, subject_rows
+
+DRUG_CODES = ("J3420", "J3425", "J3490", "J3430")
+
+
+def drug_line(claim: Claim) -> ServiceLine | None:
+    return next((line for line in claim.lines if line.code.upper() in DRUG_CODES), None)
+
+
+def diagnosis_rows(claim: Claim, codes: CodeSets) -> tuple[Text, ...]:
+    rows: list[Text] = []
+    for dx in claim.diagnoses:
+        entry = codes.icd10(dx.code)
+        rows.append(
+            text(f"{entry.code}: {entry.description}") if entry else text(f"{dx.code} (not found in ICD-10-CM)")
+        )
+    return tuple(rows) or (text(Blank("diagnosis, ICD-10-CM code and description")),)
+
+
+def _lab(enc: Encounter, name: str, label: str) -> Run | None:
+    lab = enc.latest_lab(name)  # type: ignore[arg-type]
+    return f"{label} {lab.value:g} {lab.unit} on {lab.date.isoformat()}" if lab else None
+
+
+def clinical_facts(claim: Claim) -> tuple[Text, ...]:
+    """Only what the record holds; each missing core fact is a blank. Nothing is inferred."""
+    enc = claim.encounter or Encounter()
+    b12 = _lab(enc, "serum_b12", "Serum B12")
+    facts: list[Text] = [text(b12 if b12 else Blank("serum B12 result and date"))]
+    for name, label in (("methylmalonic_acid", "Methylmalonic acid"), ("homocysteine", "Homocysteine")):
+        value = _lab(enc, name, label)
+        if value:
+            facts.append(text(value))
+    if enc.failed_oral_therapy is True:
+        facts.append(text("Oral B12 therapy was tried and failed or was not tolerated (documented in the chart)."))
+    elif enc.failed_oral_therapy is None:
+        facts.append(text("Oral therapy: ", Blank("oral B12 trial and outcome, or why oral therapy is not suitable")))
+    if enc.chemo is not None:
+        facts.append(text(f"Adjunct to {enc.chemo.drug}, first dose {enc.chemo.first_dose.isoformat()}."))
+    if enc.dialysis:
+        facts.append(text("The patient is on dialysis."))
+    if enc.phase:
+        facts.append(text(f"Treatment phase: {enc.phase}."))
+    return tuple(facts)
+
+
+def service_rows(claim: Claim) -> tuple[tuple[str, Text], ...]:
+    line = drug_line(claim)
+    enc = claim.encounter or Encounter()
+    dose = enc.dose_mcg
+    units = line.units if line else (ceil(dose / 1000) if dose else None)
+    return (
+        ("Drug", text(f"{line.code} cyanocobalamin (vitamin B12) injection" if line else "J3420 cyanocobalamin")),
+        ("Dose", text(fact(f"{dose:g} mcg" if dose else None, "dose in mcg"))),
+        ("Units billed", text(fact(f"{units:g}" if units else None, "units (1 per 1000 mcg)"))),
+        ("Route", text(fact(enc.route, "route: IM or deep SC"))),
+        ("Date(s) of service", text(fact(line.date_of_service.isoformat() if line else None, "date of service"))),
+        ("Frequency and duration", text(Blank("planned frequency and number of injections"))),
+        ("NDC", text(fact(line.ndc.code if line and line.ndc else None, "NDC, 11 digits"))),
+    )
+
+
+def documentation_section(report: Report) -> Section:
+    rows: list[Text] = []
+    for item in report.checklist:
+        if item.status == "met":
+            rows.append(text(f"{item.item}: on file" + (f" ({item.detail})" if item.detail else "") + "."))
+        else:
+            rows.append(text(f"{item.item}: ", Blank("attach or state: " + (item.detail or item.item))))
+    return Section("Documentation enclosed", tuple(rows), "bullets")
+
+
+def policy_basis(report: Report) -> Section:
+    pa = report.prior_auth
+    lines: list[Text] = [text(f"Prior authorization on file for this plan: {pa.status}.")]
+    lines += [text(reason) for reason in pa.reasons]
+    for ref in report.policies:
+        if ref.illustrative:
+            continue
+        lines.append(text(f"Policy considered: {ref.title} (version {ref.version})."))
+    return Section("Coverage basis", tuple(lines), "bullets")
+
+
+def necessity_letter(claim: Claim, report: Report, codes: CodeSets, today: dt.date) -> Letter:
+    citations: list[Source] = list(report.prior_auth.sources)
+    citations += [item.source for item in report.checklist]
+    citations += [f.source for f in report.findings if f.rule.startswith(("diagnosis", "prior-auth"))]
+    request = (
+        "I am requesting prior authorization for, and documenting the medical necessity of, vitamin B12 "
+        "(cyanocobalamin) injections for the patient named above. The clinical facts below are taken from the "
+        "patient's record."
+    )
+    sections = (
+        Section("", (text(request),)),
+        Section("Requested service", style="rows", rows=service_rows(claim)),
+        Section("Diagnoses", diagnosis_rows(claim, codes), "bullets"),
+        Section("Clinical findings", clinical_facts(claim), "bullets"),
+        documentation_section(report),
+        policy_basis(report),
+        Section(
+            "",
+            (
+                text(
+                    "Please approve the injections described above. I am available to discuss this request; "
+                    "the chart notes and laboratory reports are enclosed."
+                ),
+            ),
+        ),
+    )
+    notes = tuple(
+        f"{ref.title} is ILLUSTRATIVE, not a real payer rule: confirm the plan's actual policy before sending."
+        for ref in report.policies
+        if ref.illustrative
+    )
+    return Letter(
+        kind="necessity",
+        title="Prior authorization request and letter of medical necessity",
+        date=today,
+        sender=sender(claim),
+        recipient=recipient(claim.payer.name or claim.payer.id, claim.payer.id, "Prior Authorization Department"),
+        subject=subject_rows(claim),
+        salutation="To the Utilization Management reviewer:",
+        sections=sections,
+        closing=signature(claim),
+        citations=unique_sources(citations),
+        notes=notes,
+    )

@@ -1,0 +1,246 @@
+"""The claim/encounter form: browser fields -> a Claim and History, and findings -> the fields they concern.
+
+Field errors name the field and what was expected; nothing is guessed (an empty field stays unknown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from math import ceil
+from typing import Any
+
+from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
+from preclaim.domain.encounter import Encounter, Lab
+from preclaim.domain.history import Administration, History
+from preclaim.domain.report import Finding
+
+DIAGNOSIS_FIELDS = ("dx1", "dx2", "dx3", "dx4")
+YES_NO = {"yes": True, "no": False, "": None}
+VIALS = ("single-dose", "multi-dose")
+ROUTES = ("IM", "SC", "IV", "oral", "nasal")
+PHASES = ("loading", "maintenance")
+NDC_UNITS = ("ML", "UN", "F2", "GR", "ME")
+FILING_INDICATORS = {
+    "MB": "Medicare Part B",
+    "MC": "Medicaid",
+    "16": "Medicare Advantage (HMO)",
+    "HM": "HMO",
+    "CI": "Commercial",
+    "BL": "Blue Cross/Blue Shield",
+}
+# Which form field a rule family concerns; documentation items by their policy id.
+_PREFIX_FIELD = {
+    "code.": "code",
+    "units.": "units",
+    "modifiers.": "modifiers",
+    "ndc.": "ndc",
+    "diagnosis.": "dx1",
+    "prior-auth.": "prior_auth",
+    "frequency.": "recent",
+    "timely-filing.": "date_of_service",
+    "bundling.": "admin_96372",
+    "pos.": "place_of_service",
+}
+_DOC_FIELD = {
+    "order": "order_on_file",
+    "dose": "dose_mcg",
+    "route": "route",
+    "deficiency": "b12_value",
+    "lab": "b12_value",
+    "serum_b12": "b12_value",
+    "waste": "wasted_mcg",
+    "abn": "abn_on_file",
+    "oral": "failed_oral",
+    "phase": "phase",
+}
+GENERAL = "general"
+
+
+@dataclass
+class ParsedForm:
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    claim: Claim | None = None
+    history: History = field(default_factory=History)
+    as_of: dt.date | None = None
+
+
+def field_of(finding: Finding) -> str:
+    if finding.rule.startswith("documentation."):
+        return _DOC_FIELD.get(finding.rule.split(".", 1)[1], GENERAL)
+    return next((f for p, f in _PREFIX_FIELD.items() if finding.rule.startswith(p)), GENERAL)
+
+
+def findings_by_field(findings: tuple[Finding, ...]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        out.setdefault(field_of(f), []).append(f)
+    return out
+
+
+class _Reader:
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = {k: str(v).strip() for k, v in values.items()}
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str) -> str | None:
+        return self.values.get(name) or None
+
+    def date(self, name: str, required: bool = False) -> dt.date | None:
+        raw = self.text(name)
+        if raw is None:
+            if required:
+                self.errors[name] = "required: a date (YYYY-MM-DD)"
+            return None
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            self.errors[name] = f"{raw!r} is not a date; expected YYYY-MM-DD"
+            return None
+
+    def number(self, name: str, positive: bool = True) -> float | None:
+        raw = self.text(name)
+        if raw is None:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.errors[name] = f"{raw!r} is not a number"
+            return None
+        if positive and value < 0:
+            self.errors[name] = "must not be negative"
+            return None
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...]) -> Any:
+        raw = self.text(name)
+        if raw is not None and raw not in allowed:
+            self.errors[name] = f"{raw!r} is not one of {', '.join(allowed)}"
+            return None
+        return raw
+
+    def flag(self, name: str) -> bool | None:
+        raw = (self.text(name) or "").lower()
+        if raw not in YES_NO:
+            self.errors[name] = "expected yes, no or empty"
+        return YES_NO.get(raw)
+
+
+def _labs(r: _Reader) -> tuple[Lab, ...]:
+    labs = []
+    for prefix, name, unit in (("b12", "serum_b12", "pg/mL"), ("mma", "methylmalonic_acid", "nmol/L")):
+        value, day = r.number(f"{prefix}_value"), r.date(f"{prefix}_date")
+        if value is not None and day is None and f"{prefix}_date" not in r.errors:
+            r.errors[f"{prefix}_date"] = "the lab date is needed with the result"
+        if value is not None and day is not None:
+            labs.append(Lab(name=name, value=value, unit=unit, date=day))  # type: ignore[arg-type]
+    return tuple(labs)
+
+
+def _encounter(r: _Reader) -> Encounter:
+    return Encounter(
+        dose_mcg=r.number("dose_mcg"),
+        wasted_mcg=r.number("wasted_mcg"),
+        vial_type=r.choice("vial_type", VIALS),
+        route=r.choice("route", ROUTES),
+        order_on_file=r.flag("order_on_file"),
+        labs=_labs(r),
+        abn_on_file=r.flag("abn_on_file"),
+        failed_oral_therapy=r.flag("failed_oral"),
+        phase=r.choice("phase", PHASES),
+        drug="cyanocobalamin",
+    )
+
+
+def _recent(r: _Reader, patient: str, payer: str) -> tuple[Administration, ...]:
+    """One earlier injection per line: `YYYY-MM-DD` optionally followed by the dose in mcg."""
+    out = []
+    for n, raw in enumerate((r.text("recent") or "").splitlines(), start=1):
+        parts = raw.replace(",", " ").split()
+        if not parts:
+            continue
+        try:
+            day = dt.date.fromisoformat(parts[0])
+            dose = float(parts[1]) if len(parts) > 1 else None
+        except ValueError:
+            r.errors["recent"] = f"line {n}: {raw.strip()!r}: expected YYYY-MM-DD and an optional dose in mcg"
+            return ()
+        units = float(ceil(dose / 1000)) if dose else 1.0
+        out.append(Administration(patient, day, "J3420", units, dose_mcg=dose, payer_id=payer))
+    return tuple(out)
+
+
+def _ndc(r: _Reader) -> Ndc | None:
+    code = r.text("ndc")
+    if code is None:
+        return None
+    return Ndc(code=code, quantity=r.number("ndc_qty"), unit=r.choice("ndc_unit", NDC_UNITS))
+
+
+def _lines(r: _Reader, day: dt.date, pointers: tuple[int, ...]) -> tuple[ServiceLine, ...]:
+    code = (r.text("code") or "J3420").upper()
+    units = r.number("units")
+    if units is None and "units" not in r.errors:
+        r.errors["units"] = "required: units billed (1 per 1000 mcg)"
+    mods = tuple(m.upper() for m in (r.text("modifiers") or "").replace(",", " ").split())
+    charge: Decimal | None = None
+    if raw := r.text("charge"):
+        try:
+            charge = Decimal(raw)
+        except InvalidOperation:
+            r.errors["charge"] = f"{raw!r} is not an amount"
+    drug = ServiceLine(
+        number=1,
+        code=code,
+        units=units or 1,
+        date_of_service=day,
+        modifiers=mods,
+        charge=charge,
+        diagnosis_pointers=pointers,
+        ndc=_ndc(r),
+        prior_auth=None,
+    )
+    if r.text("admin_96372"):
+        admin = ServiceLine(number=1, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
+        drug = ServiceLine(**{**{f: getattr(drug, f) for f in drug.__struct_fields__}, "number": 2})
+        return (admin, drug)
+    return (drug,)
+
+
+def parse_form(values: Mapping[str, str]) -> ParsedForm:
+    r = _Reader(values)
+    payer_id = r.text("payer_id") or ""
+    if not payer_id:
+        r.errors["payer_id"] = "required: the payer id (e.g. 09102, 60054, DEMO1)"
+    day = r.date("date_of_service", required=True)
+    as_of = r.date("as_of")
+    dx = tuple(Diagnosis(code) for f in DIAGNOSIS_FIELDS if (code := r.text(f)))
+    if not dx:
+        r.errors["dx1"] = "at least one diagnosis (ICD-10-CM)"
+    patient = r.text("patient_key") or "WEB-PATIENT"
+    birth = r.date("birth_date")
+    encounter = _encounter(r)
+    history = History(administrations=_recent(r, patient, payer_id))
+    lines = _lines(r, day, tuple(range(1, len(dx) + 1))) if day else ()
+    parsed = ParsedForm(r.values, r.errors, history=history, as_of=as_of)
+    if r.errors or not day:
+        return parsed
+    parsed.claim = Claim(
+        id=r.text("claim_id") or "WEB-1",
+        payer=Payer(payer_id, r.text("payer_name")),
+        patient=Patient(patient, birth_date=birth, member_id=r.text("member_id")),
+        place_of_service=r.text("place_of_service") or "11",
+        lines=lines,
+        diagnoses=dx,
+        plan=r.text("plan"),
+        filing_indicator=r.text("filing_indicator"),
+        billing_provider=Provider(
+            npi=r.text("provider_npi"), name=r.text("provider_name"), state=r.text("provider_state")
+        ),
+        prior_auth=r.text("prior_auth"),
+        encounter=encounter,
+    )
+    return parsed

@@ -1,0 +1,57 @@
+"""Jinja2 templates (autoescaped), static files, and the security headers every page carries."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+# Pages load their own script and stylesheet only; inline SVG charts need no script.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
+
+
+@cache
+def env() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("preclaim.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["pct"] = lambda v: "-" if v is None else f"{v:.0%}"
+    return environment
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = env().get_template(template).render(request=request, path=request.url.path, **context)
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+def pdf(body: bytes, filename: str) -> Response:
+    headers = {**HEADERS, "content-disposition": f'inline; filename="{filename}"'}
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+@cache
+def static_file(name: str) -> tuple[bytes, str] | None:
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if "/" in name or name.startswith(".") or suffix not in STATIC_TYPES:
+        return None
+    item = resources.files("preclaim.web").joinpath("static", name)
+    if not item.is_file():
+        return None
+    return item.read_bytes(), STATIC_TYPES[suffix]

@@ -1,0 +1,105 @@
+"""The claim/encounter form, the ICD-10-CM search behind it, and the letter of medical necessity from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from preclaim.domain.report import Report
+from preclaim.web import form as claim_form
+from preclaim.web.checklist import plan_key, plans
+from preclaim.web.deps import WebDeps
+from preclaim.web.guard import guarded, read_form
+from preclaim.web.icd_search import search_icd10
+from preclaim.web.render import page, pdf
+
+router = APIRouter(include_in_schema=False)
+DEFAULTS = {"code": "J3420", "units": "1", "place_of_service": "11", "admin_96372": "1", "ndc_unit": "ML"}
+
+
+def _payers(web: WebDeps) -> list[dict[str, str]]:
+    out = []
+    for policy in plans(web.engine.policies):
+        key = plan_key(policy)
+        if key.payer_id:
+            out.append({"id": key.payer_id, "label": policy.payer_label or policy.title})
+    return out
+
+
+def _context(web: WebDeps, values: dict[str, str], **extra: Any) -> dict[str, Any]:
+    codes = web.engine.codes
+    described = []
+    for name in claim_form.DIAGNOSIS_FIELDS:
+        entry = codes.icd10(values[name]) if values.get(name) else None
+        if entry is not None:
+            described.append((entry.code, entry.description))
+    return {
+        "values": values,
+        "errors": {},
+        "by_field": {},
+        "report": None,
+        "payers": _payers(web),
+        "dx_descriptions": described,
+        "filing_indicators": list(claim_form.FILING_INDICATORS.items()),
+        "ndc_units": [(u, u) for u in claim_form.NDC_UNITS],
+        "vials": [(v, v) for v in claim_form.VIALS],
+        "routes": [(r, r) for r in claim_form.ROUTES],
+        "phases": [(p, p) for p in claim_form.PHASES],
+        "yes_no": [("yes", "yes"), ("no", "no")],
+        **extra,
+    }
+
+
+@router.get("/")
+@guarded
+async def claim_page(request: Request, web: WebDeps) -> Response:
+    values = {**DEFAULTS, **{k: v for k, v in request.query_params.items() if len(v) < 200}}
+    return page(request, "claim.html", **_context(web, values))
+
+
+def _check(web: WebDeps, parsed: claim_form.ParsedForm, today: dt.date) -> Report:
+    assert parsed.claim is not None
+    claim = parsed.claim
+    stored = web.history_for(claim.patient.key, claim.first_date_of_service or today)
+    history = type(stored)(
+        administrations=stored.administrations + parsed.history.administrations,
+        claims=stored.claims,
+        authorizations=stored.authorizations,
+    )
+    report: Report = web.engine.check(claim, history, as_of=parsed.as_of or today)
+    return report
+
+
+@router.post("/check")
+@guarded
+async def check(request: Request, web: WebDeps) -> Response:
+    parsed = claim_form.parse_form(await read_form(request))
+    if parsed.claim is None:
+        return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
+    report = await run_in_threadpool(_check, web, parsed, web.today())
+    by_field = claim_form.findings_by_field(report.findings)
+    return page(request, "claim.html", **_context(web, parsed.values, report=report, by_field=by_field))
+
+
+@router.post("/letters/necessity.pdf")
+@guarded
+async def necessity_pdf(request: Request, web: WebDeps) -> Response:
+    from preclaim.letters import necessity_letter, render_pdf
+
+    parsed = claim_form.parse_form(await read_form(request))
+    if parsed.claim is None:
+        return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
+    today = web.today()
+    report = await run_in_threadpool(_check, web, parsed, today)
+    letter = necessity_letter(parsed.claim, report, web.engine.codes, today)
+    return pdf(await run_in_threadpool(render_pdf, letter), letter.filename)
+
+
+@router.get("/web-api/icd10")
+@guarded
+async def icd10(request: Request, web: WebDeps, q: str = Query("", max_length=60)) -> Response:
+    return JSONResponse(search_icd10(q), headers={"cache-control": "max-age=3600"})

@@ -1,0 +1,195 @@
+"""Upload an 837P (check every claim) or an 835 (denials with causes and an appeal letter per denied claim)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from preclaim.domain.claim import Claim
+from preclaim.domain.report import Report
+from preclaim.edi.x12.remit import ClaimPayment, Remittance
+from preclaim.errors import PreclaimError
+from preclaim.letters.appeal import denial_adjustments
+from preclaim.web.deps import WebDeps
+from preclaim.web.guard import guarded, read_form, same_origin
+from preclaim.web.render import page, pdf
+
+router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 2_000_000
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    payment: ClaimPayment
+    payer_name: str | None
+    payer_id: str | None
+    denials: tuple[str, ...]
+    remarks: tuple[str, ...]
+    causes: tuple[str, ...]
+    document: str  # JSON handed back to /letters/appeal.pdf
+
+
+def x12_kind(data: bytes) -> str | None:
+    """'837' or '835' from the first ST segment, None when the bytes are not an X12 interchange."""
+    head = data[:4096].lstrip()
+    if not head.startswith(b"ISA") or len(head) < 106:
+        return None
+    element, segment = head[3:4], head[105:106]
+    for seg in head.split(segment):
+        parts = seg.strip().split(element)
+        if parts and parts[0] == b"ST" and len(parts) > 1:
+            return parts[1][:3].decode("ascii", "replace")
+    return None
+
+
+def check_837(web: WebDeps, data: bytes) -> list[tuple[Any, Report | None]]:
+    from preclaim.edi.check import check_items
+
+    return list(check_items(io.BytesIO(data), web.engine, web.today()))
+
+
+def read_payments(data: bytes) -> list[PaymentRow]:
+    from preclaim.edi.denials import denial_table
+    from preclaim.edi.x12.read835 import iter_remittances
+
+    table = denial_table()
+    rows = []
+    for remittance in iter_remittances(io.BytesIO(data)):
+        for payment in remittance.claims:
+            rows.append(_payment_row(remittance, payment, table))
+    return rows
+
+
+def _payment_row(remittance: Remittance, payment: ClaimPayment, table: Any) -> PaymentRow:
+    denials = tuple(dict.fromkeys(a.code for a in denial_adjustments(payment)))
+    remarks = tuple(dict.fromkeys([*payment.remarks, *(r for s in payment.services for r in s.remarks)]))
+    causes = tuple(table.carcs[c.split("-")[1]].root_cause for c in denials if c.split("-")[1] in table.carcs)
+    doc = {
+        "payment": msgspec.to_builtins(payment),
+        "payer_name": remittance.payer.name,
+        "payer_id": remittance.payer.id,
+    }
+    return PaymentRow(
+        payment, remittance.payer.name, remittance.payer.id, denials, remarks, causes, msgspec.json.encode(doc).decode()
+    )
+
+
+def keep(web: WebDeps, data: bytes, kind: str) -> str:
+    """Import into the history store (a temporary file: the importers read paths); returns a summary."""
+    from preclaim.store.x12_ingest import import_x12
+
+    fd, name = tempfile.mkstemp(suffix=f".{kind}")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        result = import_x12(web.store, Path(name), kind)
+    finally:
+        os.unlink(name)
+    parts = [f"{result.added} added", f"{result.updated} updated", f"{result.unchanged} already stored"]
+    parts += [f"{v} {k}" for k, v in result.counts.items()]
+    return ", ".join(parts) + "".join(f"; {p}" for p in result.problems[:5])
+
+
+@router.get("/upload")
+@guarded
+async def upload_page(request: Request, web: WebDeps) -> Response:
+    return page(request, "upload.html", result=None, has_store=web.store is not None)
+
+
+@router.post("/upload")
+@guarded
+async def upload(request: Request, web: WebDeps) -> Response:
+    form = await request.form(max_files=1, max_fields=5)
+    item = form.get("file")
+    context: dict[str, Any] = {"has_store": web.store is not None, "result": None}
+    if not isinstance(item, UploadFile) or not item.filename:
+        return page(request, "upload.html", 422, error="Choose an 837P or 835 file to upload.", **context)
+    data = await item.read(MAX_UPLOAD + 1)
+    kind = x12_kind(data)
+    if len(data) > MAX_UPLOAD:
+        return page(
+            request,
+            "upload.html",
+            413,
+            error=f"{item.filename}: larger than 2 MB; use `preclaim check` for big files.",
+            **context,
+        )
+    if kind not in ("837", "835"):
+        return page(
+            request,
+            "upload.html",
+            422,
+            error=f"{item.filename}: not an X12 837P or 835 (it must start with ISA).",
+            **context,
+        )
+    try:
+        if kind == "837":
+            context["checked"] = await run_in_threadpool(check_837, web, data)
+        else:
+            context["payments"] = await run_in_threadpool(read_payments, data)
+        if form.get("keep") and web.store is not None:
+            context["kept"] = await run_in_threadpool(keep, web, data, kind)
+    except PreclaimError as exc:
+        return page(request, "upload.html", 422, error=f"{item.filename}: {exc}", **context)
+    context["result"] = kind
+    return page(request, "upload.html", filename=item.filename, **context)
+
+
+class _AppealDoc(msgspec.Struct):
+    payment: ClaimPayment
+    payer_name: str | None = None
+    payer_id: str | None = None
+    claim: Claim | None = None
+
+
+@router.post("/letters/appeal.pdf")
+@guarded
+async def appeal_pdf(request: Request, web: WebDeps) -> Response:
+    from preclaim.letters import appeal_letter, render_pdf
+
+    fields = await read_form(request)
+    try:
+        doc = msgspec.json.decode(fields.get("document", ""), type=_AppealDoc)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return page(request, "message.html", 422, title="Cannot write the letter", message=f"document: {exc}")
+    claim = doc.claim or stored_claim(web, doc.payment.claim_id)
+    today = web.today()
+    report = web.engine.check(claim, web.history_for(claim.patient.key, today), as_of=today) if claim else None
+    letter = appeal_letter(
+        doc.payment, doc.payer_name, web.engine.codes, today, payer_id=doc.payer_id, claim=claim, report=report
+    )
+    return pdf(await run_in_threadpool(render_pdf, letter), letter.filename)
+
+
+def stored_claim(web: WebDeps, claim_id: str) -> Claim | None:
+    """The claim the payment answers, from the store (its JSON document), when it was imported."""
+    if web.store is None:
+        return None
+    from sqlalchemy import select
+
+    from preclaim.store.models import ClaimRow
+
+    with web.store.transaction(write=False) as session:
+        row = session.scalars(
+            select(ClaimRow).where(ClaimRow.claim_id == claim_id).order_by(ClaimRow.id.desc())
+        ).first()
+        document = row.document if row else None
+    if not document:
+        return None
+    try:
+        return msgspec.json.decode(document, type=Claim)
+    except msgspec.MsgspecError:
+        return None
+
+
+__all__ = ["router", "same_origin"]

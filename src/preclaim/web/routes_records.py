@@ -1,0 +1,169 @@
+"""Pages over the history store: authorizations (list, add) and the denial dashboard; sign-in; static files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from preclaim.domain.history import Authorization
+from preclaim.errors import PreclaimError
+from preclaim.web.deps import COOKIE, WebDeps, deps
+from preclaim.web.guard import guarded, read_form, same_origin
+from preclaim.web.render import HEADERS, page, static_file
+
+router = APIRouter(include_in_schema=False)
+NO_STORE = "No history store is configured: start the service with a store (preclaim serve --store, or PRECLAIM_DB)."
+
+
+def _authorizations(web: WebDeps) -> list[Authorization]:
+    from preclaim.store.auth import list_authorizations
+
+    with web.store.transaction(write=False) as session:
+        found: list[Authorization] = list_authorizations(session)
+    return found
+
+
+@router.get("/authorizations")
+@guarded
+async def authorizations(request: Request, web: WebDeps) -> Response:
+    if web.store is None:
+        return page(request, "authorizations.html", auths=None, message=NO_STORE, values={}, errors={})
+    auths = await run_in_threadpool(_authorizations, web)
+    soon = web.today() + dt.timedelta(days=30)
+    return page(request, "authorizations.html", auths=auths, soon=soon, today=web.today(), values={}, errors={})
+
+
+def _parse_authorization(values: dict[str, str]) -> tuple[Authorization | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    for name in ("number", "payer_id", "start", "end"):
+        if not values.get(name):
+            errors[name] = "required"
+    days: dict[str, dt.date] = {}
+    for name in ("start", "end"):
+        if values.get(name):
+            try:
+                days[name] = dt.date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = "expected YYYY-MM-DD"
+    units = None
+    if values.get("approved_units"):
+        try:
+            units = float(values["approved_units"])
+        except ValueError:
+            errors["approved_units"] = "expected a number"
+    if len(days) == 2 and days["end"] < days["start"]:
+        errors["end"] = "ends before it starts"
+    if errors:
+        return None, errors
+    return Authorization(
+        number=values["number"],
+        payer_id=values["payer_id"],
+        code=(values.get("code") or "J3420").upper(),
+        start=days["start"],
+        end=days["end"],
+        approved_units=units,
+        patient_key=values.get("patient_key") or None,
+    ), {}
+
+
+@router.post("/authorizations")
+@guarded
+async def add_authorization(request: Request, web: WebDeps) -> Response:
+    values = await read_form(request)
+    if web.store is None:
+        return page(request, "authorizations.html", 503, auths=None, message=NO_STORE, values=values, errors={})
+    auth, errors = _parse_authorization(values)
+    if auth is None:
+        auths = await run_in_threadpool(_authorizations, web)
+        return page(
+            request,
+            "authorizations.html",
+            422,
+            auths=auths,
+            values=values,
+            errors=errors,
+            today=web.today(),
+            soon=web.today(),
+        )
+    from preclaim.store.auth import upsert_authorization
+
+    def write() -> None:
+        with web.store.transaction() as session:
+            upsert_authorization(session, auth, source="web")
+
+    try:
+        await run_in_threadpool(write)
+    except PreclaimError as exc:
+        auths = await run_in_threadpool(_authorizations, web)
+        return page(
+            request,
+            "authorizations.html",
+            422,
+            auths=auths,
+            values=values,
+            errors={"number": str(exc)},
+            today=web.today(),
+            soon=web.today(),
+        )
+    return RedirectResponse("/authorizations", status_code=303)
+
+
+@router.get("/dashboard")
+@guarded
+async def dashboard(request: Request, web: WebDeps) -> Response:
+    if web.store is None:
+        return page(request, "dashboard.html", board=None, message=NO_STORE)
+    from preclaim.web.dashboard import build
+
+    board = await run_in_threadpool(build, web.store)
+    return page(request, "dashboard.html", board=board)
+
+
+@router.get("/codes")
+async def code_search(request: Request) -> Response:
+    code = request.query_params.get("code", "J3420").strip()[:12] or "J3420"
+    return RedirectResponse(f"/codes/{quote(code)}", status_code=303)
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    return page(request, "login.html", next=_next(request.query_params.get("next")), error=None)
+
+
+def _next(value: str | None) -> str:
+    """Only local paths: never an open redirect."""
+    return value if value and value.startswith("/") and not value.startswith("//") else "/"
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    values = await read_form(request)
+    target = _next(values.get("next"))
+    web = deps(request)
+    key = values.get("api_key", "")
+    if not same_origin(request) or web.key_check is None or not key or web.key_check(key) is None:
+        return page(request, "login.html", 401, next=target, error="That key is not valid.")
+    response = RedirectResponse(target, status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=secure, max_age=12 * 3600)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    found = static_file(name)
+    if found is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    body, media = found
+    return Response(body, media_type=media, headers={**HEADERS, "cache-control": "max-age=3600"})
