@@ -42,7 +42,7 @@ def test_migrations_build_every_table_and_match_the_models(store: Store) -> None
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0003"
+    assert version == "0004"
 
 
 def test_reopening_keeps_data_and_does_not_migrate_twice(store_url: str) -> None:
@@ -115,6 +115,6 @@ def test_an_older_schema_is_upgraded_on_open(tmp_path: Path) -> None:
         conn.execute(text("INSERT INTO patients (key) VALUES ('PAT-OLD')"))
     engine.dispose()
     with Store.open(url) as store, store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
         assert conn.execute(text("SELECT key FROM patients")).scalar_one() == "PAT-OLD"
         assert "first_date_of_service" in {c["name"] for c in inspect(conn).get_columns("remittances")}

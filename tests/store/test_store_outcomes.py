@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -31,6 +32,8 @@ def _report(claim_id: str, verdict: str, *carcs: str) -> Report:
 
 def _fill(store: Store, tmp_path: Path) -> None:
     record_check(store, make_claim("CLM-1"), _report("CLM-1", "clean"))  # paid, but 96372 bundled (CO-97): missed
+    # The same claim number used a year earlier (another claim): its check must not be taken for this one.
+    record_check(store, make_claim("CLM-1", day=dt.date(2025, 1, 9)), _report("CLM-1", "deny", "CO-50"))
     record_check(store, make_claim("CLM-2"), _report("CLM-2", "deny", "CO-50"))  # denied CO-50: right
     record_check(store, make_claim("CLM-3"), _report("CLM-3", "fix", "CO-16"))  # paid (CO-45 is no denial): wrong
     record_check(store, make_claim("CLM-4"), _report("CLM-4", "clean"))  # paid: right

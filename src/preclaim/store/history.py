@@ -87,6 +87,7 @@ def record_check(store: Store, claim: Claim, report: Report, *, as_history: bool
             claim_id=claim.id,
             payer_id=claim.payer.id,
             claim_pk=claim_pk,
+            first_date_of_service=claim.first_date_of_service,
             verdict=report.verdict,
             carcs=" ".join(predicted_carcs(report)),
             report=_report_encoder.encode(report).decode(),

@@ -117,6 +117,7 @@ class CheckRow(Base):
     payer_id: Mapped[str] = mapped_column(String(80))
     claim_pk: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_date_of_service: Mapped[dt.date | None] = mapped_column(Date)  # to match reused CLM01s
     verdict: Mapped[str] = mapped_column(String(8))
     carcs: Mapped[str] = mapped_column(String(200), default="")  # predicted, space separated: "CO-50 CO-16"
     report: Mapped[str] = mapped_column(Text)

@@ -1,8 +1,8 @@
 """How good were the predictions? Stored check reports against the stored 835 outcomes (`preclaim report`).
 
-A claim is compared when it has both a check and a payment (CLP01 = CLM01; the first payment, the
-payer's first pass, is the one compared; reversals are left out), using the last check made before
-that payment was imported.
+A claim is compared when it has both a check and a payment (CLP01 = CLM01 and, for reused claim numbers,
+the same first date of service; the first payment, the payer's first pass, is the one compared; reversals
+are left out), using the last check made before that payment was imported.
 - actual denial: CLP02 = 4, or an adjustment whose CARC is a denial (not deductible 1, coinsurance 2,
   copay 3, fee-schedule reduction 45, prior payer 23, sequestration 253);
 - predicted denial: the check's verdict was fix or deny (findings that will deny as billed).
@@ -119,8 +119,12 @@ def compare(store: Store) -> tuple[list[Compared], int, int]:
     paid_ids = set()
     for payment, actual, remarks in _payments(store):
         paid_ids.add(payment.claim_id)
-        before = [c for c in checks.get(payment.claim_id, []) if c.checked_at <= payment.imported_at]
-        candidates = before or checks.get(payment.claim_id, [])
+        same = checks.get(payment.claim_id, [])
+        day = payment.first_date_of_service
+        if day is not None:  # a reused claim number: the check of the claim with the paid date of service
+            same = [c for c in same if c.first_date_of_service in (day, None)] or same
+        before = [c for c in same if c.checked_at <= payment.imported_at]
+        candidates = before or same
         if not candidates:
             unchecked += 1
             continue
