@@ -74,6 +74,9 @@ def _unsigned(aud: str) -> str:
         ("wrong_key", "Signature verification failed"),
         ("no_jti", "jti"),
         ("jku_not_allowed", "jku"),
+        ("ec_key_for_rs384", "cannot verify RS384"),
+        ("rsa_key_for_es384", "cannot verify ES384"),
+        ("garbage", "malformed JWT"),
     ],
 )
 def test_bad_tokens_are_rejected(client: TestClient, keys: Keys, case: str, reason: str) -> None:
@@ -95,6 +98,9 @@ def test_bad_tokens_are_rejected(client: TestClient, keys: Keys, case: str, reas
         "wrong_key": lambda: keys.sign(DISCOVERY, key=keys.other_ec),
         "no_jti": lambda: keys.sign(DISCOVERY, drop=("jti",)),
         "jku_not_allowed": lambda: keys.sign(DISCOVERY, headers={"jku": "https://rogue.example/jwks"}),
+        "ec_key_for_rs384": lambda: keys.sign(DISCOVERY, alg="RS384", kid="ec-1"),
+        "rsa_key_for_es384": lambda: keys.sign(DISCOVERY, alg="ES384", kid="rsa-1"),
+        "garbage": lambda: "not.a.jwt",
     }
     response = call(client, tokens[case]())
     assert response.status_code == 401, response.text

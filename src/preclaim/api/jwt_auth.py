@@ -21,6 +21,7 @@ from preclaim.api.problems import ApiError
 from preclaim.api.settings import Issuer
 
 FORBIDDEN = frozenset({"none", "HS256", "HS384", "HS512"})
+_KEY_TYPE = {"ES": "EC", "RS": "RSA", "PS": "RSA"}
 JwksFetcher = Callable[[str], Awaitable[dict[str, Any]]]
 
 
@@ -135,6 +136,8 @@ class JwtVerifier:
 
     def _decode(self, token: str, key: jwt.PyJWK, alg: str, issuer: Issuer, audience: str) -> dict[str, Any]:
         required = ["iss", "aud", "exp", "iat"] + (["jti"] if self.replay is not None else [])
+        if key.key_type != _KEY_TYPE.get(alg[:2]):  # an EC key named for an RS384 token, or the reverse
+            raise unauthorized(f"key {key.key_id!r} is {key.key_type}, which cannot verify {alg}")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -151,6 +154,8 @@ class JwtVerifier:
             raise unauthorized(f"aud does not match the URL called ({audience})") from None
         except jwt.PyJWTError as exc:
             raise unauthorized(f"JWT rejected: {exc}") from None
+        except (TypeError, ValueError):  # a key that does not fit the algorithm (curve, size)
+            raise unauthorized(f"key {key.key_id!r} cannot verify {alg}") from None
         return claims
 
 
