@@ -16,7 +16,7 @@ import pytest
 
 from preclaim.codes import load_codes
 from preclaim.codes.hcpcs_import import import_hcpcs_file, save_imported
-from preclaim.codes.mcd_import import import_mcd_article_icd10, write_code_list_csv
+from preclaim.codes.mcd_import import import_mcd_article_groups, import_mcd_article_icd10, write_code_list_csv
 from preclaim.errors import CodeSetError
 from preclaim.policy.code_lists import read_code_list
 
@@ -222,6 +222,13 @@ def _mcd_zip(path: Path) -> Path:
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as z:
         z.writestr("article_x_icd10_covered.csv", table)
+        z.writestr(
+            "article_x_icd10_covered_group.csv",
+            "article_id,article_version,icd10_covered_group,paragraph\n"
+            '57755,17,1,"<p>old paragraph</p>"\n'
+            '57755,18,1,"<p>Group 1 codes stand alone (invented text).</p>"\n'
+            '57755,18,2,"<p>Group 2 codes need a <b>secondary</b> code from Group 1 &amp; a note (invented).</p>"\n',
+        )
     with zipfile.ZipFile(path, "w") as outer:
         outer.writestr("current_article_csv.zip", inner.getvalue())
     return path
@@ -234,6 +241,11 @@ def test_mcd_import_takes_the_newest_article_version(tmp_path: Path) -> None:
     assert import_mcd_article_icd10(download, "57755") == rows
     with pytest.raises(CodeSetError, match=r"article A12345 is not in article_x_icd10_covered\.csv"):
         import_mcd_article_icd10(download, "A12345")
+    groups = import_mcd_article_groups(download, "A57755")
+    assert groups == {
+        "1": "Group 1 codes stand alone (invented text).",
+        "2": "Group 2 codes need a secondary code from Group 1 & a note (invented).",
+    }
     with pytest.raises(CodeSetError, match="not like A57755"):
         import_mcd_article_icd10(download, "L33967")
 
@@ -247,6 +259,7 @@ def test_mcd_ranges_folders_and_errors(tmp_path: Path) -> None:
     rows = import_mcd_article_icd10(folder, "A57755")
     assert [r["code"] for r in rows] == ["D51.0", "D51.1", "D51.2", "D51.3"]
     assert {r["range"] for r in rows} == {"D51.0-D51.3"}
+    assert import_mcd_article_groups(folder, "A57755") == {}  # the group table is optional
     (folder / "article_x_icd10_covered.csv").write_text(
         _covered_csv([["57755", "eighteen", "D51.0", "", "", "", "", "", ""]])
     )
@@ -285,6 +298,7 @@ def test_imported_article_list_changes_the_check(tmp_path: Path) -> None:
     result = _run("codes", "import-mcd", str(download), "--article", "A57755", env=env)
     assert result.returncode == 0, result.stderr
     assert "imported 2 covered ICD-10-CM codes" in result.stdout
+    assert "group 2: Group 2 codes need a secondary code from Group 1" in result.stdout
     # The invented "official" list covers R53.83, so the LCD policy no longer denies the line.
     after = check()
     assert "diagnosis.not-covered" not in {f["rule"] for f in after["findings"]}

@@ -50,12 +50,19 @@ def import_mcd(
     """Replace a policy's candidate ICD-10-CM list with the article's official covered list."""
 
     def action() -> int:
-        from preclaim.codes.mcd_import import import_mcd_article_icd10, write_code_list_csv
+        from preclaim.codes.mcd_import import (
+            import_mcd_article_groups,
+            import_mcd_article_icd10,
+            write_code_list_csv,
+        )
 
         rows = import_mcd_article_icd10(file, article)
         name = article.upper() if article.upper().startswith("A") else f"A{article}"
         target = write_code_list_csv(rows, (dest or user_policies()) / "lists" / f"{name}.csv", name)
         out.print(f"imported {len(rows)} covered ICD-10-CM codes of article {name} into {target}")
+        for group, paragraph in sorted(import_mcd_article_groups(file, article).items()):
+            # The group texts carry combination rules (secondary diagnosis required...): show them to the user.
+            out.print(f"  group {group}: {paragraph[:300]}{'...' if len(paragraph) > 300 else ''}", markup=False)
         return 0
 
     run_guarded(action)

@@ -10,7 +10,9 @@ billable ICD-10-CM codes it spans.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +21,18 @@ from preclaim.codes.icd10 import billable_between, normalize_icd10
 from preclaim.errors import CodeSetError
 
 TABLE = "article_x_icd10_covered.csv"
+GROUP_TABLE = "article_x_icd10_covered_group.csv"
+_TAG = re.compile(r"<[^>]+>")
 COLUMNS = ("article_id", "article_version", "icd10_code_id")
 _FALSE = {"", "0", "n", "no", "false", "f"}
 
 
-def _find_table(path: Path) -> tuple[str, bytes]:
+def _find_table(path: Path, table: str = TABLE) -> tuple[str, bytes]:
     try:
         if path.is_dir():
-            found = next(iter(path.rglob(TABLE)), None)
+            found = next(iter(path.rglob(table)), None)
             if found is None:
-                raise CodeSetError(f"no {TABLE} in this folder", where=str(path))
+                raise CodeSetError(f"no {table} in this folder", where=str(path))
             return str(found), found.read_bytes()
         if not zipfile.is_zipfile(path):
             state = "does not exist" if not path.exists() else "is not a zip"
@@ -36,29 +40,29 @@ def _find_table(path: Path) -> tuple[str, bytes]:
                 f"{state}: expected the MCD article download (zip) or a folder holding {TABLE}", where=str(path)
             )
         with zipfile.ZipFile(path) as archive:
-            return _from_zip(archive, str(path))
+            return _from_zip(archive, str(path), table)
     except (OSError, zipfile.BadZipFile) as exc:
         raise CodeSetError(f"cannot read the MCD download: {exc}", where=str(path)) from None
 
 
-def _from_zip(archive: zipfile.ZipFile, where: str) -> tuple[str, bytes]:
+def _from_zip(archive: zipfile.ZipFile, where: str, table: str) -> tuple[str, bytes]:
     for name in archive.namelist():
-        if name.rsplit("/", 1)[-1].lower() == TABLE:
+        if name.rsplit("/", 1)[-1].lower() == table:
             return f"{where}!{name}", archive.read(name)
     for name in archive.namelist():  # CMS nests the CSV zip inside the download zip
         if name.lower().endswith(".zip"):
             with zipfile.ZipFile(io.BytesIO(archive.read(name))) as inner:
                 try:
-                    return _from_zip(inner, f"{where}!{name}")
+                    return _from_zip(inner, f"{where}!{name}", table)
                 except CodeSetError:
                     continue
-    raise CodeSetError(f"no {TABLE} in the download", where=where)
+    raise CodeSetError(f"no {table} in the download", where=where)
 
 
-def _rows(where: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(where: str, data: bytes, columns: tuple[str, ...] = COLUMNS) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace")))
     fields = [f.strip().lower() for f in reader.fieldnames or ()]
-    missing = [c for c in COLUMNS if c not in fields]
+    missing = [c for c in columns if c not in fields]
     if missing:
         raise CodeSetError(f"missing column(s) {', '.join(missing)}; found {', '.join(fields)}", where=f"{where}:1")
     reader.fieldnames = fields
@@ -115,6 +119,25 @@ def import_mcd_article_icd10(path: Path, article_id: str) -> list[dict[str, str]
     if not by_version:
         raise CodeSetError(f"article A{wanted} is not in {TABLE}", where=where)
     return by_version[max(by_version)]
+
+
+def import_mcd_article_groups(path: Path, article_id: str) -> dict[str, str]:
+    """Group number -> the article's paragraph for that covered-code group (HTML stripped), newest version.
+
+    The paragraphs say how groups combine (e.g. a code that needs a secondary diagnosis from another group).
+    Empty when the download has no article_x_icd10_covered_group.csv."""
+    wanted = _article_number(article_id)
+    try:
+        where, data = _find_table(path, GROUP_TABLE)
+    except CodeSetError:
+        return {}
+    versions: dict[int, dict[str, str]] = {}
+    for _line, row in _rows(where, data, ("article_id", "article_version", "icd10_covered_group")):
+        if row["article_id"].upper().removeprefix("A").lstrip("0") != wanted or not row["article_version"].isdigit():
+            continue
+        text = html.unescape(_TAG.sub(" ", row.get("paragraph", "")))
+        versions.setdefault(int(row["article_version"]), {})[row["icd10_covered_group"]] = " ".join(text.split())
+    return versions[max(versions)] if versions else {}
 
 
 def write_code_list_csv(rows: list[dict[str, str]], dest: Path, article_id: str | None = None) -> Path:
