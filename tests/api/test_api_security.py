@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from pathlib import Path
@@ -11,8 +12,12 @@ import jwt
 import pytest
 from api_fixtures import ISS, Keys, sample
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preclaim.api import ServiceSettings, create_app
+from preclaim.api.jwt_auth import JwtVerifier, KeyStore, ReplayCache
+from preclaim.api.problems import ApiError
 from preclaim.api.settings import ApiKey, Issuer, hash_key, load_settings
 from preclaim.errors import InputError
 
@@ -199,3 +204,50 @@ def test_oauth2_bearer_jwts_on_rest(keys: Keys, tmp_path: Path) -> None:
     assert get(keys.sign("https://elsewhere.invalid", iss=auth_iss)).status_code == 401
     assert get(keys.sign(audience, iss=auth_iss, exp_in=-120)).status_code == 401
     assert get(keys.sign(audience, iss="https://rogue.invalid")).status_code == 401
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+_header = st.fixed_dictionaries(
+    {},
+    optional={
+        "alg": st.sampled_from(["ES384", "RS384", "none", "HS256", "PS384"]) | _values,
+        "kid": st.sampled_from(["ec-1", "rsa-1"]) | _values,
+        "typ": st.sampled_from(["JWT"]) | _values,
+        "jku": _values,
+    },
+)
+_claims = st.fixed_dictionaries(
+    {},
+    optional={
+        "iss": st.sampled_from([ISS]) | _values,
+        "aud": _values,
+        "exp": _values,
+        "iat": _values,
+        "jti": _values,
+        "nbf": _values,
+    },
+)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=_header, claims=_claims, signature=st.binary(max_size=120), raw=st.text(max_size=40))
+def test_any_token_is_a_401_never_a_crash(
+    keys: Keys, header: dict[str, Any], claims: dict[str, Any], signature: bytes, raw: str
+) -> None:
+    verifier = JwtVerifier((Issuer(iss=ISS, jwks_file=str(keys.jwks_file)),), KeyStore(), replay=ReplayCache())
+    for token in (f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}.{_b64(signature)}", raw):
+        with pytest.raises(ApiError) as info:
+            asyncio.run(verifier.verify(f"Bearer {token}", DISCOVERY))
+        assert info.value.status == 401
