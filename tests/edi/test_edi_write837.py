@@ -63,3 +63,14 @@ def test_file_output_is_all_or_nothing(tmp_path: Path, x12_samples: Path) -> Non
     assert list(tmp_path.iterdir()) == []
     assert write_837_file(read_837(x12_samples / "837p/demo.example1.837"), target) == 1
     assert target.read_text().startswith("ISA*03")
+
+
+def test_two_interchanges_in_one_file_round_trip(x12_samples: Path) -> None:
+    one = (x12_samples / "837p/demo.example1.837").read_bytes()
+    two = (x12_samples / "837p/demo.drug.example10.1.837").read_bytes()
+    data = one.rstrip() + b"\n" + two
+    items = list(read_837(io.BytesIO(data)))
+    assert [i.claim_id for i in items] == ["26463774", "CLMNO12345"]
+    out = io.StringIO()
+    write_837(items, out)
+    assert list(tokenize(io.BytesIO(out.getvalue().encode()))) == list(tokenize(io.BytesIO(data)))

@@ -53,8 +53,8 @@ class SubscriberInfo(NamedTuple):
 
 DATES: dict[str, dt.date] = {}
 AMOUNTS: dict[str, Decimal] = {}
-_pointers: dict[str, tuple[int, ...]] = {}
-_diagnoses: dict[str, Diagnosis] = {}
+_pointers: dict[tuple[str, str], tuple[int, ...]] = {}
+_diagnoses: dict[str, dict[str, Diagnosis]] = {}
 
 
 def parse_date(text: str, index: int = 0, element: int | None = None) -> dt.date:
@@ -119,19 +119,19 @@ def subscriber_info(loop: Loop) -> SubscriberInfo:
     payer = member = filing = plan = birth = sex = None
     for seg in loop.segments:
         tag = seg[0]
-        if tag == "NM1" and len(seg) > 1:
+        n = len(seg)
+        if tag == "NM1" and n > 1:
             if seg[1] == "IL":
-                member = _el(seg, 9)
+                member = seg[9] if n > 9 and seg[9] else None
             elif seg[1] == "PR":
-                payer = _payer(_el(seg, 9) or "", _el(seg, 3))
+                payer = _payer(seg[9] if n > 9 else "", seg[3] if n > 3 and seg[3] else None)
         elif tag == "SBR":
-            filing = _el(seg, 9)
-            plan = _el(seg, 4)  # SBR04 plan name; SBR03 is a group number, not a plan
+            filing = seg[9] if n > 9 and seg[9] else None
+            plan = seg[4] if n > 4 and seg[4] else None  # SBR04 plan name; SBR03 is a group number
         elif tag == "DMG":
             birth, sex = _dmg(seg)
     key = patient_key(payer.id if payer else None, member)
-    patient = Patient(key=key, birth_date=birth, sex=sex, member_id=member)  # type: ignore[arg-type]
-    return SubscriberInfo(payer, member, filing, plan, patient)
+    return SubscriberInfo(payer, member, filing, plan, Patient(key, birth, sex, member))  # type: ignore[arg-type]
 
 
 _payers: dict[tuple[str, str | None], Payer] = {}
@@ -184,11 +184,20 @@ def _el(seg: Segment, position: int) -> str | None:
     return seg[position] if len(seg) > position and seg[position] else None
 
 
+def diagnosis_cache(comp: str) -> dict[str, Diagnosis]:
+    """HI values already decoded, per component separator (the same text means another thing elsewhere)."""
+    cache = _diagnoses.get(comp)
+    if cache is None or len(cache) > _CACHE_LIMIT:
+        cache = _diagnoses[comp] = {}
+    return cache
+
+
 def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
     found = []
+    cache = diagnosis_cache(comp)
     for position in range(1, len(seg)):
         value = seg[position]
-        dx = _diagnoses.get(value)
+        dx = cache.get(value)
         if dx is None:
             qualifier, _, code = value.partition(comp)
             system = _DX_SYSTEMS.get(qualifier)
@@ -196,16 +205,13 @@ def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
                 continue  # other HI uses (condition codes, anesthesia) are not diagnoses
             if not code:
                 raise Malformed("diagnosis code missing", index, position, value, f"{qualifier}{comp}<code>")
-            dx = Diagnosis(code=code.split(comp, 1)[0], system=system)
-            if len(_diagnoses) > _CACHE_LIMIT:
-                _diagnoses.clear()
-            _diagnoses[value] = dx
+            dx = cache[value] = Diagnosis(code=code.split(comp, 1)[0], system=system)
         found.append(dx)
     return found
 
 
 def pointers(text: str, comp: str, index: int) -> tuple[int, ...]:
-    result = _pointers.get(text)
+    result = _pointers.get((comp, text))
     if result is None:
         if len(_pointers) > _CACHE_LIMIT:
             _pointers.clear()
@@ -213,15 +219,15 @@ def pointers(text: str, comp: str, index: int) -> tuple[int, ...]:
             result = tuple(int(p) for p in text.split(comp) if p)
         except ValueError:
             raise Malformed("invalid diagnosis pointer", index, 7, text, "numbers 1-12") from None
-        _pointers[text] = result
+        _pointers[(comp, text)] = result
     return result
 
 
-_ndcs: dict[tuple[str, str], Ndc] = {}
+_ndcs: dict[tuple[str, ...], Ndc] = {}
 
 
 def ndc_of(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
-    key = (lin[3] if len(lin) > 3 else "", comp.join(ctp) if ctp is not None else "")
+    key = (comp, lin[3] if len(lin) > 3 else "", *(ctp[4:6] if ctp is not None else ()))
     ndc = _ndcs.get(key)
     if ndc is None:
         if len(_ndcs) > _CACHE_LIMIT:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Provider, ServiceLine
+from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, ServiceLine
 from preclaim.edi.x12.build837 import (
     AMOUNTS,
     DATES,
@@ -47,7 +47,7 @@ def build_claim(
     k3: list[str] = []
     prior_auth = None
     claim_dates: tuple[dt.date, dt.date | None] | None = None
-    rendering: Provider | None = None
+    rendering: list[str | None] | None = None  # [npi, taxonomy] of 2310B
     # One list per line: [lx index, sv1 index, dates, lin, ctp, rx number, line prior auth]
     lines: list[list[object]] = []
     line: list[object] | None = None
@@ -80,9 +80,9 @@ def build_claim(
         elif tag == "REF" and len(seg) > 2 and seg[1] == "G1":
             prior_auth = seg[2]
         elif tag == "NM1" and len(seg) > 1 and seg[1] == "82":
-            rendering = rendering_provider(seg[9] if len(seg) > 9 and seg[8] == "XX" else None, None)
+            rendering = [seg[9] if len(seg) > 9 and seg[8] == "XX" else None, None]
         elif tag == "PRV" and rendering is not None and len(seg) > 3:
-            rendering = rendering_provider(rendering.npi, seg[3])
+            rendering[1] = seg[3]
         elif tag == "DTP" and len(seg) > 3 and seg[1] == "472":
             claim_dates = _dates_of(seg, index)
         elif tag == "NTE" and len(seg) > 2:
@@ -105,7 +105,7 @@ def build_claim(
         subscriber.plan,
         subscriber.filing_indicator,
         billing.provider,
-        rendering,
+        rendering_provider(*rendering) if rendering is not None else None,
         prior_auth,
         rest.rpartition(comp)[2] or "1",  # CLM05-3 frequency code
         charge,
@@ -133,8 +133,9 @@ def _service_line(
     claim_pos: str,
     claim_dates: tuple[dt.date, dt.date | None] | None,
 ) -> ServiceLine:
-    lx_at, sv1_at, dates, lin, ctp, rx, line_auth = line
-    assert isinstance(lx_at, int) and isinstance(sv1_at, int)
+    lx_at: int
+    sv1_at: int
+    lx_at, sv1_at, dates, lin, ctp, rx, line_auth = line  # type: ignore[assignment]
     lx = segs[lx_at]
     try:
         number = int(lx[1])
@@ -153,8 +154,9 @@ def _service_line(
     when = dates or claim_dates
     if when is None:
         raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
-    assert isinstance(when, tuple)
-    day, end = when
+    day: dt.date
+    end: dt.date | None
+    day, end = when  # type: ignore[misc]
     n = len(sv1)
     ndc: Ndc | None = ndc_of(lin, ctp, comp) if lin is not None else None  # type: ignore[arg-type]
     charge: Decimal | None = (AMOUNTS.get(sv1[2]) or parse_amount(sv1[2], sv1_at, 2)) if sv1[2] else None
