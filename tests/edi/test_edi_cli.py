@@ -129,3 +129,15 @@ def test_generated_batch_checked_end_to_end(tmp_path: Path) -> None:
     written = (tmp_path / "f.837").read_text()
     dashed = re.compile(r"LIN\*\*N4\*\d{5}-\d{4}-\d{2}~")
     assert written.count("CLM*") == 3000 and dashed.search(source.read_text()) and not dashed.search(written)
+
+
+def test_strict_findings_in_text_and_json(tmp_path: Path, x12_samples: Path) -> None:
+    text = (x12_samples / "837p/demo.example1.837").read_text()
+    broken = tmp_path / "no-n3.837"
+    broken.write_text(text.replace("N3*236 N MAIN ST~\n", "").replace("SE*40*0021", "SE*39*0021"))
+    done = preclaim("check", broken, "--as-of", "2006-10-20", "--strict")
+    assert done.returncode == 1 and "pyx12 (implementation guide): 1 finding" in done.stdout
+    assert "Mandatory segment" in done.stdout and "(N3) missing" in done.stdout
+    doc = json.loads(preclaim("check", broken, "--as-of", "2006-10-20", "--strict", "--format", "json").stdout)
+    assert doc["strict"]["valid"] is False and doc["strict"]["findings"][0]["segment_id"] == "N3"
+    assert doc["claims"][0]["claim_id"] == "26463774"

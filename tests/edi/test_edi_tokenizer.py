@@ -184,3 +184,9 @@ def error_from(stream: io.BufferedReader) -> X12Error:
 def test_wrong_component_separator_sample_still_tokenizes(x12_samples: Path) -> None:
     segs = list(tokenize(x12_samples / "835/cob-contractural-adjustment.835"))
     assert ["SVC", "HC>55669", "541.00", "34.00", "", "1.00"] in segs
+
+
+def test_line_break_as_segment_terminator() -> None:
+    crlf = interchange().decode().replace("~\n", "\r\n").replace(":\r\n", ":\n", 1)
+    segs = segments(crlf.encode())
+    assert segs == segments(interchange())
