@@ -117,18 +117,18 @@ def test_generated_batch_checked_end_to_end(tmp_path: Path) -> None:
     from edi_generate import generate
 
     source = tmp_path / "batch.837"
-    generate(3000, source)
+    generate(2000, source)
     done = preclaim("check", source, "--as-of", "2026-01-15", "--format", "json", "--fix-out", tmp_path / "f.837")
     assert done.returncode == 1, done.stderr
     doc = json.loads(done.stdout)
-    assert len(doc["claims"]) == 3000 and doc["rejected"] == []
+    assert len(doc["claims"]) == 2000 and doc["rejected"] == []
     ids = [c["claim_id"] for c in doc["claims"]]
-    assert ids[0] == "C00000000" and len(set(ids)) == 3000
+    assert ids[0] == "C00000000" and len(set(ids)) == 2000
     found = {f["rule"] for c in doc["claims"] for f in c["findings"]}
     assert {"code.invalid", "ndc.format", "frequency.duplicate"} <= found  # planted problems are caught
     written = (tmp_path / "f.837").read_text()
     dashed = re.compile(r"LIN\*\*N4\*\d{5}-\d{4}-\d{2}~")
-    assert written.count("CLM*") == 3000 and dashed.search(source.read_text()) and not dashed.search(written)
+    assert written.count("CLM*") == 2000 and dashed.search(source.read_text()) and not dashed.search(written)
 
 
 def test_strict_findings_in_text_and_json(tmp_path: Path, x12_samples: Path) -> None:
