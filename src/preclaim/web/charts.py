@@ -9,7 +9,7 @@ from html import escape
 from markupsafe import Markup
 
 INK, MUTED, BAR, BAR2, GRID = "#1a1a1a", "#4a4a4a", "#0b5394", "#a4000f", "#d0d0d0"
-FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+FONT = 'font-family="system-ui, sans-serif" font-size="14"'
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: list[str], ident: str) -> Markup:
@@ -27,15 +27,16 @@ def _text(x: float, y: float, value: str, anchor: str = "start", fill: str = INK
 
 def rate_line(points: Sequence[tuple[str, float, int]], title: str, ident: str) -> Markup:
     """(period, rate 0..1, claims) per period, oldest first."""
-    width, height, left, top, bottom = 640, 240, 48, 16, 40
+    width, height, left, top, bottom = 640, 252, 48, 28, 40
     plot_w, plot_h = width - left - 16, height - top - bottom
     body = []
     for tick in (0, 0.25, 0.5, 0.75, 1):
         y = top + plot_h * (1 - tick)
         body.append(f'<line x1="{left}" x2="{width - 16}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         body.append(_text(left - 6, y + 4, f"{tick:.0%}", "end", MUTED))
-    step = plot_w / max(len(points) - 1, 1)
-    coords = [(left + i * step, top + plot_h * (1 - rate)) for i, (_, rate, _) in enumerate(points)]
+    start = left + (plot_w / 2 if len(points) == 1 else 12)
+    step = (plot_w - 24) / max(len(points) - 1, 1)
+    coords = [(start + i * step, top + plot_h * (1 - rate)) for i, (_, rate, _) in enumerate(points)]
     if len(coords) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2.5"/>')
@@ -50,16 +51,17 @@ def rate_line(points: Sequence[tuple[str, float, int]], title: str, ident: str) 
 
 def bars(items: Sequence[tuple[str, float, str]], title: str, ident: str, scale: float | None = None) -> Markup:
     """(label, value, printed value) as horizontal bars, largest first as given."""
-    row, left, width = 26, 150, 640
+    row, left, width = 28, 190, 640
     height = max(row * len(items), row) + 8
     top = max((v for _, v, _ in items), default=0) if scale is None else scale
     body = []
     for i, (label, value, shown) in enumerate(items):
         y = 4 + i * row
-        w = 0 if not top else (width - left - 70) * value / top
-        body.append(_text(left - 8, y + 15, label[:22], "end"))
+        w = 0 if not top else (width - left - 110) * value / top
+        short = label if len(label) <= 20 else label[:19] + "…"
+        body.append(_text(left - 8, y + 17, short, "end"))
         body.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{BAR}"/>')
-        body.append(_text(left + w + 6, y + 15, shown))
+        body.append(_text(left + w + 6, y + 17, shown))
     desc = "; ".join(f"{label}: {shown}" for label, _, shown in items) or "no data"
     return _svg(width, height, title, desc, body, ident)
 

@@ -45,7 +45,7 @@ def build(store: Store, carc_meaning: dict[str, str] | None = None) -> Dashboard
     outcomes = outcome_report(store)
     line = [(m, d / n, n) for m, (n, d) in sorted(months.items())]
     total = len(payments)
-    carc_rows = [(f"CARC {c}", float(n), f"{n} claims ({n / total:.0%})") for c, n in carcs.most_common(10)]
+    carc_rows = [(f"CARC {c}", float(n), f"{n} ({n / total:.0%})") for c, n in carcs.most_common(10)]
     payer_rows = [(p, d / n, f"{d / n:.0%} of {n}") for p, (n, d) in sorted(payers.items(), key=lambda kv: -kv[1][1])]
     pred = [(f"CARC {c}", k.tp + k.fp, k.tp + k.fn) for c, k in outcomes.per_carc.items()][:10]
     return Dashboard(

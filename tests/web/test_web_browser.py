@@ -1,0 +1,188 @@
+"""The pages in a real browser (Debian Chromium via Playwright) against the service app under uvicorn.
+
+Screenshots land in test-artifacts/web/. Few tests, one browser and one server per module: CI time is shared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from a11y import low_contrast, tab_reaches, unlabelled
+from pdf_check import char_boxes_outside, ink, pages, text
+from web_server import LiveServer, service_app
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("web")
+    with LiveServer(service_app(tmp)) as live:
+        _seed(tmp / "store.db")
+        yield live
+
+
+def _seed(db: Path) -> None:
+    """A check on file for a claim the sample 835 denies, and an authorization: what a practice would have."""
+    import msgspec
+
+    from preclaim.domain.history import Authorization
+    from preclaim.engine import Engine
+    from preclaim.io.claim_json import decode_claim
+    from preclaim.store import Store, record_check
+    from preclaim.store.auth import upsert_authorization
+
+    engine = Engine.default()
+    claim = decode_claim((ROOT / "examples" / "fatigue-only.json").read_bytes(), "fatigue-only.json")
+    claim = msgspec.structs.replace(claim, id="5554555444")
+    with Store.open(f"sqlite:///{db}") as store:
+        record_check(store, claim, engine.check(claim, as_of=dt.date(2026, 3, 20)))
+        with store.transaction() as session:
+            auth = Authorization("PA-778812", "DEMO1", "J3420", dt.date(2026, 1, 1), dt.date(2026, 4, 5), 6, "PT-1007")
+            upsert_authorization(session, auth, source="test")
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _fill_claim(page: Any) -> None:
+    page.fill("#payer_id", "DEMO1")
+    page.select_option("#filing_indicator", "CI")
+    page.fill("#date_of_service", "2026-03-16")
+    page.fill("#units", "2")  # 1000 mcg is 1 unit: a finding next to Units
+    page.fill("#dose_mcg", "1000")
+    page.fill("#ndc", "00517003125")
+    page.fill("#ndc_qty", "1")
+    page.select_option("#vial_type", "multi-dose")
+    page.fill("#b12_value", "142")
+    page.fill("#b12_date", "2026-01-05")
+
+
+def test_claim_form_shows_findings_next_to_their_fields(server: LiveServer, page: Any, artifacts: Path) -> None:
+    page.goto(server.base + "/")
+    _fill_claim(page)
+    page.locator("#dx1").press_sequentially("D51.0", delay=20)  # the ICD-10 search fills suggestions
+    page.wait_for_selector("#icd10-options option", state="attached")
+    suggestion = page.eval_on_selector("#icd10-options option", "o => o.label")
+    assert suggestion.startswith("D51.0 ") and "deficiency" in suggestion
+    page.click("#check-button")
+    page.wait_for_selector("#verdict")
+    assert "fix before sending" in page.inner_text("#verdict")
+    units = page.locator(".field", has=page.locator("#units")).inner_text()
+    assert "CO-16" in units and "bill 1 unit" in units.lower()
+    authorization = page.locator(".field", has=page.locator("#prior_auth")).inner_text()
+    assert "CO-197" in authorization and "prior authorization" in authorization
+    assert "D51.0" in page.inner_text(".dx-desc")  # the code with its description
+    assert page.input_value("#units") == "2"  # what the user typed is kept
+    page.screenshot(path=str(artifacts / "claim-checked.png"), full_page=True)
+
+
+def test_bad_input_names_the_field(server: LiveServer, page: Any) -> None:
+    page.goto(server.base + "/")
+    page.fill("#payer_id", "DEMO1")
+    page.fill("#date_of_service", "2026-03-16")
+    page.fill("#dx1", "D51.0")
+    page.fill("#recent", "last tuesday")
+    page.click("#check-button")
+    error = page.inner_text("#recent-error")
+    assert "line 1" in error and "YYYY-MM-DD" in error
+    assert page.locator("#verdict").count() == 0
+
+
+def test_letter_of_medical_necessity_from_the_form(server: LiveServer, page: Any, artifacts: Path) -> None:
+    page.goto(server.base + "/")
+    _fill_claim(page)
+    page.fill("#dx1", "D51.0")
+    form = page.eval_on_selector("#claim-form", "f => Object.fromEntries(new FormData(f))")
+    response = page.request.post(server.base + "/letters/necessity.pdf", form=form)  # the browser's own session
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    data = response.body()
+    (artifacts / "letter-necessity.pdf").write_bytes(data)
+    ink(data, save=artifacts / "letter-necessity-from-form.png")
+    body = " ".join(text(data).split())
+    assert "Serum B12 142 pg/mL on 2026-01-05" in body
+    assert "________ (patient name)" in body and "________ (route: IM or deep SC)" in body
+    assert char_boxes_outside(data, 54, 28) == []
+
+
+def test_upload_837_and_835_with_results_and_an_appeal_letter(
+    server: LiveServer, page: Any, artifacts: Path, samples: Path
+) -> None:
+    page.goto(server.base + "/upload")
+    page.set_input_files("#file", str(samples / "x12/837p/demo.drug.example10.1.837"))
+    page.click("#upload-button")
+    rows = page.locator("#results tbody tr")
+    assert rows.count() >= 1 and "CLMNO12345" in rows.first.inner_text()
+    page.set_input_files("#file", str(samples / "x12/835/managed-care.835"))
+    page.click("#upload-button")
+    table = page.inner_text("#results")
+    assert "5554555444" in table and "CO-" in table
+    page.screenshot(path=str(artifacts / "upload-835.png"), full_page=True)
+    document = page.get_attribute("#results form input[name=document]", "value")
+    response = page.request.post(server.base + "/letters/appeal.pdf", form={"document": html.unescape(document)})
+    assert response.ok
+    data = response.body()
+    ink(data, save=artifacts / "letter-appeal.png")
+    assert "Request for reconsideration" in text(data)
+
+
+def test_checklist_page_prints_and_its_pdf_is_one_page(server: LiveServer, page: Any, artifacts: Path) -> None:
+    page.goto(server.base + "/checklist")
+    page.select_option("#policy", "lcd-l33967")
+    page.click("#plan-form button")
+    assert "J3420 checklist" in page.inner_text("h1")
+    page.screenshot(path=str(artifacts / "checklist.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.is_visible("header.top") and not page.is_visible("#plan-form")  # print shows the sheet only
+    page.emulate_media(media="screen")
+    response = page.request.get(
+        page.get_attribute("#checklist-pdf", "href") and server.base + page.get_attribute("#checklist-pdf", "href")
+    )
+    data = response.body()
+    assert response.headers["content-type"] == "application/pdf" and pages(data) == 1
+    box = ink(data, save=artifacts / "checklist-pdf.png")
+    assert box.bottom <= box.height - 54 + 2 and box.right <= box.width - 54 + 2
+
+
+def test_dashboard_charts_from_stored_remittances(
+    server: LiveServer, page: Any, artifacts: Path, samples: Path
+) -> None:
+    for name in ("managed-care.835", "medicare-part-a.835", "835_mult_loops.txt"):
+        page.goto(server.base + "/upload")
+        page.set_input_files("#file", str(samples / "x12/835" / name))
+        page.check("#keep")
+        page.click("#upload-button")
+        assert "Stored:" in page.inner_text("main")
+    page.goto(server.base + "/dashboard")
+    assert page.locator("svg[role=img]").count() == 4
+    lead = page.inner_text(".lead")
+    assert "denied" in lead and "Checks compared with payments: 1" in lead
+    assert "predicted" in page.inner_html("#predicted-t") or page.locator("#predicted-t").count() == 1
+    page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/upload", "/checklist?policy=demo-health-plan", "/policies", "/authorizations"])
+def test_labels_and_contrast(server: LiveServer, page: Any, path: str) -> None:
+    page.goto(server.base + path)
+    assert unlabelled(page) == []
+    assert low_contrast(page) == []
+    assert page.locator("h1").count() == 1
+
+
+def test_keyboard_reaches_submit_and_authorizations_page(server: LiveServer, page: Any, artifacts: Path) -> None:
+    page.goto(server.base + "/")
+    assert tab_reaches(page, "#payer_id", "check-button")
+    page.goto(server.base + "/authorizations")
+    assert "PA-778812" in page.inner_text("#auth-table")
+    page.screenshot(path=str(artifacts / "authorizations.png"), full_page=True)
