@@ -141,3 +141,23 @@ def test_strict_findings_in_text_and_json(tmp_path: Path, x12_samples: Path) -> 
     doc = json.loads(preclaim("check", broken, "--as-of", "2006-10-20", "--strict", "--format", "json").stdout)
     assert doc["strict"]["valid"] is False and doc["strict"]["findings"][0]["segment_id"] == "N3"
     assert doc["claims"][0]["claim_id"] == "26463774"
+
+
+def test_denials_with_the_sent_claims_say_what_preclaim_predicted(tmp_path: Path) -> None:
+    from test_edi_835 import INVENTED
+
+    remit = tmp_path / "remit.835"
+    remit.write_text(INVENTED)
+    c2 = [s.replace("HI*ABK:D510*ABF:E538", "HI*ABK:R5383") for s in b12_claim("C2")]
+    sent = tmp_path / "sent.837"
+    sent.write_bytes(interchange([*subscriber(2), *b12_claim("C1", ndc="0517-0031-01"), *subscriber(3, "M0002"),
+                                  *c2, *subscriber(4, "M0003"), *b12_claim("C3")]))  # fmt: skip
+    done = preclaim("denials", remit, "--claims", sent, "--as-of", "2026-01-05", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)["hindsight"]
+    assert (seen["denied"], seen["in_claims_file"], seen["caught"]) == (2, 2, 2)
+    by_id = {c["claim_id"]: c for c in seen["claims"]}
+    assert by_id["C1"]["denial_codes"] == ["CO-16"] and any("ndc.format" in p for p in by_id["C1"]["predicted"])
+    assert any("diagnosis" in p and "CO-50" in p for p in by_id["C2"]["predicted"])
+    text = preclaim("denials", remit, "--claims", sent, "--as-of", "2026-01-05").stdout
+    assert "2 of 2 denied claim(s) predicted" in text

@@ -16,15 +16,23 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from preclaim.cli import err, out, run_guarded
+from preclaim.cli import AsOf, as_of_date, err, out, run_guarded
 from preclaim.cli.render import render_report
-from preclaim.cli.x12_render import render_denials, render_rejected, render_strict, render_x12_summary
+from preclaim.cli.x12_render import (
+    render_denials,
+    render_hindsight,
+    render_rejected,
+    render_strict,
+    render_x12_summary,
+)
 from preclaim.edi.check import CheckSummary, ClaimChecker, check_items
 from preclaim.edi.denials import DenialReport, summarize
+from preclaim.edi.hindsight import Hindsight, denied_codes, hindsight
 from preclaim.edi.strict import StrictResult, validate
 from preclaim.edi.x12.fixes import apply_fixes
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read835 import iter_remittances
+from preclaim.edi.x12.remit import Remittance
 from preclaim.edi.x12.write837 import X12Writer
 
 SHOWN_REPORTS = 20  # text output details this many claims needing work; JSON has them all
@@ -44,20 +52,40 @@ def register(app: typer.Typer) -> None:
 def denials(
     file: Annotated[Path, typer.Argument(help="An 835 remittance file ('-' for standard input).")],
     fmt: Annotated[DenialFormat, typer.Option("--format", help="text, json or csv.")] = DenialFormat.text,
+    claims: Annotated[
+        Path | None,
+        typer.Option("--claims", help="The 837P that was sent: check it and say which denials preclaim predicted."),
+    ] = None,
+    as_of: AsOf = None,
 ) -> None:
     """Why claims were denied: by payer and by CARC/RARC, each with its likely cause and the fix."""
 
     def action() -> int:
-        report = summarize(iter_remittances(str(file)))
+        remittances = list(iter_remittances(str(file)))
+        report = summarize(remittances)
+        looked_back = _hindsight(remittances, claims, as_of_date(as_of)) if claims is not None else None
         if fmt is DenialFormat.json:
-            sys.stdout.buffer.write(msgspec.json.encode(report) + b"\n")
+            doc = msgspec.to_builtins(report)
+            if looked_back is not None:
+                doc["hindsight"] = msgspec.to_builtins(looked_back)
+            sys.stdout.buffer.write(msgspec.json.encode(doc) + b"\n")
         elif fmt is DenialFormat.csv:
             sys.stdout.write(denials_csv(report))
         else:
             render_denials(out, report)
+            if looked_back is not None:
+                render_hindsight(out, looked_back)
         return 0
 
     run_guarded(action)
+
+
+def _hindsight(remittances: list[Remittance], claims: Path, as_of: dt.date) -> Hindsight:
+    from preclaim.engine import Engine  # the engine loads code sets: only when an 837 is given
+
+    denied = denied_codes(remittances)
+    reports = (r for item, r in check_items(claims, Engine.default(), as_of) if r is not None and r.claim_id in denied)
+    return hindsight(denied, reports)
 
 
 def denials_csv(report: DenialReport) -> str:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from preclaim.edi.check import CheckSummary
 from preclaim.edi.denials import DenialReport
+from preclaim.edi.hindsight import Hindsight
 from preclaim.edi.strict import StrictResult
 from preclaim.edi.x12.loops import RejectedClaim
 
@@ -72,3 +73,18 @@ def render_denials(console: Console, report: DenialReport) -> None:
     console.print(f"[dim]Causes: {report.source.title} ({report.source.url}).[/]", soft_wrap=True)
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+
+
+def render_hindsight(console: Console, result: Hindsight) -> None:
+    console.print(
+        f"[bold]Would preclaim have caught them?[/] {result.caught} of {result.denied} denied claim(s) "
+        f"predicted with the same CARC ({result.in_claims_file} found in the claims file)."
+    )
+    for claim in result.claims[:SHOWN_ROWS]:
+        codes = " ".join(claim.denial_codes) or "denied"
+        if not claim.in_claims_file:
+            console.print(f"  {claim.claim_id} ({codes}): not in the claims file")
+            continue
+        said = ", ".join(claim.predicted) if claim.caught else "not predicted"
+        other = f"; also: {', '.join(claim.other_findings)}" if claim.other_findings else ""
+        console.print(f"  {claim.claim_id} ({codes}): {said}{other}", soft_wrap=True)
