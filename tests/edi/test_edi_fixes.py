@@ -69,3 +69,12 @@ def test_engine_findings_drive_the_fix_and_the_file_stays_valid() -> None:
     assert ["LIN", "", "N4", "00517003101"] in segments
     ((_, again),) = list(check_items(io.BytesIO(out.getvalue().encode()), engine, dt.date(2026, 1, 20)))
     assert again is not None and "ndc.format" not in {f.rule for f in again.findings}
+
+
+def test_modifier_edits_keep_the_sv101_07_description() -> None:
+    item = parsed()
+    item.segments[6][1] = "HC:J3490:::::CYANOCOBALAMIN 1000 MCG"
+    fixed = apply_fixes(item, report(finding("modifiers.jz-missing", 2, Correction("add-modifier", "JZ"))))
+    assert fixed.segments[6][1] == "HC:J3490:JZ::::CYANOCOBALAMIN 1000 MCG"
+    line = fixed.claim.lines[1]
+    assert (line.code, line.modifiers, line.description) == ("J3490", ("JZ",), "CYANOCOBALAMIN 1000 MCG")
