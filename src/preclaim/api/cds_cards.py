@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, Indicator, Link, Suggestion
-from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource
+from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource, dicts, ref
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import PriorAuthDecision, Report, Source
 
@@ -77,9 +77,9 @@ def dose_suggestion(order: Resource, report: Report | None = None) -> Suggestion
         f.rule.startswith(("units", "dose", "frequency")) for f in report.findings if f.severity != "info"
     ):
         return None
-    dosages = order.get("dosageInstruction") or []
-    rates = (dosages[0].get("doseAndRate") or []) if dosages and isinstance(dosages[0], dict) else []
-    qty = rates[0].get("doseQuantity") if rates and isinstance(rates[0], dict) else None
+    dosages = dicts(order.get("dosageInstruction"))
+    rates = dicts(dosages[0].get("doseAndRate")) if dosages else []
+    qty = rates[0].get("doseQuantity") if rates else None
     if not isinstance(qty, dict) or not isinstance(qty.get("value"), int | float):
         return None
     scale = 1000.0 if str(qty.get("code") or qty.get("unit")).lower() == "mg" else 1.0
@@ -167,9 +167,7 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
         needs_lab = any(c.id in ("deficiency", "lab") or "serum b12" in c.item.lower() for c in open_items)
         extra = {"detail": "The chart should show:\n" + lines}
         if needs_lab:
-            patient_ref = str(
-                (order.get("subject") or order.get("patient") or {}).get("reference") or f"Patient/{claim.patient.key}"
-            )
+            patient_ref = ref(order.get("subject")) or ref(order.get("patient")) or f"Patient/{claim.patient.key}"
             extra.update(suggestions=(lab_suggestion(order, patient_ref),), selectionBehavior="at-most-one")
         text = "Document the serum B12 result and " if needs_lab else "Document "
         cards.append(

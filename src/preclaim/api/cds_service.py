@@ -18,7 +18,7 @@ from preclaim.api import crd_options
 from preclaim.api.cds_cards import cards_for, dose_for_pa_card
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, HookRequest, HookResponse, Service
 from preclaim.api.coverage_info import annotate, decide, extension
-from preclaim.api.fhir_codes import Resource, order_drug
+from preclaim.api.fhir_codes import Resource, dicts, order_drug, ref
 from preclaim.api.fhir_fetch import FhirData, FhirGatherer, resources_in
 from preclaim.api.fhir_map import to_claim
 from preclaim.api.problems import ApiError
@@ -92,10 +92,9 @@ def b12_orders(request: HookRequest) -> list[Resource]:
 
 
 def pick_coverage(order: Resource, data: FhirData) -> Resource | None:
-    refs = [str(i.get("reference", "")) for i in order.get("insurance", []) or [] if isinstance(i, dict)]
-    for ref in refs:
-        hit = data.related.get(ref) or next(
-            (c for c in data.coverages if ref.endswith(f"Coverage/{c.get('id')}")), None
+    for target in [ref(i) for i in dicts(order.get("insurance"))]:
+        hit = data.related.get(target) or next(
+            (c for c in data.coverages if target.endswith(f"Coverage/{c.get('id')}")), None
         )
         if hit:
             return hit

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from preclaim.api.fhir_codes import HCPCS_SYSTEM, Resource
+from preclaim.api.fhir_codes import HCPCS_SYSTEM, Resource, as_list
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import History
 from preclaim.domain.report import Report
@@ -100,5 +100,5 @@ def extension(
 
 def annotate(order: Resource, ext: dict[str, Any]) -> Resource:
     """A copy of the order with our coverage information replacing any earlier one."""
-    kept = [e for e in order.get("extension", []) or [] if not (isinstance(e, dict) and e.get("url") == EXT_URL)]
+    kept = [e for e in as_list(order.get("extension")) if not (isinstance(e, dict) and e.get("url") == EXT_URL)]
     return {**order, "extension": [*kept, ext]}

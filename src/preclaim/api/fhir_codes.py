@@ -88,11 +88,11 @@ def has_j3420(concepts: Any) -> bool:
 def medication_concept(order: Resource, related: dict[str, Resource]) -> Any:
     if "medicationCodeableConcept" in order:
         return order["medicationCodeableConcept"]
-    ref = str((order.get("medicationReference") or {}).get("reference", ""))
-    if ref.startswith("#"):
-        contained = {str(r.get("id")): r for r in order.get("contained", []) if isinstance(r, dict)}
-        return (contained.get(ref[1:]) or {}).get("code")
-    return (related.get(ref) or {}).get("code")
+    target = ref(order.get("medicationReference"))
+    if target.startswith("#"):
+        contained = {str(r.get("id")): r for r in dicts(order.get("contained"))}
+        return obj(contained.get(target[1:])).get("code")
+    return obj(related.get(target)).get("code")
 
 
 def order_drug(order: Resource, related: dict[str, Resource]) -> str | None:
@@ -104,13 +104,13 @@ def order_drug(order: Resource, related: dict[str, Resource]) -> str | None:
     if kind == "Appointment":
         if has_j3420([order.get("serviceType"), order.get("reasonCode"), order.get("appointmentType")]):
             return "cyanocobalamin"
-        based = [str(b.get("reference", "")) for b in order.get("basedOn", []) if isinstance(b, dict)]
+        based = [ref(b) for b in dicts(order.get("basedOn"))]
         return next((d for ref in based if ref in related and (d := order_drug(related[ref], related))), None)
     return None
 
 
 def route_of(order: Resource) -> Route | None:
-    for dosage in order.get("dosageInstruction", []) or []:
+    for dosage in dicts(order.get("dosageInstruction")):
         for coding in codings(dosage.get("route")):
             if route := _ROUTES.get(str(coding.get("code"))):
                 return route
@@ -131,3 +131,18 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def dicts(value: Any) -> list[Resource]:
+    """The JSON objects in a FHIR element that should be a list of them (anything else is ignored)."""
+    return [v for v in as_list(value) if isinstance(v, dict)]
+
+
+def obj(value: Any) -> Resource:
+    return value if isinstance(value, dict) else {}
+
+
+def ref(value: Any) -> str:
+    """The `reference` of a Reference element, or ""."""
+    found = obj(value).get("reference")
+    return found if isinstance(found, str) else ""

@@ -14,7 +14,7 @@ import httpx
 import msgspec
 
 from preclaim.api.cds_models import HookRequest
-from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource
+from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource, dicts
 from preclaim.api.problems import ApiError
 
 _MISSING = object()
@@ -38,11 +38,7 @@ def resources_in(value: Any) -> list[Resource]:
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") == "Bundle":
-        return [
-            e["resource"]
-            for e in value.get("entry", []) or []
-            if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        ]
+        return [e["resource"] for e in dicts(value.get("entry")) if isinstance(e.get("resource"), dict)]
     return [value]
 
 

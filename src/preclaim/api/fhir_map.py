@@ -18,9 +18,12 @@ from preclaim.api.fhir_codes import (
     Resource,
     as_list,
     codings,
+    dicts,
     filing_indicator,
     medication_concept,
+    obj,
     order_drug,
+    ref,
     route_of,
 )
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
@@ -38,29 +41,33 @@ def _mcg(qty: Any) -> float | None:
 
 def dose_mcg(order: Resource) -> float | None:
     """MedicationRequest dosageInstruction doseQuantity, or a ServiceRequest's quantityQuantity, in mcg."""
-    for dosage in order.get("dosageInstruction", []) or []:
-        for rate in as_list(dosage.get("doseAndRate")):
-            if isinstance(rate, dict) and "doseQuantity" in rate:
+    for dosage in dicts(order.get("dosageInstruction")):
+        for rate in dicts(dosage.get("doseAndRate")):
+            if "doseQuantity" in rate:
                 return _mcg(rate["doseQuantity"])
     return _mcg(order.get("quantityQuantity"))
 
 
+def fhir_date(value: Any) -> dt.date | None:
+    """The date of a FHIR date/dateTime string, or None when it is not one."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
 def service_date(order: Resource, today: dt.date) -> dt.date:
     candidates = [order.get("occurrenceDateTime"), order.get("start"), order.get("authoredOn")]
-    for dosage in order.get("dosageInstruction", []) or []:
-        bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") or {}
+    for dosage in dicts(order.get("dosageInstruction")):
+        bounds = obj(obj(obj(dosage.get("timing")).get("repeat")).get("boundsPeriod"))
         candidates.insert(0, bounds.get("start"))
-    for value in candidates:
-        if isinstance(value, str) and len(value) >= 10:
-            try:
-                return dt.date.fromisoformat(value[:10])
-            except ValueError:
-                continue
-    return today
+    return next((day for value in candidates if (day := fhir_date(value)) is not None), today)
 
 
 def plan_of(coverage: Resource) -> str | None:
-    for item in coverage.get("class", []) or []:
+    for item in dicts(coverage.get("class")):
         if any(c.get("code") == "plan" for c in codings(item.get("type"))):
             return str(item.get("value")) if item.get("value") else None
     return None
@@ -96,11 +103,9 @@ def serum_b12_labs(observations: list[Resource]) -> tuple[Lab, ...]:
     for obs in observations:
         if not any(c.get("code") == LOINC_SERUM_B12 for c in codings(obs.get("code"))):
             continue
-        qty, when = obs.get("valueQuantity") or {}, str(obs.get("effectiveDateTime") or obs.get("issued") or "")
-        if isinstance(qty.get("value"), int | float) and len(when) >= 10:
-            labs.append(
-                Lab("serum_b12", float(qty["value"]), str(qty.get("unit") or "pg/mL"), dt.date.fromisoformat(when[:10]))
-            )
+        qty, day = obj(obs.get("valueQuantity")), fhir_date(obs.get("effectiveDateTime") or obs.get("issued"))
+        if isinstance(qty.get("value"), int | float) and day is not None:
+            labs.append(Lab("serum_b12", float(qty["value"]), str(qty.get("unit") or "pg/mL"), day))
     return tuple(labs)
 
 
@@ -134,7 +139,7 @@ def to_claim(
         description=None if drug == "cyanocobalamin" else f"{drug} {dose:g} mcg" if dose else drug,
     )
     admin = ServiceLine(number=2, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
-    requester = related.get(str((detail.get("requester") or {}).get("reference", "")))
+    requester = related.get(ref(detail.get("requester")))
     return Claim(
         id=f"{order.get('resourceType')}/{order.get('id')}",
         payer=payer_of(coverage, related),
@@ -156,10 +161,8 @@ def _patient(patient: Resource | None, coverage: Resource) -> Patient:
     p = patient or {}
     born = p.get("birthDate")
     sex = {"female": "F", "male": "M"}.get(str(p.get("gender")), "U" if p.get("gender") else None)
-    birth = dt.date.fromisoformat(born) if isinstance(born, str) and len(born) == 10 else None
-    key = str(
-        p.get("id") or str((coverage.get("beneficiary") or {}).get("reference", "")).rpartition("/")[2] or "unknown"
-    )
+    birth = fhir_date(born)
+    key = str(p.get("id") or ref(coverage.get("beneficiary")).rpartition("/")[2] or "unknown")
     member = coverage.get("subscriberId") or _first_identifier(coverage.get("identifier"))
     return Patient(key=key, birth_date=birth, sex=sex, member_id=str(member) if member else None)  # type: ignore[arg-type]
 
