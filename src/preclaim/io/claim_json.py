@@ -30,7 +30,7 @@ def _decode(data: bytes, kind: type[T] | Any, origin: str) -> Any:
     except msgspec.ValidationError as exc:
         where, problem = _where(origin, exc)
         raise InputError(problem, where=where) from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # invalid UTF-8 in a string (found by fuzzing)
         raise InputError(f"not valid JSON: {exc}", where=origin) from None
 
 
@@ -71,7 +71,7 @@ def decode_claims(data: bytes, origin: str = "input") -> list[Claim]:
         return [validate_claim(c, f"{origin}: $[{i}]") for i, c in enumerate(claims)]
     try:
         raw = msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # invalid UTF-8 in a string (found by fuzzing)
         raise InputError(f"not valid JSON: {exc}", where=origin) from None
     if isinstance(raw, dict) and set(raw) == {"claims"}:
         wrapped: dict[str, list[Claim]] = _decode(data, dict[str, list[Claim]], origin)
