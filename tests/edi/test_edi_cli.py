@@ -161,3 +161,8 @@ def test_denials_with_the_sent_claims_say_what_preclaim_predicted(tmp_path: Path
     assert any("diagnosis" in p and "CO-50" in p for p in by_id["C2"]["predicted"])
     text = preclaim("denials", remit, "--claims", sent, "--as-of", "2026-01-05").stdout
     assert "2 of 2 denied claim(s) predicted" in text
+
+
+def test_fix_out_into_a_missing_folder(x12_samples: Path, tmp_path: Path) -> None:
+    done = preclaim("check", x12_samples / "837p/demo.example1.837", "--fix-out", tmp_path / "no/such/out.837")
+    assert done.returncode == 2 and "cannot write --fix-out" in done.stderr and "Traceback" not in done.stderr

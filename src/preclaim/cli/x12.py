@@ -34,6 +34,7 @@ from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read835 import iter_remittances
 from preclaim.edi.x12.remit import Remittance
 from preclaim.edi.x12.write837 import X12Writer
+from preclaim.errors import InputError
 
 SHOWN_REPORTS = 20  # text output details this many claims needing work; JSON has them all
 _PROGRESS_BYTES = 4 << 20
@@ -205,7 +206,10 @@ class _FixWriter:
     def __init__(self, target: Path) -> None:
         self.target = target
         directory = target.parent if str(target.parent) else Path(".")
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        except OSError as exc:
+            raise InputError(f"cannot write --fix-out: {exc.strerror or exc}", where=str(target)) from None
         self.temp = Path(name)
         self.stream = os.fdopen(handle, "w", encoding="ascii", newline="")
         self.writer = X12Writer(self.stream)
