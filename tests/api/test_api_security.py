@@ -251,3 +251,13 @@ def test_any_token_is_a_401_never_a_crash(
         with pytest.raises(ApiError) as info:
             asyncio.run(verifier.verify(f"Bearer {token}", DISCOVERY))
         assert info.value.status == 401
+
+
+def test_discovery_can_be_made_public_but_services_still_need_a_jwt(keys: Keys, tmp_path: Path) -> None:
+    settings = ServiceSettings(
+        cds_issuers=(Issuer(iss=ISS, jwks_file=str(keys.jwks_file)),), data_dir=str(tmp_path), public_discovery=True
+    )
+    client = TestClient(create_app(settings, checker=None))
+    assert client.get("/cds-services").status_code == 200
+    body = sample("order_sign_hook_request.json")
+    assert client.post("/cds-services/preclaim-b12-order-sign", json=body).status_code == 401

@@ -40,7 +40,9 @@ def _json(body: bytes, status: int = 200) -> Response:
 
 @router.get("/cds-services", summary="CDS Hooks discovery", responses=responses(Discovery))
 async def discovery(request: Request) -> Response:
-    await _state(request).cds_client(request)
+    state = _state(request)
+    if not state.settings.public_discovery:
+        await state.cds_client(request)
     return _json(_DISCOVERY)
 
 

@@ -66,6 +66,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     use_store: bool = False  # history from preclaim.store (SQLite in the data dir unless store_url says else)
     store_url: str | None = None
     insecure_dev: bool = False
+    public_discovery: bool = False  # CDS Hooks wants a JWT on discovery too; some EHRs call it without one
     replay_cache: Literal["memory", "sqlite"] = "memory"  # sqlite: shared by workers (data_dir/jti.db)
     cors_origins: tuple[str, ...] = ()
 
