@@ -15,6 +15,7 @@ import pytest
 from a11y import low_contrast, tab_reaches, unlabelled
 from pdf_check import char_boxes_outside, ink, pages, text
 from web_server import LiveServer, service_app
+from x835 import b12_835
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def _seed(db: Path) -> None:
-    """A check on file for a claim the sample 835 denies, and an authorization: what a practice would have."""
+    """What a practice would have on file: the claim the invented 835 denies (imported and checked before it
+    was sent) and an authorization."""
     import msgspec
 
     from preclaim.domain.history import Authorization
@@ -37,15 +39,24 @@ def _seed(db: Path) -> None:
     from preclaim.io.claim_json import decode_claim
     from preclaim.store import Store, record_check
     from preclaim.store.auth import upsert_authorization
+    from preclaim.store.ingest import import_claims
 
     engine = Engine.default()
     claim = decode_claim((ROOT / "examples" / "fatigue-only.json").read_bytes(), "fatigue-only.json")
-    claim = msgspec.structs.replace(claim, id="5554555444")
+    claim = msgspec.structs.replace(claim, patient=msgspec.structs.replace(claim.patient, member_id="M0001"))
     with Store.open(f"sqlite:///{db}") as store:
+        import_claims(store, [claim], source="test", kind="json")
         record_check(store, claim, engine.check(claim, as_of=dt.date(2026, 3, 20)))
         with store.transaction() as session:
             auth = Authorization("PA-778812", "DEMO1", "J3420", dt.date(2026, 1, 1), dt.date(2026, 4, 5), 6, "PT-1007")
             upsert_authorization(session, auth, source="test")
+
+
+@pytest.fixture(scope="module")
+def b12_835_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("x12") / "b12-denials.835"
+    path.write_bytes(b12_835())
+    return path
 
 
 @pytest.fixture
@@ -117,24 +128,31 @@ def test_letter_of_medical_necessity_from_the_form(server: LiveServer, page: Any
 
 
 def test_upload_837_and_835_with_results_and_an_appeal_letter(
-    server: LiveServer, page: Any, artifacts: Path, samples: Path
+    server: LiveServer, page: Any, artifacts: Path, samples: Path, b12_835_file: Path
 ) -> None:
     page.goto(server.base + "/upload")
     page.set_input_files("#file", str(samples / "x12/837p/demo.drug.example10.1.837"))
     page.click("#upload-button")
     rows = page.locator("#results tbody tr")
     assert rows.count() >= 1 and "CLMNO12345" in rows.first.inner_text()
-    page.set_input_files("#file", str(samples / "x12/835/managed-care.835"))
+    page.screenshot(path=str(artifacts / "upload-837.png"), full_page=True)
+    page.set_input_files("#file", str(b12_835_file))
     page.click("#upload-button")
-    table = page.inner_text("#results")
-    assert "5554555444" in table and "CO-" in table
+    denied = page.locator("#results tbody tr", has_text="DX-005")
+    assert "CO-50" in denied.inner_text() and "N115" in denied.inner_text()
+    assert page.locator("#results tbody tr", has_text="CLEAN-001").locator("form").count() == 0  # paid: no appeal
     page.screenshot(path=str(artifacts / "upload-835.png"), full_page=True)
-    document = page.get_attribute("#results form input[name=document]", "value")
+    document = denied.locator("input[name=document]").get_attribute("value")
     response = page.request.post(server.base + "/letters/appeal.pdf", form={"document": html.unescape(document)})
     assert response.ok
     data = response.body()
+    (artifacts / "letter-appeal.pdf").write_bytes(data)
     ink(data, save=artifacts / "letter-appeal.png")
-    assert "Request for reconsideration" in text(data)
+    body = " ".join(text(data).split())
+    assert "Request for reconsideration" in body and "CO-50 ($37.00)" in body and "N115" in body
+    assert "R53.83" in body  # the stored claim's diagnosis, found by its claim number
+    assert "Serum B12 142 pg/mL on 2026-01-05" in body  # the stored chart's lab, with its date
+    assert "________ (patient name)" in body  # never stored: a blank
 
 
 def test_checklist_page_prints_and_its_pdf_is_one_page(server: LiveServer, page: Any, artifacts: Path) -> None:
@@ -156,11 +174,11 @@ def test_checklist_page_prints_and_its_pdf_is_one_page(server: LiveServer, page:
 
 
 def test_dashboard_charts_from_stored_remittances(
-    server: LiveServer, page: Any, artifacts: Path, samples: Path
+    server: LiveServer, page: Any, artifacts: Path, samples: Path, b12_835_file: Path
 ) -> None:
-    for name in ("managed-care.835", "medicare-part-a.835", "835_mult_loops.txt"):
+    for path in (b12_835_file, samples / "x12/835/managed-care.835", samples / "x12/835/835_mult_loops.txt"):
         page.goto(server.base + "/upload")
-        page.set_input_files("#file", str(samples / "x12/835" / name))
+        page.set_input_files("#file", str(path))
         page.check("#keep")
         page.click("#upload-button")
         assert "Stored:" in page.inner_text("main")
@@ -168,7 +186,8 @@ def test_dashboard_charts_from_stored_remittances(
     assert page.locator("svg[role=img]").count() == 4
     lead = page.inner_text(".lead")
     assert "denied" in lead and "Checks compared with payments: 1" in lead
-    assert "predicted" in page.inner_html("#predicted-t") or page.locator("#predicted-t").count() == 1
+    assert "CARC 50: predicted 1, denied 1" in page.text_content("#predicted-d")  # the check foresaw CO-50
+    assert "CARC A2" not in page.text_content("#by-carc-d")  # a contractual write-down is not a denial
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
 
 

@@ -76,18 +76,32 @@ def test_a_missing_lab_becomes_a_blank_not_a_value(engine) -> None:  # type: ign
     assert "pg/mL" not in body.split("Clinical findings")[1].split("Documentation")[0]
 
 
-def test_appeal_letter_from_a_sample_835_denial(engine, samples: Path) -> None:  # type: ignore[no-untyped-def]
+def test_appeal_letter_from_an_835_denial_without_the_claim(engine) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from x835 import b12_835
+
+    from preclaim.edi.x12.read835 import iter_remittances
+    from preclaim.letters.appeal import denial_adjustments
+
+    remittance = next(iter_remittances(io.BytesIO(b12_835())))
+    payment = next(p for p in remittance.claims if p.claim_id == "DX-005")
+    letter = appeal_letter(payment, remittance.payer.name, engine.codes, DAY, payer_id=remittance.payer.id)
+    data = render_pdf(letter)
+    ink(data, save=ARTIFACTS / "letter-appeal-no-claim.png")
+    body = " ".join(text(data).split())
+    assert "DX-005" in body and "PCN0001" in body and "2026-03-16" in body
+    assert "CO-50 ($37.00)" in body  # both lines' CO-50 amounts, once
+    assert "N115" in body
+    assert {a.code for a in denial_adjustments(payment)} == {"CO-50"}
+    assert "________ (serum B12 result and date)" in body  # no claim on file: clinical facts are blanks
+    assert "________ (diagnoses, ICD-10-CM codes)" in body
+    assert "FIRST COAST SERVICE OPTIONS" in body
+
+
+def test_contractual_adjustments_are_not_appealed(samples: Path) -> None:
     from preclaim.edi.x12.read835 import iter_remittances
     from preclaim.letters.appeal import denial_adjustments
 
     remittance = next(iter_remittances(samples / "x12/835/managed-care.835"))
-    payment = next(p for p in remittance.claims if denial_adjustments(p))
-    letter = appeal_letter(payment, remittance.payer.name, engine.codes, DAY, payer_id=remittance.payer.id)
-    data = render_pdf(letter)
-    ink(data, save=ARTIFACTS / "letter-appeal.png")
-    body = " ".join(text(data).split())
-    assert payment.claim_id in body
-    for adj in denial_adjustments(payment):
-        assert adj.code in body  # every denial reason on the remittance is answered
-    assert "________ (serum B12 result and date)" in body  # no claim on file: clinical facts are blanks
-    assert (remittance.payer.name or "") in body
+    assert [denial_adjustments(p) for p in remittance.claims] == [[], []]  # CO-A2, CO-45, PR-1 only

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from preclaim.codes import CodeSets
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import Report, Source
-from preclaim.edi.denials import denial_table
+from preclaim.edi.denials import classify, denial_table
 from preclaim.edi.x12.remit import Adjustment, ClaimPayment
 from preclaim.letters.model import Blank, Letter, Section, Text, fact, text, unique_sources
 from preclaim.letters.necessity import clinical_facts, diagnosis_rows, documentation_section
 from preclaim.letters.parties import recipient, sender, signature
 
-# Adjustments that are not denials (deductible, coinsurance, copay, prior payer, fee schedule, sequestration).
-NOT_DENIALS = frozenset({"1", "2", "3", "23", "45", "253"})
-
 
 def denial_adjustments(payment: ClaimPayment) -> list[Adjustment]:
-    return [a for a in payment.all_adjustments() if a.reason not in NOT_DENIALS]
+    """Adjustments that deny (not contractual write-downs or the patient's share), as `preclaim denials` tells."""
+    found = [a for a in payment.adjustments if classify(a, payment, None) == "denial"]
+    for service in payment.services:
+        found += [a for a in service.adjustments if classify(a, payment, service.paid) == "denial"]
+    return found
 
 
 def _remarks(payment: ClaimPayment) -> list[str]:
@@ -30,7 +33,11 @@ def _reason_lines(payment: ClaimPayment, codes: CodeSets) -> tuple[list[Text], l
     table = denial_table()
     lines: list[Text] = []
     sources: list[Source] = []
-    for adj in dict.fromkeys(denial_adjustments(payment)):
+    totals: dict[str, Adjustment] = {}
+    for adj in denial_adjustments(payment):  # one line per code, amounts added up over the service lines
+        seen = totals.get(adj.code)
+        totals[adj.code] = adj if seen is None else msgspec.structs.replace(seen, amount=seen.amount + adj.amount)
+    for adj in totals.values():
         entry = codes.carc(adj.reason)
         meaning = entry.meaning if entry else "reason code not in preclaim's CARC list"
         lines.append(text(f"{adj.code} (${adj.amount:,.2f}): {meaning}."))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import msgspec
 from markupsafe import Markup
 
+from preclaim.edi.denials import denial_table
 from preclaim.store.db import Store
-from preclaim.store.outcomes import OutcomeReport, _payments, outcome_report
+from preclaim.store.outcomes import NOT_DENIALS, Compared, OutcomeReport, _payments, compare, summarize
 from preclaim.web.charts import bars, paired, rate_line
 
 
@@ -27,8 +29,26 @@ class Dashboard:
         return self.denied / self.claims if self.claims else None
 
 
-def build(store: Store, carc_meaning: dict[str, str] | None = None) -> Dashboard:
-    payments = _payments(store)  # first non-reversal payment per claim, with its denial CARCs
+def not_denials() -> frozenset[str]:
+    """CARCs that adjust without denying: the store's list plus the contractual and patient-share codes of the
+    denial table `preclaim denials` uses (e.g. A2 contractual adjustment), so both views agree."""
+    table = denial_table()
+    return NOT_DENIALS | {c for c, e in table.carcs.items() if e.kind in ("contractual", "patient-share")}
+
+
+def _outcomes(store: Store, skip: frozenset[str]) -> OutcomeReport:
+    compared, unchecked, unpaid = compare(store)
+    kept: list[Compared] = []
+    for item in compared:
+        actual = item.actual - skip
+        denied = bool(actual) or (item.denied and not item.actual)  # no denial CARC: denied by status (CLP02 4)
+        kept.append(msgspec.structs.replace(item, actual=actual, denied=denied))
+    return summarize(kept, unchecked, unpaid)
+
+
+def build(store: Store) -> Dashboard:
+    skip = not_denials()
+    payments = [(r, a - skip, m) for r, a, m in _payments(store)]  # first non-reversal payment per claim
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     payers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     carcs: Counter[str] = Counter()
@@ -42,7 +62,7 @@ def build(store: Store, carc_meaning: dict[str, str] | None = None) -> Dashboard
             bucket[1] += is_denied
         denied += is_denied
         carcs.update(actual)
-    outcomes = outcome_report(store)
+    outcomes = _outcomes(store, skip)
     line = [(m, d / n, n) for m, (n, d) in sorted(months.items())]
     total = len(payments)
     carc_rows = [(f"CARC {c}", float(n), f"{n} ({n / total:.0%})") for c, n in carcs.most_common(10)]
