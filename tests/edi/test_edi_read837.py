@@ -137,3 +137,12 @@ def test_parsed_claims_share_parent_loops() -> None:
     assert isinstance(first, ParsedClaim) and isinstance(second, ParsedClaim)
     assert first.subscriber is second.subscriber and first.transaction is second.transaction
     assert first.number == 18 and second.number == 28
+
+
+def test_claim_without_member_id_is_rejected_not_merged_with_others() -> None:
+    sub = [s.replace("MI*M0001", "MI*") for s in subscriber(2)]
+    items = claims_of(interchange([*sub, *b12_claim("A"), *subscriber(3), *b12_claim("B")]))
+    bad = items[0]
+    assert isinstance(bad, RejectedClaim) and bad.claim_id == "A"
+    assert (bad.error.segment_number, bad.error.segment_id, bad.error.element) == (15, "NM1", 9)
+    assert isinstance(items[1], Claim)

@@ -6,6 +6,7 @@ date-of-service order), so duplicates and too-frequent injections inside one bat
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -45,9 +46,8 @@ class BatchHistory:
         stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
         if not earlier:
             return stored
-        ordered = tuple(sorted(earlier, key=_by_date))
         return History(
-            administrations=stored.administrations + ordered,
+            administrations=stored.administrations + tuple(earlier),  # kept in date order by add()
             claims=stored.claims,
             authorizations=stored.authorizations,
         )
@@ -60,10 +60,9 @@ class BatchHistory:
             if claim.frequency_code == "8":
                 return
         payer = claim.payer.id
-        seen.extend(
-            Administration(key, line.date_of_service, line.code, line.units, claim_id=claim.id, payer_id=payer)
-            for line in claim.lines
-        )
+        for line in claim.lines:
+            adm = Administration(key, line.date_of_service, line.code, line.units, claim_id=claim.id, payer_id=payer)
+            bisect.insort(seen, adm, key=_by_date)
 
 
 def _by_date(administration: Administration) -> dt.date:

@@ -26,17 +26,23 @@ _CACHE_LIMIT = 50_000
 
 
 class Malformed(Exception):
-    """A claim-level problem: which segment of the claim (index), element, what was found and expected."""
+    """A claim-level problem: which segment of the claim (index), element, what was found and expected.
 
-    def __init__(self, message: str, index: int, element: int | None, found: str, expected: str) -> None:
+    `at` places a problem found in a parent loop: (segment number in the file, segment id).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        index: int,
+        element: int | None,
+        found: str,
+        expected: str,
+        at: tuple[int, str] | None = None,
+    ) -> None:
         super().__init__(message)
-        self.message, self.index, self.element, self.found, self.expected = (
-            message,
-            index,
-            element,
-            found,
-            expected,
-        )
+        self.message, self.index, self.element = message, index, element
+        self.found, self.expected, self.at = found, expected, at
 
 
 class BillingInfo(NamedTuple):
@@ -130,6 +136,10 @@ def subscriber_info(loop: Loop) -> SubscriberInfo:
             plan = seg[4] if n > 4 and seg[4] else None  # SBR04 plan name; SBR03 is a group number
         elif tag == "DMG":
             birth, sex = _dmg(seg)
+    if member is None:  # without it every such claim would share one patient's history
+        where = next((i for i, seg in enumerate(loop.segments) if seg[:2] == ["NM1", "IL"]), None)
+        at = (loop.number + (where or 0), "NM1" if where is not None else "HL")
+        raise Malformed("subscriber member id missing", 0, 9 if where else None, "nothing", "NM1*IL NM109", at)
     key = patient_key(payer.id if payer else None, member)
     return SubscriberInfo(payer, member, filing, plan, Patient(key, birth, sex, member))  # type: ignore[arg-type]
 

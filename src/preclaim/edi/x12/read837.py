@@ -140,8 +140,8 @@ class _Reader:
         except Malformed as bad:
             err = X12Error(
                 bad.message,
-                segment_number=number + bad.index,
-                segment_id=segs[bad.index][0],
+                segment_number=bad.at[0] if bad.at else number + bad.index,
+                segment_id=bad.at[1] if bad.at else segs[bad.index][0],
                 element=bad.element,
                 found=bad.found,
                 expected=bad.expected,
