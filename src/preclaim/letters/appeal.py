@@ -55,7 +55,7 @@ def _reason_lines(payment: ClaimPayment, codes: CodeSets) -> tuple[list[Text], l
     return lines, sources
 
 
-def _service_rows(payment: ClaimPayment) -> tuple[tuple[str, Text], ...]:
+def _service_rows(payment: ClaimPayment, claim: Claim | None) -> tuple[tuple[str, Text], ...]:
     days = [d for s in payment.services for d in (s.service_date, s.start) if d]
     day = min(days) if days else payment.statement_start
     services = ", ".join(f"{s.code} {' '.join(s.modifiers)}".strip() for s in payment.services)
@@ -65,7 +65,7 @@ def _service_rows(payment: ClaimPayment) -> tuple[tuple[str, Text], ...]:
         ("Date of service", text(fact(day.isoformat() if day else None, "date of service"))),
         ("Services", text(fact(services, "services billed"))),
         ("Billed / paid", text(f"${payment.charge:,.2f} / ${payment.paid:,.2f}")),
-        ("Member ID", text(fact(payment.member_id, "member ID"))),
+        ("Member ID", text(fact(payment.member_id or (claim.patient.member_id if claim else None), "member ID"))),
     )
 
 
@@ -83,11 +83,11 @@ def appeal_letter(
     opening = text(
         f"We request reconsideration of claim {payment.claim_id}, which was "
         + ("denied" if payment.status == "4" or payment.paid == 0 else "reduced")
-        + " with the adjustments listed below. The service was medically necessary and billed as documented."
+        + " with the adjustments listed below. Please review it again with the information that follows."
     )
     sections = [
         Section("", (opening,)),
-        Section("Claim", style="rows", rows=_service_rows(payment)),
+        Section("Claim", style="rows", rows=_service_rows(payment, claim)),
         Section("Denial reasons on the remittance", tuple(reasons) or (text(Blank("denial reason")),), "bullets"),
     ]
     if claim is not None:
