@@ -8,6 +8,7 @@ in the envelope checker. A segment is a plain ``list[str]`` whose item 0 is the 
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,7 +141,14 @@ class Tokenizer:
                 parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
             if len(carry) > self._max_segment:
                 self._too_long(carry, self.segment_count + len(parts) + 1)
-            segments = [p.split(sep) for p in parts]
+            # No collection can find garbage among lists made this instant: skip the GC during the burst.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                segments = [p.split(sep) for p in parts]
+            finally:
+                if collecting:
+                    gc.enable()
             base = self.segment_count + 1
             if checked:
                 envelope.scan(segments, self.segment_count)
