@@ -101,3 +101,13 @@ def test_decisions_are_recorded_and_a_later_denial_replaces_the_approval(store: 
     ]
     [(auth, outcome, _, _)] = record_decisions(store, denied, **kw)
     assert auth is not None and (outcome, auth.status, auth.approved_units) == ("updated", "denied", 0)
+
+
+def test_not_json_and_unknown_review_codes_are_input_errors() -> None:
+    with pytest.raises(InputError, match=r"resp\.json: not JSON"):
+        read_pas_response(b"<Bundle/>", "resp.json")
+    data = json.loads((PAS_DIR / "valid_pa_response_bundle.json").read_text())
+    review = data["entry"][0]["resource"]["item"][0]["adjudication"][0]["extension"][0]
+    review["extension"][1]["valueCodeableConcept"]["coding"][0]["code"] = "Q9"
+    with pytest.raises(InputError, match=r"ClaimResponse.item\[0\]: unknown review action code 'Q9'"):
+        read_pas_response(data, "resp.json")

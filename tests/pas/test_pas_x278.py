@@ -73,3 +73,15 @@ def test_278_decisions_are_recorded_and_numberless_ones_reported(store: Store) -
     (auth,) = load_history(store, "PAT-77", dt.date(2026, 3, 3)).authorizations
     assert (auth.number, auth.payer_id, auth.status, auth.approved_units, auth.units_left) == (
         "AUTH-278-0002", "INVENTED-PAYER", "partial", 3, 3)  # fmt: skip
+
+
+def test_bad_278_response_values_name_their_place(tmp_path: Path) -> None:
+    text = (FIXTURES / "278_response_approved.x12").read_text()
+    bad_date = tmp_path / "bad_date.x12"
+    bad_date.write_text(text.replace("DTP*AAH*RD8*20260303-20260831~\nHL*5", "DTP*AAH*RD8*2026-03-03~\nHL*5"))
+    with pytest.raises(X12Error, match=r"DTP03: bad date \(found '2026-03-03', expected CCYYMMDD"):
+        read_278_response(bad_date)
+    bad_action = tmp_path / "bad_action.x12"
+    bad_action.write_text(text.replace("HCR*A1*AUTH-278-0001~\nREF", "HCR*ZZ*AUTH-278-0001~\nREF"))
+    with pytest.raises(X12Error, match=r"segment 14 HCR01: unknown review action \(found 'ZZ'"):
+        read_278_response(bad_action)
