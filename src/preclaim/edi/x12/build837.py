@@ -59,7 +59,7 @@ class SubscriberInfo(NamedTuple):
 
 DATES: dict[str, dt.date] = {}
 AMOUNTS: dict[str, Decimal] = {}
-_pointers: dict[tuple[str, str], tuple[int, ...]] = {}
+POINTERS: dict[tuple[str, str], tuple[int, ...]] = {}
 _diagnoses: dict[str, dict[str, Diagnosis]] = {}
 
 
@@ -98,7 +98,7 @@ _keys: dict[str, str] = {}
 
 def patient_key(*parts: str | None) -> str:
     """Pseudonymous key: a hash of identifiers, so no name or member id can be read back from it."""
-    text = "|".join(p or "" for p in parts)
+    text = "|".join([p or "" for p in parts])
     key = _keys.get(text)
     if key is None:
         if len(_keys) > _CACHE_LIMIT:
@@ -221,15 +221,15 @@ def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
 
 
 def pointers(text: str, comp: str, index: int) -> tuple[int, ...]:
-    result = _pointers.get((comp, text))
+    result = POINTERS.get((comp, text))
     if result is None:
-        if len(_pointers) > _CACHE_LIMIT:
-            _pointers.clear()
+        if len(POINTERS) > _CACHE_LIMIT:
+            POINTERS.clear()
         try:
             result = tuple(int(p) for p in text.split(comp) if p)
         except ValueError:
             raise Malformed("invalid diagnosis pointer", index, 7, text, "numbers 1-12") from None
-        _pointers[(comp, text)] = result
+        POINTERS[(comp, text)] = result
     return result
 
 

@@ -13,6 +13,7 @@ from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, ServiceLine
 from preclaim.edi.x12.build837 import (
     AMOUNTS,
     DATES,
+    POINTERS,
     BillingInfo,
     Malformed,
     SubscriberInfo,
@@ -59,7 +60,8 @@ def build_claim(
                 line[1] = index
             elif tag == "DTP":
                 if len(seg) > 3 and seg[1] == "472":
-                    line[2] = _dates_of(seg, index)
+                    day = DATES.get(seg[3]) if seg[2] == "D8" else None
+                    line[2] = (day, None) if day is not None else _dates_of(seg, index)
             elif tag == "LIN":
                 line[3] = seg
             elif tag == "CTP":
@@ -168,7 +170,7 @@ def _service_line(
         tuple([m for m in parts[2:6] if m]) if len(parts) > 2 else (),
         charge,
         end,
-        pointers(sv1[7], comp, sv1_at) if n > 7 and sv1[7] else (),
+        (POINTERS.get((comp, sv1[7])) or pointers(sv1[7], comp, sv1_at)) if n > 7 and sv1[7] else (),
         ndc,
         sv1[5] if n > 5 and sv1[5] and sv1[5] != claim_pos else None,
         parts[6] if len(parts) > 6 and parts[6] else None,

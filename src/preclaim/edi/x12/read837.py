@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from preclaim.domain.claim import Claim, Patient
 from preclaim.edi.x12.build837 import (
@@ -128,15 +128,13 @@ class _Reader:
                 billing.info = billing_info(billing)
             if subscriber.info is None:
                 subscriber.info = subscriber_info(subscriber)
-            sub = subscriber.info
-            assert isinstance(sub, SubscriberInfo) and isinstance(billing.info, BillingInfo)
+            sub = cast(SubscriberInfo, subscriber.info)
             person = sub.patient
             if patient is not None:
                 if patient.info is None:
                     patient.info = patient_of(patient, sub)
-                assert isinstance(patient.info, Patient)
-                person = patient.info
-            claim = build_claim(segs, self.comp, billing.info, sub, person, _submitted_on(txn))
+                person = cast(Patient, patient.info)
+            claim = build_claim(segs, self.comp, cast(BillingInfo, billing.info), sub, person, _submitted_on(txn))
         except Malformed as bad:
             err = X12Error(
                 bad.message,
