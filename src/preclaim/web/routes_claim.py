@@ -82,7 +82,9 @@ async def check(request: Request, web: WebDeps) -> Response:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
     report = await run_in_threadpool(_check, web, parsed, web.today())
     by_field = claim_form.findings_by_field(report.findings)
-    return page(request, "claim.html", **_context(web, parsed.values, report=report, by_field=by_field))
+    general = [f.rule for f in by_field.get(claim_form.GENERAL, [])]
+    context = _context(web, parsed.values, report=report, by_field=by_field, general_rules=general)
+    return page(request, "claim.html", field_of=claim_form.field_of, **context)
 
 
 @router.post("/letters/necessity.pdf")

@@ -16,7 +16,7 @@ from preclaim.web.guard import guarded, read_form, same_origin
 from preclaim.web.render import HEADERS, page, static_file
 
 router = APIRouter(include_in_schema=False)
-NO_STORE = "No history store is configured: start the service with a store (preclaim serve --store, or PRECLAIM_DB)."
+NO_STORE = "No history store is configured: set PRECLAIM_DB (or use_store = true in the service config) and restart."
 
 
 def _authorizations(web: WebDeps) -> list[Authorization]:
