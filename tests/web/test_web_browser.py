@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,13 @@ def test_upload_837_and_835_with_results_and_an_appeal_letter(
     rows = page.locator("#results tbody tr")
     assert rows.count() >= 1 and "CLMNO12345" in rows.first.inner_text()
     page.screenshot(path=str(artifacts / "upload-837.png"), full_page=True)
+    claim_json = rows.first.locator("input[name=claim]").get_attribute("value")
+    letter = page.request.post(server.base + "/letters/claim-necessity.pdf", form={"claim": html.unescape(claim_json)})
+    assert letter.ok
+    body = " ".join(text(letter.body()).split())
+    first_dx = json.loads(html.unescape(claim_json))["diagnoses"][0]["code"]
+    assert first_dx.replace(".", "")[:3] in body.replace(".", "")  # the 837's own diagnosis
+    assert "________ (serum B12 result and date)" in body  # an 837P carries no labs: a blank
     page.set_input_files("#file", str(b12_835_file))
     page.click("#upload-button")
     denied = page.locator("#results tbody tr", has_text="DX-005")

@@ -52,10 +52,21 @@ def x12_kind(data: bytes) -> str | None:
     return None
 
 
-def check_837(web: WebDeps, data: bytes) -> list[tuple[Any, Report | None]]:
+@dataclass(frozen=True)
+class CheckedRow:
+    item: Any  # ParsedClaim, or RejectedClaim (reason, claim_id) when report is None
+    report: Report | None
+    document: str = ""  # the claim as JSON, handed back to /letters/claim-necessity.pdf
+
+
+def check_837(web: WebDeps, data: bytes) -> list[CheckedRow]:
     from preclaim.edi.check import check_items
 
-    return list(check_items(io.BytesIO(data), web.engine, web.today()))
+    rows = []
+    for item, report in check_items(io.BytesIO(data), web.engine, web.today()):
+        document = msgspec.json.encode(item.claim).decode() if report is not None else ""
+        rows.append(CheckedRow(item, report, document))
+    return rows
 
 
 def read_payments(data: bytes) -> list[PaymentRow]:
@@ -143,6 +154,24 @@ async def upload(request: Request, web: WebDeps) -> Response:
         return page(request, "upload.html", 422, error=f"{item.filename}: {exc}", **context)
     context["result"] = kind
     return page(request, "upload.html", filename=item.filename, **context)
+
+
+@router.post("/letters/claim-necessity.pdf")
+@guarded
+async def claim_necessity_pdf(request: Request, web: WebDeps) -> Response:
+    """Letter of medical necessity for a claim read from an uploaded 837P (chart facts an 837P lacks are blanks)."""
+    from preclaim.letters import necessity_letter, render_pdf
+
+    fields = await read_form(request)
+    try:
+        claim = msgspec.json.decode(fields.get("claim", ""), type=Claim)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return page(request, "message.html", 422, title="Cannot write the letter", message=f"claim: {exc}")
+    today = web.today()
+    history = web.history_for(claim.patient.key, claim.first_date_of_service or today)
+    report = await run_in_threadpool(lambda: web.engine.check(claim, history, as_of=today))
+    letter = necessity_letter(claim, report, web.engine.codes, today)
+    return pdf(await run_in_threadpool(render_pdf, letter), letter.filename)
 
 
 class _AppealDoc(msgspec.Struct):
