@@ -214,14 +214,21 @@ class Connection:
         return int(status_line.split()[1])
 
 
-async def phase(url: str, payload: bytes, signed: list[str], rate: float, duration: float) -> dict[str, Any]:
+async def phase(
+    url: str, payload: bytes, signed: list[str], rate: float, duration: float, max_conns: int = 256
+) -> dict[str, Any]:
     parsed = httpx.URL(url)
     host, port, path = parsed.host, parsed.port or 80, parsed.raw_path.decode()
     latencies: list[float] = []
     errors: dict[str, int] = {}
     idle: list[Connection] = []
+    slots = asyncio.Semaphore(max_conns)  # bounded connections; a request waiting for one is still "late"
 
     async def one(token: str, scheduled: float) -> None:
+        async with slots:
+            await send_one(token, scheduled)
+
+    async def send_one(token: str, scheduled: float) -> None:
         head = (
             f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n"
             f"authorization: Bearer {token}\r\ncontent-length: {len(payload)}\r\n\r\n"
