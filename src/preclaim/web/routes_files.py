@@ -64,7 +64,8 @@ def check_837(web: WebDeps, data: bytes) -> list[CheckedRow]:
 
     rows = []
     for item, report in check_items(io.BytesIO(data), web.engine, web.today()):
-        document = msgspec.json.encode(item.claim).decode() if report is not None else ""
+        claim = getattr(item, "claim", None)  # a RejectedClaim has none
+        document = msgspec.json.encode(claim).decode() if claim is not None else ""
         rows.append(CheckedRow(item, report, document))
     return rows
 
