@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from math import ceil
 from typing import Any
 
+import msgspec
+
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.history import Administration, History
@@ -180,7 +182,8 @@ def _ndc(r: _Reader) -> Ndc | None:
     return Ndc(code=code, quantity=r.number("ndc_qty"), unit=r.choice("ndc_unit", NDC_UNITS))
 
 
-def _lines(r: _Reader, day: dt.date, pointers: tuple[int, ...]) -> tuple[ServiceLine, ...]:
+def _lines(r: _Reader, day: dt.date | None, pointers: tuple[int, ...]) -> tuple[ServiceLine, ...]:
+    """The drug line (and 96372 when ticked); fields are validated even when the date is not usable."""
     code = (r.text("code") or "J3420").upper()
     units = r.number("units")
     if units is None and "units" not in r.errors:
@@ -192,6 +195,9 @@ def _lines(r: _Reader, day: dt.date, pointers: tuple[int, ...]) -> tuple[Service
             charge = Decimal(raw)
         except InvalidOperation:
             r.errors["charge"] = f"{raw!r} is not an amount"
+    if day is None:
+        _ndc(r)
+        return ()
     drug = ServiceLine(
         number=1,
         code=code,
@@ -205,8 +211,7 @@ def _lines(r: _Reader, day: dt.date, pointers: tuple[int, ...]) -> tuple[Service
     )
     if r.text("admin_96372"):
         admin = ServiceLine(number=1, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
-        drug = ServiceLine(**{**{f: getattr(drug, f) for f in drug.__struct_fields__}, "number": 2})
-        return (admin, drug)
+        return (admin, msgspec.structs.replace(drug, number=2))
     return (drug,)
 
 
@@ -224,7 +229,7 @@ def parse_form(values: Mapping[str, str]) -> ParsedForm:
     birth = r.date("birth_date")
     encounter = _encounter(r)
     history = History(administrations=_recent(r, patient, payer_id))
-    lines = _lines(r, day, tuple(range(1, len(dx) + 1))) if day else ()
+    lines = _lines(r, day, tuple(range(1, len(dx) + 1)))
     parsed = ParsedForm(r.values, r.errors, history=history, as_of=as_of)
     if r.errors or not day:
         return parsed

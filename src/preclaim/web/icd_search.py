@@ -22,7 +22,7 @@ def _index() -> tuple[Row, ...]:
 
 
 def _looks_like_code(text: str) -> bool:
-    return len(text) >= 2 and text[0].isalpha() and text[1].isdigit()
+    return " " not in text and len(text) <= 8 and text[0].isalpha() and text[1].isdigit()
 
 
 def search_icd10(query: str, limit: int = LIMIT) -> list[dict[str, object]]:
