@@ -166,3 +166,12 @@ def test_denials_with_the_sent_claims_say_what_preclaim_predicted(tmp_path: Path
 def test_fix_out_into_a_missing_folder(x12_samples: Path, tmp_path: Path) -> None:
     done = preclaim("check", x12_samples / "837p/demo.example1.837", "--fix-out", tmp_path / "no/such/out.837")
     assert done.returncode == 2 and "cannot write --fix-out" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_envelope_reads_any_x12(x12_samples: Path, tmp_path: Path) -> None:
+    done = preclaim("envelope", x12_samples / "999/834_lui_id_5010.999.txt")
+    assert done.returncode == 0 and "30 segments, envelope valid" in done.stdout and "4 x 999" in done.stdout
+    bad = tmp_path / "bad.999"
+    bad.write_text((x12_samples / "999/834_lui_id_5010.999.txt").read_text().replace("GE*2*102", "GE*3*102"))
+    done = preclaim("envelope", bad)
+    assert done.returncode == 2 and "GE01 count mismatch" in done.stderr

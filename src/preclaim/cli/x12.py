@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -33,6 +34,7 @@ from preclaim.edi.x12.fixes import apply_fixes
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read835 import iter_remittances
 from preclaim.edi.x12.remit import Remittance
+from preclaim.edi.x12.tokenizer import tokenize
 from preclaim.edi.x12.write837 import X12Writer
 from preclaim.errors import InputError
 
@@ -48,6 +50,28 @@ class DenialFormat(StrEnum):
 
 def register(app: typer.Typer) -> None:
     app.command("denials")(denials)
+    app.command("envelope")(envelope)
+
+
+def envelope(file: Annotated[Path, typer.Argument(help="Any X12 file (837, 835, 999, 278 ...); '-' = stdin.")]) -> None:
+    """Read any X12 file and check its envelope: delimiters, ISA/GS/ST nesting, counts, control numbers."""
+
+    def action() -> int:
+        sets: Counter[tuple[str, str]] = Counter()
+        segments = 0
+        version = ""
+        for seg in tokenize(str(file)):
+            segments += 1
+            if seg[0] == "GS":
+                version = seg[8] if len(seg) > 8 else ""
+            elif seg[0] == "ST":
+                sets[(seg[1] if len(seg) > 1 else "?", version)] += 1
+        out.print(f"{file}: {segments} segments, envelope valid", soft_wrap=True)
+        for (kind, guide), count in sorted(sets.items()):
+            out.print(f"  {count} x {kind} ({guide or 'no GS08'})")
+        return 0
+
+    run_guarded(action)
 
 
 def denials(
