@@ -285,6 +285,15 @@ async def phase(
     }
 
 
+def _run(coro: Any) -> Any:
+    """uvloop for the load generator too when installed: it must not be the bottleneck on a small machine."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="50,200,500", help="requests per second, comma-separated")
@@ -303,7 +312,7 @@ def main() -> None:
     try:
         server.wait()
         rss_start = rss_mb(server.proc.pid)
-        asyncio.run(phase(url, payload, tokens(key, alg, url, args.warmup), 100, args.warmup / 100))
+        _run(phase(url, payload, tokens(key, alg, url, args.warmup), 100, args.warmup / 100))
         rss_warm = rss_mb(server.proc.pid)
         print(f"server RSS: {rss_start:.1f} MB at start, {rss_warm:.1f} MB after {args.warmup} warm-up calls")
         print(
@@ -313,7 +322,7 @@ def main() -> None:
         for rate in (float(r) for r in args.rates.split(",")):
             signed = tokens(key, alg, url, int(rate * args.duration))
             cpu_before = cpu_s(server.proc.pid)
-            r = asyncio.run(phase(url, payload, signed, rate, args.duration))
+            r = _run(phase(url, payload, signed, rate, args.duration))
             cpu_call = (cpu_s(server.proc.pid) - cpu_before) * 1000 / max(1, r["sent"])
             print(
                 f"{rate:>6.0f} {r['sent']:>7} {r['ok']:>7} {r['achieved']:>9.1f} {r['p50']:>8.2f} {r['p90']:>8.2f} "
