@@ -98,6 +98,8 @@ def test_claim_form_shows_findings_next_to_their_fields(server: LiveServer, page
     assert "D51.0" in page.inner_text(".dx-desc")  # the code with its description
     assert page.input_value("#units") == "2"  # what the user typed is kept
     page.screenshot(path=str(artifacts / "claim-checked.png"), full_page=True)
+    page.click("#plan-checklist")
+    assert "Demo Health Plan" in page.inner_text("h1") and "Required" in page.inner_text(".sheet")
 
 
 def test_bad_input_names_the_field(server: LiveServer, page: Any) -> None:

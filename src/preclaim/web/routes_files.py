@@ -85,7 +85,7 @@ def read_payments(data: bytes) -> list[PaymentRow]:
 def _payment_row(remittance: Remittance, payment: ClaimPayment, table: Any) -> PaymentRow:
     denials = tuple(dict.fromkeys(a.code for a in denial_adjustments(payment)))
     remarks = tuple(dict.fromkeys([*payment.remarks, *(r for s in payment.services for r in s.remarks)]))
-    causes = tuple(table.carcs[c.split("-")[1]].root_cause for c in denials if c.split("-")[1] in table.carcs)
+    causes = tuple(_cause(table.carcs[c.split("-")[1]], remarks) for c in denials if c.split("-")[1] in table.carcs)
     doc = {
         "payment": msgspec.to_builtins(payment),
         "payer_name": remittance.payer.name,
@@ -94,6 +94,12 @@ def _payment_row(remittance: Remittance, payment: ClaimPayment, table: Any) -> P
     return PaymentRow(
         payment, remittance.payer.name, remittance.payer.id, denials, remarks, causes, msgspec.json.encode(doc).decode()
     )
+
+
+def _cause(entry: Any, remarks: tuple[str, ...]) -> str:
+    """The root cause and its prevention; a remark code with its own advice (CO-16 with M53) is more precise."""
+    advice = next((entry.rarc[r] for r in remarks if r in entry.rarc), entry)
+    return f"{advice.root_cause}. Prevent: {advice.prevent}"
 
 
 def keep(web: WebDeps, data: bytes, kind: str) -> str:
