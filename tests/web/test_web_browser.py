@@ -201,9 +201,13 @@ def test_dashboard_charts_from_stored_remittances(
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
 
 
-@pytest.mark.parametrize("path", ["/", "/upload", "/checklist?policy=demo-health-plan", "/policies", "/authorizations"])
-def test_labels_and_contrast(server: LiveServer, page: Any, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/", "/upload", "/checklist?policy=demo-health-plan", "/policies", "/policies/lcd-l33967", "/codes/J3420"]
+)
+def test_labels_and_contrast(server: LiveServer, page: Any, path: str, artifacts: Path) -> None:
     page.goto(server.base + path)
+    slug = path.strip("/").replace("/", "-").replace("?policy=", "-") or "form"
+    page.screenshot(path=str(artifacts / f"page-{slug}.png"), full_page=True)
     assert unlabelled(page) == []
     assert low_contrast(page) == []
     assert page.locator("h1").count() == 1

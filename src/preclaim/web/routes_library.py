@@ -31,7 +31,8 @@ async def policy(request: Request, web: WebDeps, policy_id: str) -> Response:
     if found is None:
         return page(request, "message.html", 404, title="No such policy", message=f"no policy {policy_id!r}")
     sources = {sid: cite_source(found, sid) for sid in found.sources}
-    return page(request, "policy.html", policy=found, sources=sources, docs=found.sources)
+    lists = web.engine.policies.code_lists
+    return page(request, "policy.html", policy=found, sources=sources, docs=found.sources, code_lists=lists)
 
 
 @router.get("/codes/{code}")
