@@ -71,3 +71,22 @@ def test_a_void_in_the_same_batch_removes_the_claim_it_voids() -> None:
     void = [s.replace("11:B:1", "11:B:8") for s in b12_claim("A")]
     results = run([*subscriber(2), *b12_claim("A"), *subscriber(3), *void, *subscriber(4), *b12_claim("B")])
     assert "frequency.duplicate" not in rules(results[2])
+
+
+def test_a_later_claim_in_the_file_with_an_earlier_date_is_history() -> None:
+    late, early = run([*subscriber(2), *b12_claim("LATE", day="20260110"), *subscriber(3),
+                       *b12_claim("EARLY", day="20260102")])  # fmt: skip
+    assert "frequency.too-soon" in rules(late)  # 8 days after EARLY, though EARLY comes later in the file
+    assert "frequency.too-soon" not in rules(early)
+
+
+def test_standard_input_is_read_once_with_file_order_history() -> None:
+    class OneShot(io.BytesIO):
+        def seekable(self) -> bool:
+            return False
+
+    body = [*subscriber(2), *b12_claim("LATE", day="20260110"), *subscriber(3), *b12_claim("EARLY", day="20260102"),
+            *subscriber(4), *b12_claim("DUP", day="20260102")]  # fmt: skip
+    late, _early, dup = check_x12_file(OneShot(interchange(body)), Engine.default(), AS_OF)
+    assert "frequency.too-soon" not in rules(late)  # EARLY was not read yet
+    assert "frequency.duplicate" in rules(dup)

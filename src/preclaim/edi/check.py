@@ -1,7 +1,7 @@
 """Check every claim of an 837P file with the engine, streaming, with the file's own claims as history.
 
-Claims earlier in the file count as history for later ones of the same patient (handed to the engine in
-date-of-service order), so duplicates and too-frequent injections inside one batch are caught.
+The other claims of the same patient in the file count as history (in date-of-service order), so
+duplicates and too-frequent injections inside one batch are caught, whatever order the file is in.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -28,45 +28,69 @@ class ClaimChecker(Protocol):
     def check(self, claim: Claim, history: History = ..., *, as_of: dt.date) -> Report: ...
 
 
-class BatchHistory:
-    """Per-patient memory of the services already billed in this file, on top of an optional stored history.
+# (date of service, index of the claim in the file, code, units, claim id, payer id)
+_Entry = tuple[dt.date, int, str, float, str, str]
 
-    Earlier claims are kept as Administration records (one per service line: patient, date, code, units,
-    claim id), which is what the engine's history rules read; a full Claim per line of history would not
-    fit 100,000 claims in a small memory budget. A void (CLM05-3 = 8) removes the claim it voids.
+
+class BatchHistory:
+    """The services billed in this file, per patient, on top of an optional stored history.
+
+    Kept as compact entries (one per service line) and handed to the engine as Administration records,
+    which is what its history rules read: a full Claim per line would not fit 100,000 claims in a small
+    memory budget. A replacement (CLM05-3 = 7) supersedes the claim with its id; a void (8) removes it.
+
+    Two modes. After `prescan` (a first pass over a file), a claim's history is every other claim of the
+    patient billed earlier in the file or dated earlier, whatever the file order: history is ordered by
+    date of service. Without it (standard input can be read once), only claims earlier in the file count.
     """
 
     def __init__(self, base: History = EMPTY_HISTORY) -> None:
         self.base = base
-        self._seen: dict[str, list[Administration]] = {}
+        self._seen: dict[str, list[_Entry]] = {}
+        self.whole_file = False
 
-    def for_claim(self, claim: Claim) -> History:
+    def prescan(self, items: Iterable[ClaimItem]) -> None:
+        for index, item in enumerate(items):
+            if isinstance(item, ParsedClaim):
+                self.add(item.claim, index)
+        self.whole_file = True
+
+    def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
-        earlier = self._seen.get(key)
+        entries = self._seen.get(key)
         stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
-        if not earlier:
+        if not entries:
+            return stored
+        first = claim.first_date_of_service or dt.date.min
+        wanted = [
+            Administration(key, day, code, units, claim_id=claim_id, payer_id=payer)
+            for day, at, code, units, claim_id, payer in entries
+            if at != index and claim_id != claim.id and (at < index or day < first)
+        ]
+        if not wanted:
             return stored
         return History(
-            administrations=stored.administrations + tuple(earlier),  # kept in date order by add()
+            administrations=stored.administrations + tuple(wanted),  # entries are kept in date order
             claims=stored.claims,
             authorizations=stored.authorizations,
         )
 
-    def add(self, claim: Claim) -> None:
+    def add(self, claim: Claim, index: int) -> None:
+        if self.whole_file:
+            return  # the first pass already holds every claim
         key = claim.patient.key
         seen = self._seen.setdefault(key, [])
         if claim.frequency_code in ("7", "8"):  # replacement or void: the earlier version no longer counts
-            seen[:] = [a for a in seen if a.claim_id != claim.id]
+            seen[:] = [e for e in seen if e[4] != claim.id]
             if claim.frequency_code == "8":
                 return
-        payer = claim.payer.id
         for line in claim.lines:
-            adm = Administration(key, line.date_of_service, line.code, line.units, claim_id=claim.id, payer_id=payer)
-            bisect.insort(seen, adm, key=_by_date)
+            entry = (line.date_of_service, index, line.code, line.units, claim.id, claim.payer.id)
+            bisect.insort(seen, entry, key=_by_date)
 
 
-def _by_date(administration: Administration) -> dt.date:
-    return administration.date
+def _by_date(entry: _Entry) -> dt.date:
+    return entry[0]
 
 
 @dataclass
@@ -106,15 +130,19 @@ def check_items(
     batch = BatchHistory(history)
     tell = stream.tell if progress is not None and stream.seekable() else None
     try:
-        for count, item in enumerate(read_837(stream), start=1):
+        if stream.seekable():  # a first pass so that history is in date order, not file order
+            start = stream.tell()
+            batch.prescan(read_837(stream))
+            stream.seek(start)
+        for index, item in enumerate(read_837(stream)):
             if isinstance(item, ParsedClaim):
                 claim = item.claim
-                report = engine.check(claim, batch.for_claim(claim), as_of=as_of)
-                batch.add(claim)
+                report = engine.check(claim, batch.for_claim(claim, index), as_of=as_of)
+                batch.add(claim, index)
                 yield item, report
             else:
                 yield item, None
-            if tell is not None and progress is not None and count % 500 == 0:
+            if tell is not None and progress is not None and index % 500 == 0:
                 progress(tell())
     finally:
         if owned:
