@@ -105,3 +105,12 @@ def test_contractual_adjustments_are_not_appealed(samples: Path) -> None:
 
     remittance = next(iter_remittances(samples / "x12/835/managed-care.835"))
     assert [denial_adjustments(p) for p in remittance.claims] == [[], []]  # CO-A2, CO-45, PR-1 only
+
+
+def test_a_plan_without_prior_authorization_gets_a_necessity_letter_only(engine) -> None:  # type: ignore[no-untyped-def]
+    claim = _claim("clean.json")  # Medicare Part B: no prior authorization in fee-for-service
+    report = engine.check(claim, as_of=DAY)
+    assert report.prior_auth.status == "not-required"
+    letter = necessity_letter(claim, report, engine.codes, DAY)
+    assert letter.title == "Letter of medical necessity"
+    assert "requesting prior authorization" not in " ".join(text(render_pdf(letter)).split())

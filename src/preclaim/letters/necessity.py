@@ -97,11 +97,17 @@ def necessity_letter(claim: Claim, report: Report, codes: CodeSets, today: dt.da
     citations: list[Source] = list(report.prior_auth.sources)
     citations += [item.source for item in report.checklist]
     citations += [f.source for f in report.findings if f.rule.startswith(("diagnosis", "prior-auth"))]
+    asks = report.prior_auth.status in ("required", "conditional", "unknown")
     request = (
-        "I am requesting prior authorization for, and documenting the medical necessity of, vitamin B12 "
-        "(cyanocobalamin) injections for the patient named above. The clinical facts below are taken from the "
-        "patient's record."
+        (
+            "I am requesting prior authorization for, and documenting the medical necessity of, "
+            if asks
+            else "I am documenting the medical necessity of "
+        )
+        + "vitamin B12 (cyanocobalamin) injections for the patient named above. The clinical facts below are "
+        "taken from the patient's record."
     )
+    ask = "Please approve the injections described above." if asks else "Please consider this letter with the claim."
     sections = (
         Section("", (text(request),)),
         Section("Requested service", style="rows", rows=service_rows(claim)),
@@ -111,12 +117,7 @@ def necessity_letter(claim: Claim, report: Report, codes: CodeSets, today: dt.da
         policy_basis(report),
         Section(
             "",
-            (
-                text(
-                    "Please approve the injections described above. I am available to discuss this request; "
-                    "the chart notes and laboratory reports are enclosed."
-                ),
-            ),
+            (text(f"{ask} I am available to discuss it; the chart notes and laboratory reports are enclosed."),),
         ),
     )
     notes = tuple(
@@ -126,7 +127,7 @@ def necessity_letter(claim: Claim, report: Report, codes: CodeSets, today: dt.da
     )
     return Letter(
         kind="necessity",
-        title="Prior authorization request and letter of medical necessity",
+        title="Prior authorization request and letter of medical necessity" if asks else "Letter of medical necessity",
         date=today,
         sender=sender(claim),
         recipient=recipient(claim.payer.name or claim.payer.id, claim.payer.id, "Prior Authorization Department"),
