@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,7 @@ def _tree_rss_kb(session: int) -> int:
 def run(label: str, args: list[str], lines: int) -> dict[str, object]:
     out = Path(tempfile.mkdtemp(prefix="preclaim-audit-bench-"))
     command = [sys.executable, "-c", "from preclaim.cli import main; main()", "audit", *args, "--out", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([*command, "-q", "--json"], stdout=subprocess.PIPE, start_new_session=True, text=True)
     peak = 0
@@ -50,11 +52,15 @@ def run(label: str, args: list[str], lines: int) -> dict[str, object]:
         peak = max(peak, _tree_rss_kb(proc.pid))
         time.sleep(0.2)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU time of the whole tree (workers are waited for by their parents): meaningful on a shared machine
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stdout = proc.stdout.read() if proc.stdout else ""
     shutil.rmtree(out, ignore_errors=True)
     if proc.returncode != 0:
         raise SystemExit(f"{label}: exit {proc.returncode}")
     summary = json.loads(stdout)
+    lines = int(summary["lines"])  # the generator stops at a claim boundary: count what was audited
     result = {
         "run": label,
         "lines": lines,
@@ -62,11 +68,14 @@ def run(label: str, args: list[str], lines: int) -> dict[str, object]:
         "findings": summary["findings"],
         "seconds": round(seconds, 1),
         "lines_per_s": round(lines / seconds),
+        "cpu_seconds": round(cpu, 1),
+        "lines_per_cpu_s": round(lines / cpu) if cpu else None,
         "peak_rss_mb": round(peak / 1024),
     }
     print(
         f"{label:24} {lines:>9,} lines {summary['claims']:>8,} claims {summary['findings']:>9,} findings "
-        f"{seconds:8.1f} s {result['lines_per_s']:>7,} lines/s  peak RSS {result['peak_rss_mb']:,} MB",
+        f"{seconds:8.1f} s {result['lines_per_s']:>7,} lines/s  cpu {cpu:7.1f} s "
+        f"({result['lines_per_cpu_s']:,} lines/cpu-s)  peak RSS {result['peak_rss_mb']:,} MB",
         flush=True,
     )
     return result
@@ -91,7 +100,9 @@ def main() -> int:
     parser.add_argument("--no-local", action="store_true")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared: see cpu seconds)", flush=True
+    )
     results = []
     if not args.no_local:
         data = dataset(args.data, args.lines)

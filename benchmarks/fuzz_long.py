@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from preclaim.fuzz import TARGETS, Failure, Target, apply, classify, random_mutations
+from preclaim.fuzz import TARGETS, Failure, Target, apply, random_mutations
+from preclaim.fuzz.targets import outcome
 
 
 class Hang(BaseException):
@@ -34,7 +35,7 @@ def run_target(target: Target, seconds: float, hang_s: float, rng: random.Random
     seeds = target.seeds()
     data = [p.read_bytes() for p in seeds]
     found: dict[tuple[str, str, str], Failure] = {}
-    tried = hangs = 0
+    tried = hangs = accepted = 0
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
         index = rng.randrange(len(data))
@@ -43,12 +44,14 @@ def run_target(target: Target, seconds: float, hang_s: float, rng: random.Random
         tried += 1
         signal.setitimer(signal.ITIMER_REAL, hang_s)
         try:
-            failure = classify(target, candidate)
+            result = outcome(target, candidate)
         except Hang:
             hangs += 1
-            failure = Failure(target.name, "hang", f"over {hang_s} s", "?", candidate)
+            result = Failure(target.name, "hang", f"over {hang_s} s", "?", candidate)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        failure = result if isinstance(result, Failure) else None
+        accepted += result == "accepted"
         if failure is not None and failure.key not in found:
             found[failure.key] = failure
             _save(out, failure, seeds[index], mutations, len(found))
@@ -57,6 +60,7 @@ def run_target(target: Target, seconds: float, hang_s: float, rng: random.Random
         "seeds": len(seeds),
         "inputs": tried,
         "per_second": round(tried / seconds),
+        "accepted": accepted,
         "failures": len(found),
         "hangs": hangs,
         "distinct": [f"{f.kind} at {f.raised_at}: {f.message[:120]}" for f in found.values()],
@@ -88,7 +92,8 @@ def main() -> int:
         total_inputs += int(str(result["inputs"]))
         total_failures += int(str(result["failures"]))
         print(
-            f"{name:14} {result['inputs']:>8,} inputs ({result['per_second']:,}/s) from {result['seeds']} seeds: "
+            f"{name:14} {result['inputs']:>8,} inputs ({result['per_second']:,}/s) from {result['seeds']} seeds, "
+            f"{result['accepted']:,} accepted, the rest refused with a position; "
             f"{result['failures']} distinct failures, {result['hangs']} hangs",
             flush=True,
         )

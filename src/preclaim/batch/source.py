@@ -159,29 +159,36 @@ def _first_problem(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> Non
         )
 
 
-def x12_to_parquet(path: Path, target: Path, staged: Staged) -> None:
-    """837P claims as one row per claim carrying the whole claim as JSON; rejected claims are counted."""
+def _x12_row(claim: Claim) -> dict[str, object]:
+    line = claim.lines[0]
+    return {
+        "claim_id": claim.id,
+        "payer_id": claim.payer.id,
+        "patient_key": claim.patient.key,
+        "date_of_service": (claim.first_date_of_service or line.date_of_service).isoformat(),
+        "code": line.code,
+        "units": str(line.units),
+        CLAIM_JSON: msgspec.json.encode(claim).decode(),
+    }
+
+
+def x12_to_parquet(path: Path, target: Path, staged: Staged, batch: int = 5000) -> None:
+    """837P claims as one row per claim carrying the whole claim as JSON, written in batches (a file of any
+    size streams through); claims the reader refuses are counted with their reason."""
+    schema = pa.schema([(n, pa.string()) for n in (*REQUIRED, CLAIM_JSON)])
     rows: list[dict[str, object]] = []
-    for item in iter_claims(path):
-        if not isinstance(item, Claim):
-            staged.rejected += 1
-            if len(staged.rejected_examples) < MAX_REJECTED_KEPT:
-                staged.rejected_examples.append(f"{path}: claim {item.claim_id or '?'}: {item.reason}")
-            continue
-        line = item.lines[0]
-        rows.append(
-            {
-                "claim_id": item.id,
-                "payer_id": item.payer.id,
-                "patient_key": item.patient.key,
-                "date_of_service": (item.first_date_of_service or line.date_of_service).isoformat(),
-                "code": line.code,
-                "units": str(line.units),
-                CLAIM_JSON: msgspec.json.encode(item).decode(),
-            }
-        )
-    names = [*REQUIRED, CLAIM_JSON]
-    pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema([(n, pa.string()) for n in names])), target)
+    with pq.ParquetWriter(target, schema) as writer:
+        for item in iter_claims(path):
+            if isinstance(item, Claim):
+                rows.append(_x12_row(item))
+            else:
+                staged.rejected += 1
+                if len(staged.rejected_examples) < MAX_REJECTED_KEPT:
+                    staged.rejected_examples.append(f"{path}: claim {item.claim_id or '?'}: {item.reason}")
+            if len(rows) >= batch:
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                rows = []
+        writer.write_table(pa.Table.from_pylist(rows, schema=schema))
 
 
 def stage(paths: Sequence[Path], target: Path, scratch: Path, chunk_lines: int, threads: int) -> Staged:

@@ -59,7 +59,7 @@ def _session(workers: int) -> Any:
     builder = (
         SparkSession.builder.master(cluster or f"local[{max(1, workers)}]")
         .appName("preclaim-audit")
-        .config("spark.sql.shuffle.partitions", str(max(2, workers * 2)))
+        .config("spark.sql.shuffle.partitions", str(max(1, workers) * (4 if cluster else 1)))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.python.worker.reuse", "true")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,8 +119,8 @@ def audit(
         else:
             with bar:
                 summary = runner(config, update)
-        if as_json:
-            out.print_json(json.dumps(summary, default=str))
+        if as_json:  # plain stdout: rich would wrap long lines and break the JSON
+            sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
         else:
             _render(summary)
         return 0

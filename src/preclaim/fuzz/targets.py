@@ -61,20 +61,26 @@ def has_position(exc: PreclaimError) -> bool:
     return bool(exc.where) or (isinstance(exc, X12Error) and exc.segment_number is not None)
 
 
-def classify(target: Target, data: bytes) -> Failure | None:
-    """None when the input is accepted or refused properly; otherwise what went wrong."""
+def outcome(target: Target, data: bytes) -> str | Failure:
+    """ "accepted", "refused" (a proper error with a position), or the Failure that is a bug."""
     try:
         target.run(data)
     except PreclaimError as exc:
         if has_position(exc):
-            return None
+            return "refused"
         return Failure(target.name, "no-position", str(exc)[:300], _raised_at(exc), data)
     except Exception as exc:
         status = getattr(exc, "status", None)
         if target.api and type(exc).__name__ == "ApiError" and isinstance(status, int) and status < 500:
-            return None
+            return "refused"
         return Failure(target.name, type(exc).__name__, str(exc)[:300], _raised_at(exc), data)
-    return None
+    return "accepted"
+
+
+def classify(target: Target, data: bytes) -> Failure | None:
+    """None when the input is accepted or refused properly; otherwise what went wrong."""
+    result = outcome(target, data)
+    return result if isinstance(result, Failure) else None
 
 
 # --- the parsers -------------------------------------------------------------------------------------------
