@@ -174,6 +174,12 @@ def test_checklist_page_prints_and_its_pdf_is_one_page(server: LiveServer, page:
     page.emulate_media(media="print")
     assert not page.is_visible("header.top") and not page.is_visible("#plan-form")  # print shows the sheet only
     page.emulate_media(media="screen")
+    for option in page.locator("#policy option").all():  # every plan's page prints on one Letter sheet
+        plan = option.get_attribute("value")
+        printed = page.context.new_page()
+        printed.goto(f"{server.base}/checklist?policy={plan}")
+        assert pages(printed.pdf(format="Letter")) == 1, plan
+        printed.close()
     response = page.request.get(
         page.get_attribute("#checklist-pdf", "href") and server.base + page.get_attribute("#checklist-pdf", "href")
     )
