@@ -207,10 +207,24 @@ def test_dashboard_charts_from_stored_remittances(
     assert "CARC 50: predicted 1, denied 1" in page.text_content("#predicted-d")  # the check foresaw CO-50
     assert "CARC A2" not in page.text_content("#by-carc-d")  # a contractual write-down is not a denial
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+    page.select_option("#payer", "09102")
+    page.fill("#start", "2026-03")
+    page.click("#dashboard-filter button")
+    assert page.inner_text(".lead").startswith("1 paid or denied claims on file; 1 denied")  # DX-005 only
+    assert page.locator("#payer").input_value() == "09102"
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/upload", "/checklist?policy=demo-health-plan", "/policies", "/policies/lcd-l33967", "/codes/J3420"]
+    "path",
+    [
+        "/",
+        "/upload",
+        "/checklist?policy=demo-health-plan",
+        "/policies",
+        "/policies/lcd-l33967",
+        "/codes/J3420",
+        "/dashboard",
+    ],
 )
 def test_labels_and_contrast(server: LiveServer, page: Any, path: str, artifacts: Path) -> None:
     page.goto(server.base + path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 from markupsafe import Markup
@@ -36,33 +37,56 @@ def not_denials() -> frozenset[str]:
     return NOT_DENIALS | {c for c, e in table.carcs.items() if e.kind in ("contractual", "patient-share")}
 
 
-def _outcomes(store: Store, skip: frozenset[str]) -> OutcomeReport:
+@dataclass(frozen=True)
+class Filter:
+    """Which payments the dashboard counts: one payer, and months of service from..to (YYYY-MM, inclusive)."""
+
+    payer: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+    def keeps(self, payer: str, month: str) -> bool:
+        if self.payer and payer != self.payer:
+            return False
+        return not ((self.start and month < self.start) or (self.end and month > self.end))
+
+
+def _month(row: Any) -> str:
+    day = row.first_date_of_service or row.paid_on
+    return day.strftime("%Y-%m") if day else "undated"
+
+
+def _outcomes(store: Store, skip: frozenset[str], claim_ids: set[str]) -> OutcomeReport:
     compared, unchecked, unpaid = compare(store)
     kept: list[Compared] = []
-    for item in compared:
+    for item in (c for c in compared if c.claim_id in claim_ids):
         actual = item.actual - skip
         denied = bool(actual) or (item.denied and not item.actual)  # no denial CARC: denied by status (CLP02 4)
         kept.append(msgspec.structs.replace(item, actual=actual, denied=denied))
     return summarize(kept, unchecked, unpaid)
 
 
-def build(store: Store) -> Dashboard:
+def payers_on_file(store: Store) -> list[str]:
+    return sorted({row.payer_id for row, _, _ in _payments(store)})
+
+
+def build(store: Store, only: Filter = Filter()) -> Dashboard:
     skip = not_denials()
-    payments = [(r, a - skip, m) for r, a, m in _payments(store)]  # first non-reversal payment per claim
+    payments = [  # first non-reversal payment per claim, within the filter
+        (r, a - skip, m) for r, a, m in _payments(store) if only.keeps(r.payer_id, _month(r))
+    ]
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     payers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     carcs: Counter[str] = Counter()
     denied = 0
     for row, actual, _ in payments:
         is_denied = row.status == "4" or bool(actual)
-        day = row.first_date_of_service or row.paid_on
-        month = day.strftime("%Y-%m") if day else "undated"
-        for bucket in (months[month], payers[row.payer_id]):
+        for bucket in (months[_month(row)], payers[row.payer_id]):
             bucket[0] += 1
             bucket[1] += is_denied
         denied += is_denied
         carcs.update(actual)
-    outcomes = _outcomes(store, skip)
+    outcomes = _outcomes(store, skip, {row.claim_id for row, _, _ in payments})
     line = [(m, d / n, n) for m, (n, d) in sorted(months.items())]
     total = len(payments)
     carc_rows = [(f"CARC {c}", float(n), f"{n} ({n / total:.0%})") for c, n in carcs.most_common(10)]

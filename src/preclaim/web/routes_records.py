@@ -116,11 +116,21 @@ async def add_authorization(request: Request, web: WebDeps) -> Response:
 @guarded
 async def dashboard(request: Request, web: WebDeps) -> Response:
     if web.store is None:
-        return page(request, "dashboard.html", board=None, message=NO_STORE)
-    from preclaim.web.dashboard import build
+        return page(request, "dashboard.html", board=None, message=NO_STORE, q={}, payers=[])
+    from preclaim.web.dashboard import Filter, build, payers_on_file
 
-    board = await run_in_threadpool(build, web.store)
-    return page(request, "dashboard.html", board=board)
+    q = {k: request.query_params.get(k, "")[:80] for k in ("payer", "start", "end")}
+    months_ok = all(
+        not q[k] or (len(q[k]) == 7 and q[k][4] == "-" and q[k].replace("-", "").isdigit()) for k in ("start", "end")
+    )
+    if not months_ok:
+        return page(
+            request, "dashboard.html", 422, board=None, q=q, payers=[], message="From and to: a month, YYYY-MM."
+        )
+    only = Filter(q["payer"] or None, q["start"] or None, q["end"] or None)
+    board = await run_in_threadpool(build, web.store, only)
+    payers = await run_in_threadpool(payers_on_file, web.store)
+    return page(request, "dashboard.html", board=board, q=q, payers=payers)
 
 
 @router.get("/codes")
