@@ -50,6 +50,8 @@ def _context(web: WebDeps, values: dict[str, str], **extra: Any) -> dict[str, An
         "routes": [(r, r) for r in claim_form.ROUTES],
         "phases": [(p, p) for p in claim_form.PHASES],
         "yes_no": [("yes", "yes"), ("no", "no")],
+        "has_store": web.store is not None,
+        "kept": None,
         **extra,
     }
 
@@ -80,10 +82,20 @@ async def check(request: Request, web: WebDeps) -> Response:
     parsed = claim_form.parse_form(await read_form(request))
     if parsed.claim is None:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
+    kept = None
+    if parsed.values.get("keep") and web.store is not None and not parsed.values.get("claim_id"):
+        errors = {"claim_id": "a claim number (CLM01) is needed to keep the claim in history"}
+        return page(request, "claim.html", 422, **_context(web, parsed.values, errors=errors))
     report = await run_in_threadpool(_check, web, parsed, web.today())
+    if parsed.values.get("keep") and web.store is not None:
+        from preclaim.store import record_check
+
+        claim = parsed.claim
+        await run_in_threadpool(lambda: record_check(web.store, claim, report, as_history=True))
+        kept = parsed.values["claim_id"]
     by_field = claim_form.findings_by_field(report.findings)
     general = [f.rule for f in by_field.get(claim_form.GENERAL, [])]
-    context = _context(web, parsed.values, report=report, by_field=by_field, general_rules=general)
+    context = _context(web, parsed.values, report=report, by_field=by_field, general_rules=general, kept=kept)
     return page(request, "claim.html", field_of=claim_form.field_of, **context)
 
 

@@ -96,6 +96,14 @@ def _payment_row(remittance: Remittance, payment: ClaimPayment, table: Any) -> P
     )
 
 
+def record_checks(web: WebDeps, rows: list[CheckedRow]) -> None:
+    from preclaim.store import record_check
+
+    for row in rows:
+        if row.report is not None:
+            record_check(web.store, row.item.claim, row.report)
+
+
 def _cause(entry: Any, remarks: tuple[str, ...]) -> str:
     """The root cause and its prevention; a remark code with its own advice (CO-16 with M53) is more precise."""
     advice = next((entry.rarc[r] for r in remarks if r in entry.rarc), entry)
@@ -157,6 +165,8 @@ async def upload(request: Request, web: WebDeps) -> Response:
             context["payments"] = await run_in_threadpool(read_payments, data)
         if form.get("keep") and web.store is not None:
             context["kept"] = await run_in_threadpool(keep, web, data, kind)
+            if kind == "837":  # the checks too: the dashboard compares them with the 835s that follow
+                await run_in_threadpool(record_checks, web, context["checked"])
     except PreclaimError as exc:
         return page(request, "upload.html", 422, error=f"{item.filename}: {exc}", **context)
     context["result"] = kind
