@@ -67,3 +67,15 @@ def test_not_x12_is_refused_by_name(live: tuple[LiveServer, Path]) -> None:
     server, _ = live
     response = httpx.post(server.base + "/upload", files={"file": ("notes.txt", b"hello")}, timeout=30)
     assert response.status_code == 422 and "notes.txt: not an X12 837P or 835" in response.text
+
+
+def test_add_an_authorization_and_see_it_listed(live: tuple[LiveServer, Path]) -> None:
+    server, _ = live
+    auth = {"number": "PA-1", "payer_id": "DEMO1", "patient_key": "PT-1007", "start": "2026-01-01", "end": "2026-06-30"}
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        bad = client.post("/authorizations", data={**auth, "end": "2025-12-31", "approved_units": "six"})
+        assert bad.status_code == 422 and "ends before it starts" in bad.text and "expected a number" in bad.text
+        good = client.post("/authorizations", data={**auth, "approved_units": "6"})
+        assert good.status_code == 303 and good.headers["location"] == "/authorizations"
+        listed = client.get("/authorizations").text
+        assert "PA-1" in listed and "<td>6</td>" in listed and "2026-06-30" in listed

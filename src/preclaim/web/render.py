@@ -33,6 +33,7 @@ def env() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["pct"] = lambda v: "-" if v is None else f"{v:.0%}"
+    environment.filters["num"] = lambda v: "-" if v is None else f"{v:g}"
     return environment
 
 
