@@ -26,6 +26,7 @@ from preclaim.cli.x12_render import (
     render_strict,
     render_x12_summary,
 )
+from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.edi.check import CheckSummary, ClaimChecker, check_items
 from preclaim.edi.denials import DenialReport, summarize
 from preclaim.edi.hindsight import Hindsight, denied_codes, hindsight
@@ -135,15 +136,19 @@ def run_x12_check(
     fmt: str = "text",
     fix_out: Path | None = None,
     strict: bool = False,
+    history: History = EMPTY_HISTORY,
 ) -> int:
-    """`preclaim check FILE.837`: exit 0 all clean, 1 something to fix/deny/rejected; X12Error -> exit 2."""
+    """`preclaim check FILE.837`: exit 0 all clean, 1 something to fix/deny/rejected; X12Error -> exit 2.
+
+    `history` (e.g. from --history or the store) is added to the history the file itself provides.
+    """
     summary = CheckSummary()
     # JSON reaches stdout only when complete (closed in _finish_json, or with the process on error).
     spool = tempfile.TemporaryFile() if fmt == "json" else None  # noqa: SIM115
     writer = _FixWriter(fix_out) if fix_out is not None else None
     try:
         with _progress(path) as progress:
-            _run(path, engine, as_of, summary, spool, writer, progress)
+            _run(path, engine, as_of, summary, spool, writer, progress, history)
         strict_result = validate(path) if strict else None
         if writer is not None:
             writer.commit()
@@ -169,6 +174,7 @@ def _run(
     spool: BinaryIO | None,
     writer: _FixWriter | None,
     progress: Progress | None,
+    history: History,
 ) -> None:
     task = progress.add_task("checking", total=path.stat().st_size) if progress is not None else None
 
@@ -179,7 +185,7 @@ def _run(
     if spool is not None:
         spool.write(b'{"claims":[')
     first = True
-    for item, report in check_items(path, engine, as_of, progress=advance):
+    for item, report in check_items(path, engine, as_of, progress=advance, history=history):
         summary.add(item, report)
         if writer is not None:
             fixed = apply_fixes(item, report) if isinstance(item, ParsedClaim) and report else item
