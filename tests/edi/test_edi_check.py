@@ -90,3 +90,15 @@ def test_standard_input_is_read_once_with_file_order_history() -> None:
     late, _early, dup = check_x12_file(OneShot(interchange(body)), Engine.default(), AS_OF)
     assert "frequency.too-soon" not in rules(late)  # EARLY was not read yet
     assert "frequency.duplicate" in rules(dup)
+
+
+def test_stored_history_is_added_to_the_files_own() -> None:
+    from preclaim.domain.history import Administration, History
+    from preclaim.edi.x12.read837 import iter_claims
+
+    data = interchange([*subscriber(2), *b12_claim("NEW", day="20260110")])
+    (claim,) = iter_claims(io.BytesIO(data))
+    assert not isinstance(claim, RejectedClaim)
+    stored = History(administrations=(Administration(claim.patient.key, dt.date(2026, 1, 10), "J3420"),))
+    (report,) = check_x12_file(io.BytesIO(data), Engine.default(), AS_OF, history=stored)
+    assert "frequency.duplicate" in rules(report)
