@@ -29,6 +29,10 @@ def test_checklist_text_and_one_page_pdf(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     data = (tmp_path / "fl.pdf").read_bytes()
     assert pages(data) == 1 and "LCD L33967" in text(data)
+    page = run("checklist", "--policy", "aetna-cpb-0536", "-o", "aetna.html", cwd=tmp_path)
+    assert page.returncode == 0, page.stderr
+    html = (tmp_path / "aetna.html").read_text()
+    assert "<style>" in html and "/static/" not in html and "Aetna" in html  # opens from disk as it prints
 
 
 def test_letters_from_a_claim_and_from_an_835(tmp_path: Path) -> None:

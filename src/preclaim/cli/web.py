@@ -64,15 +64,23 @@ def checklist(
 
             write_atomic(output, render_checklist_pdf(sheet))
         elif output.suffix.lower() in (".html", ".htm"):
-            from preclaim.web.render import env
-
-            html = env().get_template("checklist.html").render(path="", sheet=sheet, q={}, plans=[], query="")
-            write_atomic(output, html.encode())
+            write_atomic(output, standalone_html(sheet).encode())
         else:
             raise InputError("expected a .pdf or .html file name", where="--out")
         return 0
 
     run_guarded(action)
+
+
+def standalone_html(sheet: object) -> str:
+    """The checklist page as one file: stylesheet inline, no script, no navigation (it opens from disk)."""
+    from preclaim.web.render import env, static_file
+
+    html = env().get_template("checklist.html").render(path="", sheet=sheet, q={}, plans=[], query="", standalone=True)
+    css = static_file("app.css")
+    style = f"<style>{css[0].decode()}</style>" if css else ""
+    html = html.replace('<link rel="stylesheet" href="/static/app.css">', style)
+    return html.replace('<script src="/static/app.js" defer></script>', "")
 
 
 def _print_sheet(sheet: object) -> None:
