@@ -15,6 +15,7 @@ import duckdb
 
 from preclaim.batch.manifest import ChunkResult, WorkDir, commit, temp_path, write_atomic
 from preclaim.batch.schema import CLAIMS_ORDER, FINDINGS_ORDER
+from preclaim.batch.source import quiet_duckdb
 
 TOP_RULES = 50
 
@@ -53,7 +54,7 @@ def finish(
     """Write findings and claims in the chosen format; return the summary (not yet written)."""
     findings_parts = str(work.parts / "findings-*.parquet")
     claims_parts = str(work.parts / "claims-*.parquet")
-    con = duckdb.connect()
+    con = quiet_duckdb()
     try:
         _copy(con, findings_parts, FINDINGS_ORDER, out / f"findings.{fmt}", fmt)
         _copy(con, claims_parts, CLAIMS_ORDER, out / f"claims.{fmt}", fmt)

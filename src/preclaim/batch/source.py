@@ -35,6 +35,14 @@ class Staged:
     rejected_examples: list[str] = field(default_factory=list)
 
 
+def quiet_duckdb(threads: int = 0) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never draws its progress bar (on stdout, it would corrupt --json output)."""
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
 def kind_of(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv") or path.name.lower().endswith((".csv.gz", ".tsv.gz")):
@@ -194,7 +202,7 @@ def x12_to_parquet(path: Path, target: Path, staged: Staged, batch: int = 5000) 
 def stage(paths: Sequence[Path], target: Path, scratch: Path, chunk_lines: int, threads: int) -> Staged:
     """Check every input, then write typed lines to target/chunk=N/*.parquet. Returns the counts."""
     staged = Staged()
-    con = duckdb.connect(config={"threads": max(1, threads), "preserve_insertion_order": True})
+    con = quiet_duckdb(max(1, threads))
     try:
         views = []
         for i, path in enumerate(paths):

@@ -14,7 +14,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from preclaim.batch.manifest import ChunkResult, WorkDir
@@ -22,7 +21,7 @@ from preclaim.batch.output import finish, write_summary
 from preclaim.batch.patient import AuditOptions, Row, audit_patient
 from preclaim.batch.runner import AuditConfig, Progress, fingerprint
 from preclaim.batch.schema import CLAIMS, FINDINGS
-from preclaim.batch.source import stage
+from preclaim.batch.source import quiet_duckdb, stage
 from preclaim.batch.worker import engine_for
 from preclaim.errors import PreclaimError
 
@@ -96,7 +95,7 @@ def _ddl(kind: pa.DataType) -> str:
 
 def _split(spark_out: Path, work: WorkDir) -> list[ChunkResult]:
     """Spark's combined rows -> the same findings/claims parts the local path writes (one chunk)."""
-    con = duckdb.connect()
+    con = quiet_duckdb()
     try:
         src = f"read_parquet('{spark_out}/*.parquet')"
         for kind, schema, part in (("finding", FINDINGS, "findings"), ("claim", CLAIMS, "claims")):
