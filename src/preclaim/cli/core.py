@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import shutil
 import sys
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,31 +20,54 @@ from preclaim.cli.store_link import open_link
 from preclaim.codepage import code_page
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter
-from preclaim.domain.history import EMPTY_HISTORY
+from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
 from preclaim.engine import Engine
 from preclaim.errors import InputError, PreclaimError
-from preclaim.io.claim_json import load_claims, load_history
+from preclaim.io.claim_json import decode_claims, load_claims, load_history, read_bytes
 from preclaim.io.report_json import reports_to_json
 from preclaim.policy import load_library, load_policy_file, policy_dirs
 from preclaim.policy.loader import policy_files
 
 
-def _is_x12(path: Path) -> bool:
+def _is_x12(data: bytes) -> bool:
+    return data.lstrip().startswith(b"ISA")
+
+
+def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
-            return handle.read(64).lstrip().startswith(b"ISA")
+            return handle.read(64)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
 
 
-def _check_x12(path: Path, engine: Engine, as_of: AsOf, fmt: OutputFormat, fix_out: Path | None, strict: bool) -> int:
+def _check_x12(
+    path: Path,
+    engine: Engine,
+    day: dt.date,
+    fmt: OutputFormat,
+    fix_out: Path | None,
+    strict: bool,
+    past: PatientHistories,
+) -> int:
     module = importlib.import_module("preclaim.cli.x12")  # an edge module; imported only for X12 input
-    code: int = module.run_x12_check(path, engine, as_of_date(as_of), fmt.value, fix_out, strict)
+    code: int = module.run_x12_check(path, engine, day, fmt.value, fix_out, strict, past)
     return code
 
 
+def _stdin_to_file() -> Path:
+    """Standard input, spooled to a temporary file (an 837P is read twice: history first, then checks)."""
+    spool = tempfile.NamedTemporaryFile(prefix="preclaim-stdin-", delete=False)  # noqa: SIM115
+    with spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+    return Path(spool.name)
+
+
 def check(
-    file: Annotated[Path, typer.Argument(help="Claim JSON (one claim, a list, or {'claims': [...]}) or an 837P file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Claim JSON (one claim, a list, or {'claims': [...]}) or an 837P file; '-' reads stdin."),
+    ],
     history: Annotated[
         Path | None, typer.Option("--history", help="History JSON: administrations, claims, authorizations.")
     ] = None,
@@ -59,14 +85,24 @@ def check(
     """Check claims: verdict clean/fix/deny, findings with CARC/RARC, fix and source, prior auth, checklist."""
 
     def action() -> int:
+        source = _stdin_to_file() if str(file) == "-" else file
+        try:
+            return _check_file(source, "-" if str(file) == "-" else str(file))
+        finally:
+            if source is not file:
+                source.unlink(missing_ok=True)
+
+    def _check_file(source: Path, name: str) -> int:
         engine = Engine.default(policies or ())
-        if _is_x12(file):
-            return _check_x12(file, engine, as_of, fmt, fix_out, strict)
-        if fix_out is not None or strict:
-            raise InputError("--fix-out and --strict apply to 837P files only", where=str(file))
-        claims = load_claims(file)
         past = load_history(history) if history else EMPTY_HISTORY
         day = as_of_date(as_of)
+        if _is_x12(_head(source)):
+            with open_link(use_store, record=False) as link:
+                known = link.histories(past) if link else past
+                return _check_x12(source, engine, day, fmt, fix_out, strict, known)
+        if fix_out is not None or strict:
+            raise InputError("--fix-out and --strict apply to 837P files only", where=name)
+        claims = decode_claims(read_bytes(source), name)
         reports = []
         with open_link(use_store, record=True) as link:
             for claim in claims:

@@ -38,11 +38,36 @@ class StoreLink:
         day = claim.first_date_of_service or as_of
         return _merge(base, load_history(self.store, claim.patient.key, day, exclude_claim=claim.id))
 
+    def histories(self, base: History) -> StoreHistories:
+        return StoreHistories(self, base)
+
     def keep(self, claim: Claim, report: Report) -> None:
         if self.record:
             from preclaim.store import record_check
 
             record_check(self.store, claim, report)
+
+
+class StoreHistories:
+    """Per-patient history for streamed files: the store's records plus a given history, cached per patient."""
+
+    def __init__(self, link: StoreLink, base: History, cache_size: int = 4096) -> None:
+        self.link = link
+        self.base = base
+        self.cache: dict[str, History] = {}
+        self.cache_size = cache_size
+
+    def for_patient(self, patient_key: str) -> History:
+        found = self.cache.get(patient_key)
+        if found is None:
+            from preclaim.store import load_history
+
+            if len(self.cache) >= self.cache_size:
+                self.cache.clear()
+            # Everything on file; the engine itself ignores records of the claim being checked.
+            stored = load_history(self.link.store, patient_key, dt.date.max)
+            found = self.cache[patient_key] = _merge(self.base.for_patient(patient_key), stored)
+        return found
 
 
 def _store_wanted() -> bool:

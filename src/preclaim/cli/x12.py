@@ -26,7 +26,7 @@ from preclaim.cli.x12_render import (
     render_strict,
     render_x12_summary,
 )
-from preclaim.domain.history import EMPTY_HISTORY, History
+from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
 from preclaim.edi.check import CheckSummary, ClaimChecker, check_items
 from preclaim.edi.denials import DenialReport, summarize
 from preclaim.edi.hindsight import Hindsight, denied_codes, hindsight
@@ -136,7 +136,7 @@ def run_x12_check(
     fmt: str = "text",
     fix_out: Path | None = None,
     strict: bool = False,
-    history: History = EMPTY_HISTORY,
+    history: PatientHistories = EMPTY_HISTORY,
 ) -> int:
     """`preclaim check FILE.837`: exit 0 all clean, 1 something to fix/deny/rejected; X12Error -> exit 2.
 
@@ -174,7 +174,7 @@ def _run(
     spool: BinaryIO | None,
     writer: _FixWriter | None,
     progress: Progress | None,
-    history: History,
+    history: PatientHistories,
 ) -> None:
     task = progress.add_task("checking", total=path.stat().st_size) if progress is not None else None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -59,3 +59,9 @@ class History(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 EMPTY_HISTORY = History()
+
+
+class PatientHistories(Protocol):
+    """Anything that can give one patient's history: a History, or the store (loaded patient by patient)."""
+
+    def for_patient(self, patient_key: str) -> History: ...

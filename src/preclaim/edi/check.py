@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from preclaim.domain.claim import Claim
-from preclaim.domain.history import EMPTY_HISTORY, Administration, History
+from preclaim.domain.history import EMPTY_HISTORY, Administration, History, PatientHistories
 from preclaim.domain.report import Report
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import read_837
@@ -44,7 +44,7 @@ class BatchHistory:
     date of service. Without it (standard input can be read once), only claims earlier in the file count.
     """
 
-    def __init__(self, base: History = EMPTY_HISTORY) -> None:
+    def __init__(self, base: PatientHistories = EMPTY_HISTORY) -> None:
         self.base = base
         self._seen: dict[str, list[_Entry]] = {}
         self.whole_file = False
@@ -123,7 +123,7 @@ def check_items(
     as_of: dt.date,
     *,
     progress: Progress | None = None,
-    history: History = EMPTY_HISTORY,
+    history: PatientHistories = EMPTY_HISTORY,
 ) -> Iterator[tuple[ClaimItem, Report | None]]:
     """Each claim of the file with its report (None for a claim the reader rejected)."""
     stream, _name, owned = open_source(source)
@@ -155,7 +155,7 @@ def check_x12_file(
     as_of: dt.date,
     *,
     progress: Progress | None = None,
-    history: History = EMPTY_HISTORY,
+    history: PatientHistories = EMPTY_HISTORY,
 ) -> Iterator[Report | RejectedClaim]:
     """Reports for the claims of an 837P, and the claims the reader rejected, in file order."""
     for item, report in check_items(source, engine, as_of, progress=progress, history=history):

@@ -64,6 +64,8 @@ def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> list[Dose]:
     doses: list[Dose] = []
     for adm in ctx.history.administrations:
         if adm.code == code and adm.date <= before and adm.claim_id != ctx.claim.id:
+            if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
+                continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
             doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
     for claim in ctx.history.claims:
