@@ -42,8 +42,14 @@ def _ref(kind: Any) -> dict[str, Any]:
     return dict(schema)
 
 
+def any_of(*kinds: Any) -> dict[str, Any]:
+    """A JSON body that may be any of these (msgspec cannot schema an untagged union of Structs)."""
+    return {"anyOf": [_ref(k) for k in kinds]}
+
+
 def body_schema(kind: Any, *, alternatives: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    content: dict[str, Any] = {"application/json": {"schema": _ref(kind)}}
+    schema = kind if isinstance(kind, dict) else _ref(kind)
+    content: dict[str, Any] = {"application/json": {"schema": schema}}
     content.update(alternatives or {})
     return {"requestBody": {"required": True, "content": content}}
 

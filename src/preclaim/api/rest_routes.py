@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from preclaim.api.openapi import body_schema, responses
+from preclaim.api.openapi import any_of, body_schema, responses
 from preclaim.api.problems import ApiError, FieldError, from_preclaim
 from preclaim.api.seams import Checker
 from preclaim.api.state import ServiceState
@@ -24,8 +24,16 @@ router = APIRouter(prefix="/v1", tags=["REST"])
 log = logging.getLogger("preclaim.api.rest")
 _encode = msgspec.json.Encoder(decimal_format="string").encode
 X12_MEDIA = ("application/edi-x12", "application/x12", "text/plain")
+
+
+class ClaimBatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """`{"claims": [...]}`: the same shape the report contract answers with."""
+
+    claims: list[Claim]
+
+
 _CLAIMS_BODY = body_schema(
-    Claim | list[Claim],
+    any_of(Claim, list[Claim], ClaimBatch),
     alternatives={m: {"schema": {"type": "string", "description": "an X12 837P interchange"}} for m in X12_MEDIA[:1]},
 )
 
