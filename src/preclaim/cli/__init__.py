@@ -84,8 +84,33 @@ _EXTENSIONS = (
 )
 
 
-def _register_extensions() -> None:
-    for name in _EXTENSIONS:
+# The module that defines each command: a run imports only what its command needs (start-up time, memory).
+_COMMAND_MODULES = {
+    "check": "preclaim.cli.core",
+    "pa": "preclaim.cli.core",
+    "code": "preclaim.cli.core",
+    "policies": "preclaim.cli.core",
+    "denials": "preclaim.cli.x12",
+    "envelope": "preclaim.cli.x12",
+    "codes": "preclaim.cli.codes_import",
+    "history": "preclaim.cli.history",
+    "auth": "preclaim.cli.auth",
+    "report": "preclaim.cli.report",
+    "serve": "preclaim.cli.serve",
+    "checklist": "preclaim.cli.web",
+    "letter": "preclaim.cli.web",
+    "audit": "preclaim.cli.audit",
+}
+
+
+def _modules_for(argv: list[str]) -> tuple[str, ...]:
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    module = _COMMAND_MODULES.get(command or "")
+    return (module,) if module else _EXTENSIONS  # help, or an unknown command: load every command
+
+
+def _register_extensions(names: tuple[str, ...] = _EXTENSIONS) -> None:
+    for name in names:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -96,5 +121,5 @@ def _register_extensions() -> None:
 
 
 def main() -> None:
-    _register_extensions()
+    _register_extensions(_modules_for(sys.argv[1:]))
     app()
