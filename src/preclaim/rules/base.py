@@ -38,6 +38,12 @@ class RuleContext:
         """Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code."""
         return tuple(line for line in self.claim.lines if self.drug_code_of(line) is not None)
 
+    @cached_property
+    def dose_lines(self) -> tuple[ServiceLine, ...]:
+        """Drug lines billing the amount given: those without JW, or every drug line when all carry JW."""
+        given = tuple(line for line in self.drug_lines if "JW" not in line.modifiers)
+        return given or self.drug_lines
+
     def drug_code_of(self, line: ServiceLine) -> str | None:
         """The drug code whose policy governs this line: its own code, or the code it should have used."""
         key = ("drug-code", line.number)

@@ -15,9 +15,9 @@ from preclaim.rules.facts import Dose, earlier_doses
 
 def check_frequency(ctx: RuleContext) -> Iterator[Finding]:
     seen: set[str] = set()
-    for line in ctx.drug_lines:
+    for line in ctx.dose_lines:
         code = ctx.drug_code_of(line)
-        if code is None or "JW" in line.modifiers or code in seen:
+        if code is None or code in seen:
             continue
         seen.add(code)
         cited = ctx.section(code, "frequency", Frequency)

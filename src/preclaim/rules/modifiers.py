@@ -35,6 +35,17 @@ def vial_type(ctx: RuleContext, line: ServiceLine) -> str:
 
 def check_waste_modifiers(ctx: RuleContext) -> Iterator[Finding]:
     rule = ctx.claim_rule("waste_modifiers", WasteModifiers)
+    if ctx.drug_lines and all("JW" in line.modifiers for line in ctx.drug_lines):
+        first = ctx.drug_lines[0]
+        yield finding(
+            "modifiers.jw-without-dose",
+            "error",
+            f"line {first.number}: only a JW (discarded amount) line is billed; the dose given has no line",
+            rule.source if rule else MODIFIER_SOURCE,
+            line=first.number,
+            carc=rule.value.carc if rule else "CO-4",
+            fix=f"bill the amount given on its own {first.code} line; JW marks only what was discarded",
+        )
     if rule is None:
         return
     admin_lines = [ln for ln in ctx.drug_lines if "JW" not in ln.modifiers]

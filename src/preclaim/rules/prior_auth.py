@@ -109,7 +109,7 @@ def check_prior_auth(ctx: RuleContext) -> Iterator[Finding]:
         status, reasons, cited = _requirement(ctx, code)
         if cited is None:
             continue
-        lines = [ln for ln in ctx.drug_lines if ctx.drug_code_of(ln) == code and "JW" not in ln.modifiers]
+        lines = [ln for ln in ctx.dose_lines if ctx.drug_code_of(ln) == code]
         for line in lines:
             yield from _line_auth(ctx, code, line, status, reasons, cited)
 
