@@ -19,10 +19,16 @@ from collections.abc import Iterable
 import msgspec
 from sqlalchemy import select
 
+from preclaim.edi.denials import denial_table
 from preclaim.store.db import Store
 from preclaim.store.models import AdjustmentRow, CheckRow, RemittanceLineRow, RemittanceRow
 
-NOT_DENIALS = frozenset({"1", "2", "3", "23", "45", "253"})
+# Adjustments that are not denials: the 835 denial table's contractual and patient-share CARCs (one list
+# for `preclaim denials`, `preclaim report` and the dashboard), plus prior-payer (23) and sequestration (253).
+NOT_DENIALS = frozenset(
+    {"23", "253"}
+    | {code for code, entry in denial_table().carcs.items() if entry.kind in ("contractual", "patient-share")}
+)
 REVERSAL = "22"
 
 
