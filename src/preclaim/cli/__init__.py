@@ -26,6 +26,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _group() -> None:
+    # A callback keeps `preclaim` a command group even when main() registers a single command's module;
+    # without it typer collapses a one-command app and `preclaim serve ...` reads "serve" as an extra argument.
+    return None
+
+
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
 
