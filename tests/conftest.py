@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = (ROOT.parent / "shared" / "samples").resolve()
+SAMPLES = (ROOT / "tests" / "samples").resolve()
 EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
     if not SAMPLES.is_dir():
-        pytest.skip(f"public samples not found at {SAMPLES}")
+        pytest.fail(f"public samples not found at {SAMPLES} (vendored under tests/samples)")
     return SAMPLES
 
 

@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-SAMPLES = (Path(__file__).resolve().parents[2] / ".." / "shared" / "samples").resolve()
+SAMPLES = (Path(__file__).resolve().parents[2] / "tests" / "samples").resolve()
 CDS = SAMPLES / "fhir" / "cds-hooks"
 CRD = SAMPLES / "fhir" / "crd"
 ISS = "https://ehr.test.invalid"

@@ -1,4 +1,4 @@
-"""Shared paths and builders for the X12 tests (samples are read in place, never copied)."""
+"""Shared paths and builders for the X12 tests (the public samples vendored under tests/samples)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-X12_SAMPLES = (Path(__file__).resolve().parents[2] / "../shared/samples/x12").resolve()
+X12_SAMPLES = (Path(__file__).resolve().parents[1] / "samples" / "x12").resolve()
 
 
 @pytest.fixture

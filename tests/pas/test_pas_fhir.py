@@ -19,7 +19,7 @@ from preclaim.fhir.pas_validate import parse_bundle, validate_pas
 from preclaim.store import Store, load_history
 from preclaim.store.decisions import record_decisions
 
-PAS_DIR = Path(__file__).resolve().parents[2] / "../shared/samples/fhir/pas"
+PAS_DIR = Path(__file__).resolve().parents[1] / "samples/fhir/pas"
 CREATED = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 
 

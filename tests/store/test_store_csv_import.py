@@ -20,7 +20,7 @@ from preclaim.store import Store, import_history_file, load_history
 from preclaim.store.ingest import sniff
 from preclaim.store.models import ClaimRow, ImportRow
 
-SAMPLES = Path(__file__).resolve().parents[2] / "../shared/samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 HEADER = "claim_id,payer_id,patient_key,date_of_service,code,units,modifiers,charge,diagnoses,prior_auth,dose_mcg\n"
 GOOD = HEADER + (
     "C-1,PAYER-A,PAT-1,2026-03-02,J3420,1,JZ,25.00,D51.0 E53.8,AUTH-9,1000\n"

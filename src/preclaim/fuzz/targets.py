@@ -26,7 +26,7 @@ SAMPLES_ENV = "PRECLAIM_SAMPLES"
 
 
 def samples_dir() -> Path:
-    return Path(os.environ.get(SAMPLES_ENV) or REPO.parent / "shared" / "samples").resolve()
+    return Path(os.environ.get(SAMPLES_ENV) or REPO / "tests" / "samples").resolve()
 
 
 @dataclass(frozen=True, slots=True)
