@@ -32,15 +32,31 @@ def _item(outcome: str = "accepted", comment: str | None = None) -> dict[str, ob
     return item
 
 
-def test_feedback_is_appended_to_a_jsonl_file(tmp_path: Path) -> None:
+def test_feedback_is_appended_to_a_jsonl_file_once_per_event(tmp_path: Path) -> None:
     client = _app(tmp_path)
     assert client.post(FEEDBACK, json={"feedback": [_item()]}).json() == {"stored": 1}
     assert client.post(FEEDBACK, json={"feedback": [_item("overridden"), _item()]}).json() == {"stored": 2}
     lines = [json.loads(x) for x in (tmp_path / "cds-feedback.jsonl").read_text().splitlines()]
-    assert [x["outcome"] for x in lines] == ["accepted", "overridden", "accepted"]
+    # the second accepted item repeats the first (same card and time: a client retry) and is not written again
+    assert [x["outcome"] for x in lines] == ["accepted", "overridden"]
     assert (
         lines[1]["overrideReason"]["reason"]["code"] == "declined" and lines[0]["service"] == "preclaim-b12-order-sign"
     )
+
+
+def test_feedback_file_torn_by_a_crash_still_reads_and_takes_new_items(tmp_path: Path) -> None:
+    first = json.dumps({"service": "preclaim-b12-order-sign", "received": "2026-03-01T10:00:01+00:00", **_item()})
+    (tmp_path / "cds-feedback.jsonl").write_text(first + "\n" + first[:30])  # killed in the middle of a line
+    client = _app(tmp_path)
+    assert client.post(FEEDBACK, json={"feedback": [_item(), _item("overridden")]}).json() == {"stored": 2}
+    text = (tmp_path / "cds-feedback.jsonl").read_text().splitlines()
+    rows = []
+    for line in text:
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    assert [r["outcome"] for r in rows] == ["accepted", "overridden"]  # the retried accepted item is not doubled
 
 
 def test_bad_feedback_names_the_field(tmp_path: Path) -> None:

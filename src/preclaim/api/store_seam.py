@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from preclaim.api.seams import feedback_key
 from preclaim.domain.history import Authorization, History
 
 
@@ -58,7 +59,7 @@ class StoreFeedback:
     """
 
     def __init__(self, store: Any) -> None:
-        from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
+        from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, UniqueConstraint
 
         self.store = store
         metadata = MetaData()
@@ -72,25 +73,39 @@ class StoreFeedback:
             Column("outcome_at", String(40), nullable=False),
             Column("received_at", DateTime(timezone=True), nullable=False),
             Column("item", JSON, nullable=False),
+            UniqueConstraint("service", "card", "outcome", "outcome_at", name="uq_cds_feedback_event"),
         )
         metadata.create_all(store.engine, checkfirst=True)
 
     def record(self, service_id: str, items: Sequence[dict[str, Any]]) -> int:
+        """All items or none; an item already recorded (a client retrying after a crash) adds no row."""
+        from sqlalchemy import select, tuple_
+
         now = dt.datetime.now(dt.UTC)
-        rows = [
-            {
-                "service": service_id,
-                "card": str(i["card"]),
-                "outcome": str(i["outcome"]),
-                "outcome_at": str(i["outcomeTimestamp"]),
-                "received_at": now,
-                "item": i,
-            }
-            for i in items
-        ]
-        with self.store.transaction() as session:  # all items or none
-            session.execute(self.table.insert(), rows)
-        return len(rows)
+        fresh = {feedback_key(service_id, item): item for item in items}
+        t = self.table
+        with self.store.transaction() as session:
+            known = session.execute(
+                select(t.c.service, t.c.card, t.c.outcome, t.c.outcome_at).where(
+                    tuple_(t.c.service, t.c.card, t.c.outcome, t.c.outcome_at).in_(list(fresh))
+                )
+            )
+            for row in known:
+                fresh.pop(tuple(row), None)
+            rows = [
+                {
+                    "service": key[0],
+                    "card": key[1],
+                    "outcome": key[2],
+                    "outcome_at": key[3],
+                    "received_at": now,
+                    "item": i,
+                }
+                for key, i in fresh.items()
+            ]
+            if rows:
+                session.execute(t.insert(), rows)
+        return len(items)
 
     def read(self) -> list[dict[str, Any]]:
         with self.store.transaction(write=False) as session:
