@@ -56,10 +56,8 @@ class Engine:
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
         relevant = history.for_patient(claim.patient.key) if history is not EMPTY_HISTORY else history
-        first = claim.first_date_of_service
-        ctx = RuleContext(claim, relevant, self.policies.resolve(payer_key(claim), first or as_of), self.codes, as_of)
-        ctx.__dict__["first_day"] = first  # computed here already; saves the cached_property lookup
-        return ctx
+        policy = self.policies.resolve(payer_key(claim), claim.first_date_of_service or as_of)
+        return RuleContext(claim, relevant, policy, self.codes, as_of)
 
     def prior_auth(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> PriorAuthDecision:
         return decide(self.context(claim, history, as_of))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TypeVar, cast
 
 from preclaim.codes import CodeSets
@@ -20,37 +18,52 @@ INJECTION_CODES = frozenset({"96372"})
 EM_CODES = frozenset({"99211", "99212", "99213", "99214", "99215"})
 
 
-@dataclass(frozen=True)
 class RuleContext:
-    claim: Claim
-    history: History
-    policy: ResolvedPolicy
-    codes: CodeSets
-    as_of: dt.date
-    memo: dict[object, object] = field(default_factory=dict, compare=False)  # per-check results rules share
+    """One claim with its history, policy and code sets, plus the facts nearly every rule reads.
 
-    @cached_property
-    def first_day(self) -> dt.date | None:
-        return self.claim.first_date_of_service
+    A plain slotted class built once per check: the derived facts are computed here, in claim order, rather
+    than as cached properties (cheaper, and each is needed by several rules anyway). Rules never assign to it.
+    """
 
-    @cached_property
-    def drug_lines(self) -> tuple[ServiceLine, ...]:
-        """Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code."""
-        return tuple(line for line in self.claim.lines if self.drug_code_of(line) is not None)
+    __slots__ = (
+        "_drug_codes",
+        "as_of",
+        "claim",
+        "codes",
+        "dose_lines",
+        "drug_codes",
+        "drug_lines",
+        "first_day",
+        "history",
+        "memo",
+        "policy",
+    )
 
-    @cached_property
-    def dose_lines(self) -> tuple[ServiceLine, ...]:
-        """Drug lines billing the amount given: those without JW, or every drug line when all carry JW."""
-        given = tuple(line for line in self.drug_lines if "JW" not in line.modifiers)
-        return given or self.drug_lines
+    def __init__(self, claim: Claim, history: History, policy: ResolvedPolicy, codes: CodeSets, as_of: dt.date) -> None:
+        self.claim = claim
+        self.history = history
+        self.policy = policy
+        self.codes = codes
+        self.as_of = as_of
+        self.memo: dict[object, object] = {}  # per-check results rules share
+        self.first_day: dt.date | None = claim.first_date_of_service
+        # Keyed by line number like the claim's own references; the first line with a number decides.
+        self._drug_codes: dict[int, str | None] = {}
+        for line in claim.lines:
+            if line.number not in self._drug_codes:
+                self._drug_codes[line.number] = self._drug_code_of(line)
+        # Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code.
+        self.drug_lines = tuple(line for line in claim.lines if self._drug_codes[line.number] is not None)
+        # Drug lines billing the amount given: those without JW, or every drug line when all carry JW.
+        self.dose_lines = tuple(line for line in self.drug_lines if "JW" not in line.modifiers) or self.drug_lines
+        # The distinct drug codes those lines are governed by, sorted.
+        self.drug_codes = tuple(sorted({c for line in self.drug_lines if (c := self._drug_codes[line.number])}))
 
     def drug_code_of(self, line: ServiceLine) -> str | None:
         """The drug code whose policy governs this line: its own code, or the code it should have used."""
-        key = ("drug-code", line.number)
-        if key in self.memo:
-            return self.memo[key]  # type: ignore[return-value]
-        code = self._drug_code_of(line)
-        self.memo[key] = code
+        if line.number in self._drug_codes:
+            return self._drug_codes[line.number]
+        code = self._drug_codes[line.number] = self._drug_code_of(line)
         return code
 
     def _drug_code_of(self, line: ServiceLine) -> str | None:

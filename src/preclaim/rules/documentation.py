@@ -131,7 +131,7 @@ Entry = tuple[ChecklistItem, DocumentationItem, str]
 _CHART_FREE: dict[tuple[object, ...], list[Entry]] = {}
 
 
-def _chart_free_key(ctx: RuleContext, codes: list[str]) -> tuple[object, ...] | None:
+def _chart_free_key(ctx: RuleContext, codes: tuple[str, ...]) -> tuple[object, ...] | None:
     for code in codes:
         cited = ctx.policy.drug_section(code, "documentation")
         items = cast("tuple[DocumentationItem, ...]", cited.value) if cited else ()
@@ -148,7 +148,7 @@ def _chart_free_key(ctx: RuleContext, codes: list[str]) -> tuple[object, ...] | 
 
 
 def checklist(ctx: RuleContext) -> list[Entry]:
-    codes = sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))})
+    codes = ctx.drug_codes
     key = _chart_free_key(ctx, codes) if ctx.claim.encounter is None else None
     if key is not None:
         cached = _CHART_FREE.get(key)
@@ -160,7 +160,7 @@ def checklist(ctx: RuleContext) -> list[Entry]:
     return _evaluate(ctx, codes)
 
 
-def _evaluate(ctx: RuleContext, codes: list[str]) -> list[Entry]:
+def _evaluate(ctx: RuleContext, codes: tuple[str, ...]) -> list[Entry]:
     items: list[Entry] = []
     for code in codes:
         cited = ctx.policy.drug_section(code, "documentation")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from operator import attrgetter
+from typing import cast
+
+import msgspec
 
 from preclaim.codes import normalize_icd10
 from preclaim.domain.encounter import Phase
@@ -14,8 +17,7 @@ from preclaim.rules.base import RuleContext
 FactValue = str | float | bool | tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Dose:
+class Dose(msgspec.Struct, frozen=True):
     """One administration of the drug: this claim's or an earlier one."""
 
     date: dt.date
@@ -58,18 +60,33 @@ def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> Dia
     return index.find(code)
 
 
-def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> list[Dose]:
-    """Earlier administrations of `code` for this patient, from the chart and from earlier claims."""
+_BY_DATE = attrgetter("date")
+
+
+def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
+    """Earlier administrations of `code` for this patient, from the chart and from earlier claims, by date.
+
+    Memoised per check: the frequency, checklist, chemotherapy and prior-authorization rules ask the same.
+    """
+    key = ("earlier-doses", code, before)
+    doses = ctx.memo.get(key)
+    if doses is None:
+        doses = ctx.memo[key] = _earlier_doses(ctx, code, before)
+    return cast("tuple[Dose, ...]", doses)
+
+
+def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
+    claim_id = ctx.claim.id
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
     for adm in ctx.history.administrations:
-        if adm.code == code and adm.date <= before and adm.claim_id != ctx.claim.id:
+        if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
             if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
                 continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
             doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
     for claim in ctx.history.claims:
-        if claim.id == ctx.claim.id or claim.frequency_code == "8":
+        if claim.id == claim_id or claim.frequency_code == "8":
             continue
         for line in claim.lines:
             key = (line.date_of_service, claim.id)
@@ -85,7 +102,7 @@ def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> list[Dose]:
                         claim.id,
                     )
                 )
-    return sorted(doses, key=lambda d: d.date)
+    return tuple(sorted(doses, key=_BY_DATE))
 
 
 def this_dose_mcg(ctx: RuleContext, units: Units | None) -> float | None:

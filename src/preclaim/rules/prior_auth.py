@@ -73,7 +73,7 @@ def _claim_auth_number(ctx: RuleContext, line: ServiceLine) -> str | None:
 
 
 def decide(ctx: RuleContext) -> PriorAuthDecision:
-    codes = sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))})
+    codes = ctx.drug_codes
     if not codes:
         return PriorAuthDecision("not-required", ("no drug on this claim is governed by a prior-authorization rule",))
     statuses: list[PriorAuthStatus] = []
@@ -105,7 +105,7 @@ def _on_file(ctx: RuleContext, code: str) -> bool:
 
 
 def check_prior_auth(ctx: RuleContext) -> Iterator[Finding]:
-    for code in sorted({c for line in ctx.drug_lines if (c := ctx.drug_code_of(line))}):
+    for code in ctx.drug_codes:
         status, reasons, cited = _requirement(ctx, code)
         if cited is None:
             continue
