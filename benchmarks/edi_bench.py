@@ -4,7 +4,7 @@ Every measurement runs in its own subprocess, which reports the seconds of its w
 generation excluded) and its own peak RSS (getrusage RUSAGE_SELF). All tools read the same generated
 files (benchmarks/edi_generate.py, invented data, seed 7).
 
-    .venv/bin/python benchmarks/edi_bench.py [--dir /tmp/preclaim-bench] [--sizes 10000 100000]
+    .venv/bin/python benchmarks/edi_bench.py [--dir /tmp/preclaim-bench] [--sizes 10000 100000] [--no-peers]
 
 LinuxForHealth x12 (PyPI: linuxforhealth-x12 0.57) needs pydantic 1, which cannot share preclaim's
 environment (pydantic 2), so it runs from its own virtualenv, created on first use under --dir. pyx12 and
@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--peer-claims", type=int, default=10_000, help="file size LinuxForHealth reads")
     parser.add_argument("--pyx12-claims", type=int, default=2_000, help="file size pyx12 validates")
+    parser.add_argument("--no-peers", action="store_true", help="skip pyx12 and LinuxForHealth (slow)")
     parser.add_argument("--child", nargs=2, metavar=("TOOL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -152,9 +153,10 @@ def main() -> None:
         path = ensure_file(args.dir, size)
         for tool in ("naive split", "preclaim parse", "preclaim check"):
             rows.append((tool, size, measure(sys.executable, tool, path)))
-    rows.append(("pyx12 validate", args.pyx12_claims,
-                 measure(sys.executable, "pyx12 validate", ensure_file(args.dir, args.pyx12_claims))))  # fmt: skip
-    python = lfh_python(args.dir)
+    if not args.no_peers:
+        rows.append(("pyx12 validate", args.pyx12_claims,
+                     measure(sys.executable, "pyx12 validate", ensure_file(args.dir, args.pyx12_claims))))  # fmt: skip
+    python = lfh_python(args.dir) if not args.no_peers else None
     if python is not None:
         path = ensure_file(args.dir, args.peer_claims)
         rows.append(("LinuxForHealth x12", args.peer_claims, measure(python, "LinuxForHealth x12", path)))
