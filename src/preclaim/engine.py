@@ -17,6 +17,7 @@ from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
 from preclaim.paths import user_home
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
 from preclaim.rules import ALL_RULES, RuleContext
+from preclaim.rules.base import first_day_of
 from preclaim.rules.documentation import checklist, documentation_findings
 from preclaim.rules.prior_auth import decide
 
@@ -46,18 +47,36 @@ class Engine:
     def __init__(self, policies: PolicyLibrary, codes: CodeSets) -> None:
         self.policies = policies
         self.codes = codes
+        self._resolved: dict[tuple[object, ...], ResolvedPolicy] = {}
 
     @classmethod
     def default(cls, policy_dirs: Sequence[Path] = (), codes_dir: Path | None = None) -> Engine:
         return cls(load_library(policy_dirs), load_codes(codes_dir or user_home()))
 
     def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
-        return self.policies.resolve(payer_key(claim), claim.first_date_of_service or as_of)
+        return self._policy(claim, claim.first_date_of_service or as_of)
+
+    def _policy(self, claim: Claim, day: dt.date) -> ResolvedPolicy:
+        """PolicyLibrary.resolve, memoised on plain fields: cheaper than building and hashing a PayerKey per claim."""
+        payer = claim.payer
+        key = (
+            self.policies,
+            payer.id,
+            payer.name,
+            claim.filing_indicator,
+            claim.billing_provider.state,
+            claim.plan,
+            day,
+        )
+        policy = self._resolved.get(key)
+        if policy is None:
+            policy = self._resolved[key] = self.policies.resolve(payer_key(claim), day)
+        return policy
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
         relevant = history.for_patient(claim.patient.key) if history is not EMPTY_HISTORY else history
-        policy = self.policies.resolve(payer_key(claim), claim.first_date_of_service or as_of)
-        return RuleContext(claim, relevant, policy, self.codes, as_of)
+        first = first_day_of(claim)
+        return RuleContext(claim, relevant, self._policy(claim, first or as_of), self.codes, as_of, first)
 
     def prior_auth(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> PriorAuthDecision:
         return decide(self.context(claim, history, as_of))

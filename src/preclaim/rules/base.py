@@ -39,25 +39,37 @@ class RuleContext:
         "policy",
     )
 
-    def __init__(self, claim: Claim, history: History, policy: ResolvedPolicy, codes: CodeSets, as_of: dt.date) -> None:
+    def __init__(
+        self,
+        claim: Claim,
+        history: History,
+        policy: ResolvedPolicy,
+        codes: CodeSets,
+        as_of: dt.date,
+        first_day: dt.date | None = None,
+    ) -> None:
+        """`first_day` is the claim's first date of service, when the caller has it already."""
         self.claim = claim
         self.history = history
         self.policy = policy
         self.codes = codes
         self.as_of = as_of
         self.memo: dict[object, object] = {}  # per-check results rules share
-        self.first_day: dt.date | None = claim.first_date_of_service
+        self.first_day = first_day if first_day is not None else first_day_of(claim)
         # Keyed by line number like the claim's own references; the first line with a number decides.
         self._drug_codes: dict[int, str | None] = {}
+        drug_lines: list[ServiceLine] = []
         for line in claim.lines:
             if line.number not in self._drug_codes:
                 self._drug_codes[line.number] = self._drug_code_of(line)
+            if self._drug_codes[line.number] is not None:
+                drug_lines.append(line)
         # Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code.
-        self.drug_lines = tuple(line for line in claim.lines if self._drug_codes[line.number] is not None)
+        self.drug_lines = tuple(drug_lines)
         # Drug lines billing the amount given: those without JW, or every drug line when all carry JW.
-        self.dose_lines = tuple(line for line in self.drug_lines if "JW" not in line.modifiers) or self.drug_lines
+        self.dose_lines = tuple([line for line in drug_lines if "JW" not in line.modifiers]) or self.drug_lines
         # The distinct drug codes those lines are governed by, sorted.
-        self.drug_codes = tuple(sorted({c for line in self.drug_lines if (c := self._drug_codes[line.number])}))
+        self.drug_codes = tuple(sorted({c for line in drug_lines if (c := self._drug_codes[line.number])}))
 
     def drug_code_of(self, line: ServiceLine) -> str | None:
         """The drug code whose policy governs this line: its own code, or the code it should have used."""
@@ -99,6 +111,14 @@ class RuleContext:
 
     def lines_on(self, day: dt.date) -> tuple[ServiceLine, ...]:
         return tuple(line for line in self.claim.lines if line.date_of_service == day)
+
+
+def first_day_of(claim: Claim) -> dt.date | None:
+    """claim.first_date_of_service, without a generator (claims have one to a few lines)."""
+    lines = claim.lines
+    if len(lines) == 1:
+        return lines[0].date_of_service
+    return min([line.date_of_service for line in lines], default=None)
 
 
 def split_carc(carc: str) -> tuple[str, str]:
