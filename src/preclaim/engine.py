@@ -36,11 +36,17 @@ def payer_key(claim: Claim) -> PayerKey:
 
 def verdict_of(findings: Sequence[Finding]) -> Verdict:
     """deny: an error editing cannot cure; fix: any other error or warning; clean: neither."""
-    if any(f.severity == "error" and f.cure == "none" for f in findings):
-        return "deny"
-    if any(f.severity in ("error", "warning") for f in findings):
-        return "fix"
-    return "clean"
+    verdict: Verdict = "clean"
+    for f in findings:
+        if f.severity == "error" and f.cure == "none":
+            return "deny"
+        if f.severity in ("error", "warning"):
+            verdict = "fix"
+    return verdict
+
+
+def _order(f: Finding) -> tuple[int, int]:
+    return (f.line if f.line is not None else 0, _SEVERITY_ORDER[f.severity])
 
 
 class Engine:
@@ -88,13 +94,14 @@ class Engine:
             findings.extend(rule(ctx))
         items = checklist(ctx)
         findings.extend(documentation_findings(items))
-        unique = list(dict.fromkeys(findings))
-        unique.sort(key=lambda f: (f.line if f.line is not None else 0, _SEVERITY_ORDER[f.severity]))
+        if len(findings) > 1:  # most claims have none or one: nothing to merge
+            findings = list(dict.fromkeys(findings))
+            findings.sort(key=_order)
         return Report(
             claim_id=claim.id,
-            verdict=verdict_of(unique),
+            verdict=verdict_of(findings),
             prior_auth=decide(ctx),
-            findings=tuple(unique),
-            checklist=tuple(entry for entry, _, _ in items),
+            findings=tuple(findings),
+            checklist=tuple([entry for entry, _, _ in items]),
             policies=ctx.policy.refs,
         )

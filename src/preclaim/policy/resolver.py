@@ -61,6 +61,9 @@ class ResolvedPolicy:
     claim_rules: dict[str, Cited[object]] = field(default_factory=dict)
     drugs: dict[str, dict[str, Cited[object]]] = field(default_factory=dict)
     code_lists: dict[str, tuple[DiagnosisEntry, ...]] = field(default_factory=dict)
+    # Results rules derive from this policy and reuse across claims (a resolved policy is cached by its library
+    # and outlives many checks); each rule owns its keys.
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def known_payer(self) -> bool:
@@ -75,7 +78,8 @@ class ResolvedPolicy:
         return self.claim_rules.get(name)
 
     def drug_section(self, code: str, name: str) -> Cited[object] | None:
-        return self.drugs.get(code, {}).get(name)
+        sections = self.drugs.get(code)
+        return sections.get(name) if sections is not None else None
 
     def drug_codes(self) -> frozenset[str]:
         return frozenset(self.drugs)

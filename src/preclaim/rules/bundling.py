@@ -20,8 +20,9 @@ def check_bundling(ctx: RuleContext) -> Iterator[Finding]:
     if rule is None:
         return
     spec, src = rule.value, rule.source
-    for day in sorted({ln.date_of_service for ln in ctx.claim.lines}):
-        lines = ctx.lines_on(day)
+    days = sorted({ln.date_of_service for ln in ctx.claim.lines})
+    for day in days:
+        lines = ctx.claim.lines if len(days) == 1 else ctx.lines_on(day)
         injections = [ln for ln in lines if ln.code in INJECTION_CODES]
         if not injections:
             continue

@@ -127,37 +127,44 @@ def _applies(ctx: RuleContext, code: str, item: DocumentationItem) -> bool:
 
 
 Entry = tuple[ChecklistItem, DocumentationItem, str]
-# Checklists of claims that carry no chart facts (X12 input) repeat: memoised on everything they depend on.
-_CHART_FREE: dict[tuple[object, ...], list[Entry]] = {}
 
 
-def _chart_free_key(ctx: RuleContext, codes: tuple[str, ...]) -> tuple[object, ...] | None:
-    for code in codes:
-        cited = ctx.policy.drug_section(code, "documentation")
-        items = cast("tuple[DocumentationItem, ...]", cited.value) if cited else ()
-        if any(c.fact != "diagnosis" for item in items for c in item.only_if_any):
-            return None  # a condition on another fact: evaluate every time
-    return (
-        id(ctx.policy),
-        tuple(codes),
-        tuple(dx.code for dx in ctx.claim.diagnoses),
-        frozenset(vial_type(ctx, line) for line in ctx.drug_lines),
-        any("GA" in line.modifiers for line in ctx.claim.lines),
-        tuple(_phase_applies(ctx, code) for code in codes),
-    )
+def _chart_free(ctx: RuleContext, codes: tuple[str, ...]) -> bool:
+    """True when the items of these codes depend on nothing but the claim's diagnoses (per policy, memoised)."""
+    key = ("checklist-chart-free", codes)
+    known = ctx.policy.memo.get(key)
+    if known is None:
+        known = ctx.policy.memo[key] = not any(
+            c.fact != "diagnosis"
+            for code in codes
+            if (cited := ctx.policy.drug_section(code, "documentation"))
+            for item in cast("tuple[DocumentationItem, ...]", cited.value)
+            for c in item.only_if_any
+        )
+    return known is True
 
 
 def checklist(ctx: RuleContext) -> list[Entry]:
     codes = ctx.drug_codes
-    key = _chart_free_key(ctx, codes) if ctx.claim.encounter is None else None
-    if key is not None:
-        cached = _CHART_FREE.get(key)
-        if cached is None:
-            if len(_CHART_FREE) > 8192:
-                _CHART_FREE.clear()
-            cached = _CHART_FREE[key] = _evaluate(ctx, codes)
-        return cached
-    return _evaluate(ctx, codes)
+    if ctx.claim.encounter is not None or not _chart_free(ctx, codes):
+        return _evaluate(ctx, codes)
+    # Checklists of claims that carry no chart facts (X12 input) repeat: memoised, per policy, on all they
+    # depend on.
+    key = (
+        "checklist",
+        codes,
+        tuple([dx.code for dx in ctx.claim.diagnoses]),
+        frozenset([vial_type(ctx, line) for line in ctx.drug_lines]),
+        any("GA" in line.modifiers for line in ctx.claim.lines),
+        tuple([_phase_applies(ctx, code) for code in codes]),
+    )
+    memo = ctx.policy.memo
+    cached = memo.get(key)
+    if cached is None:
+        if len(memo) > 8192:
+            memo.clear()
+        cached = memo[key] = _evaluate(ctx, codes)
+    return cast("list[Entry]", cached)
 
 
 def _evaluate(ctx: RuleContext, codes: tuple[str, ...]) -> list[Entry]:

@@ -36,8 +36,19 @@ class _CodeIndex:
         for entry in entries:
             target = normalize_icd10(entry.code if isinstance(entry, DiagnosisEntry) else entry)
             self.by_code.setdefault(target, entry)
+        self.found: dict[str, DiagnosisEntry | str | None] = {}  # claims repeat a few diagnosis codes
 
     def find(self, code: str) -> DiagnosisEntry | str | None:
+        try:
+            return self.found[code]
+        except KeyError:
+            pass
+        if len(self.found) > 4096:
+            self.found.clear()
+        hit = self.found[code] = self._find(code)
+        return hit
+
+    def _find(self, code: str) -> DiagnosisEntry | str | None:
         normal = normalize_icd10(code)
         # "D51" covers "D51.0"; "K90.8" covers "K90.89": try the code, then each shorter prefix.
         for end in range(len(normal), 2, -1):

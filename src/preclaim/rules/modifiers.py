@@ -254,6 +254,8 @@ def _liability_outcome(
 
 def check_modifier_form(ctx: RuleContext) -> Iterator[Finding]:
     for line in ctx.claim.lines:
+        if not line.modifiers:
+            continue  # nothing to check
         mods = list(line.modifiers)
         unique = list(dict.fromkeys(mods))
         if len(mods) > 4:

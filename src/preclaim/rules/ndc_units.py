@@ -21,11 +21,13 @@ NDC_FORMAT_SOURCE = Source(
 def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
     rules = ctx.claim_rule("ndc", NdcRules)
     for line in ctx.claim.lines:
-        entry = ctx.codes.hcpcs(line.code)
-        is_drug = ctx.drug_code_of(line) is not None or (entry is not None and entry.drug is not None)
-        noc = entry is not None and entry.not_otherwise_classified
         if line.ndc is None:
-            if rules and is_drug and (rules.value.required or (noc and rules.value.required_for_noc)):
+            if rules is None:
+                continue
+            entry = ctx.codes.hcpcs(line.code)
+            is_drug = ctx.drug_code_of(line) is not None or (entry is not None and entry.drug is not None)
+            noc = entry is not None and entry.not_otherwise_classified
+            if is_drug and (rules.value.required or (noc and rules.value.required_for_noc)):
                 why = "this payer requires the NDC on drug lines" if rules.value.required else "unclassified codes"
                 yield finding(
                     "ndc.missing",
@@ -43,16 +45,18 @@ def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
 
 def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> Iterator[Finding]:
     assert line.ndc is not None
-    fallback = _units_source(ctx, line)
-    source = rules.source if rules else (fallback.source if fallback else NDC_FORMAT_SOURCE)
+    if rules:
+        source = rules.source
+    else:
+        fallback = _units_source(ctx, line)
+        source = fallback.source if fallback else NDC_FORMAT_SOURCE
     carc, rarc = (rules.value.carc, rules.value.rarc) if rules else ("CO-16", ("M119",))
-    try:
-        ndc11 = normalize_ndc(line.ndc.code)
-    except ValueError as exc:
+    ndc11, problem = _normalized(line.ndc.code)
+    if ndc11 is None:
         yield finding(
             "ndc.malformed",
             "error",
-            f"line {line.number}: {exc}",
+            f"line {line.number}: {problem}",
             source,
             line=line.number,
             carc=carc,
@@ -113,6 +117,23 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
             if package.hcpcs
             else f"bill {package.drug} under J3490 with its name, dose and NDC, or correct the NDC",
         )
+
+
+_NORMALIZED: dict[str, tuple[str | None, str | None]] = {}
+
+
+def _normalized(code: str) -> tuple[str | None, str | None]:
+    """(the 11-digit NDC, None) or (None, what is wrong with it); memoised, as a file repeats a few NDCs."""
+    known = _NORMALIZED.get(code)
+    if known is None:
+        if len(_NORMALIZED) > 4096:
+            _NORMALIZED.clear()
+        try:
+            known = (normalize_ndc(code), None)
+        except ValueError as exc:
+            known = (None, str(exc))
+        _NORMALIZED[code] = known
+    return known
 
 
 def _units_source(ctx: RuleContext, line: ServiceLine) -> Cited[Units] | None:

@@ -28,22 +28,22 @@ def _requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str
 
 def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
     cited = ctx.section(code, "prior_auth", PriorAuth)
-    payer = ctx.claim.payer.name or ctx.claim.payer.id
     if cited is None:
+        payer = ctx.claim.payer.name or ctx.claim.payer.id
         return (
             "unknown",
             [f"no policy on file says whether {payer} requires prior authorization for {code}"],
             None,
         )
     spec = cited.value
-    units = ctx.section(code, "units", Units)
-    unit_spec = units.value if units else None
     if spec.requirement == "none":
         return "not-required", [spec.reason], cited
     if spec.requirement == "always":
         return "required", [spec.reason], cited
     if spec.requirement == "unknown":
         return "unknown", [spec.reason], cited
+    units = ctx.section(code, "units", Units)
+    unit_spec = units.value if units else None
     exempt, why_exempt = any_holds(ctx, code, spec.unless_any, unit_spec)
     if exempt:
         return "not-required", [f"{spec.reason}; not needed here: {_says(why_exempt)}"], cited
