@@ -68,13 +68,19 @@ def codings(concept: Any) -> list[Resource]:
     return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
 
+def system_of(coding: Resource) -> str:
+    """The coding's system when it is a string (any JSON may arrive where a system belongs)."""
+    system = coding.get("system")
+    return system if isinstance(system, str) else ""
+
+
 def b12_drug(concept: Any) -> str | None:
     """'cyanocobalamin' / 'hydroxocobalamin' when the concept names a B12 drug, else None."""
     texts = [str(concept.get("text", ""))] if isinstance(concept, dict) else []
     for coding in codings(concept):
         if coding.get("system") == RXNORM and str(coding.get("code")) in RXCUI_DRUG:
             return RXCUI_DRUG[str(coding["code"])]
-        if coding.get("system") in HCPCS_SYSTEMS and coding.get("code") == "J3420":
+        if system_of(coding) in HCPCS_SYSTEMS and coding.get("code") == "J3420":
             return "cyanocobalamin"
         texts.append(str(coding.get("display", "")))
     lowered = " ".join(texts).lower()
@@ -82,7 +88,7 @@ def b12_drug(concept: Any) -> str | None:
 
 
 def has_j3420(concepts: Any) -> bool:
-    return any(c.get("system") in HCPCS_SYSTEMS and c.get("code") == "J3420" for c in codings(concepts))
+    return any(system_of(c) in HCPCS_SYSTEMS and c.get("code") == "J3420" for c in codings(concepts))
 
 
 def medication_concept(order: Resource, related: dict[str, Resource]) -> Any:

@@ -25,6 +25,7 @@ from preclaim.api.fhir_codes import (
     order_drug,
     ref,
     route_of,
+    system_of,
 )
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter, Lab
@@ -94,7 +95,7 @@ def state_of(*resources: Resource | None) -> str | None:
 
 
 def diagnoses(order: Resource) -> tuple[Diagnosis, ...]:
-    found = [str(c["code"]) for c in codings(order.get("reasonCode")) if c.get("system") in ICD10 and c.get("code")]
+    found = [str(c["code"]) for c in codings(order.get("reasonCode")) if system_of(c) in ICD10 and c.get("code")]
     return tuple(Diagnosis(code=code) for code in dict.fromkeys(found))[:12]
 
 
