@@ -34,6 +34,23 @@ def payer_key(claim: Claim) -> PayerKey:
     )
 
 
+def for_patient(history: History, key: str) -> History:
+    """history.for_patient(key), or the history itself when it holds only this patient's records already (as the
+    in-file and stored histories do): checking is cheaper than copying."""
+    if history is EMPTY_HISTORY:
+        return history
+    for adm in history.administrations:
+        if adm.patient_key != key:
+            return history.for_patient(key)
+    for claim in history.claims:
+        if claim.patient.key != key:
+            return history.for_patient(key)
+    for auth in history.authorizations:
+        if auth.patient_key is not None and auth.patient_key != key:
+            return history.for_patient(key)
+    return history
+
+
 def verdict_of(findings: Sequence[Finding]) -> Verdict:
     """deny: an error editing cannot cure; fix: any other error or warning; clean: neither."""
     verdict: Verdict = "clean"
@@ -80,9 +97,9 @@ class Engine:
         return policy
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
-        relevant = history.for_patient(claim.patient.key) if history is not EMPTY_HISTORY else history
         first = first_day_of(claim)
-        return RuleContext(claim, relevant, self._policy(claim, first or as_of), self.codes, as_of, first)
+        policy = self._policy(claim, first or as_of)
+        return RuleContext(claim, for_patient(history, claim.patient.key), policy, self.codes, as_of, first)
 
     def prior_auth(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> PriorAuthDecision:
         return decide(self.context(claim, history, as_of))

@@ -29,8 +29,10 @@ def check_frequency(ctx: RuleContext) -> Iterator[Finding]:
         if cited is None:
             continue
         prior = [d for d in earlier if d.date < line.date_of_service]
-        yield from _interval(ctx, line.number, line.date_of_service, prior, cited)
-        yield from _yearly(line.number, line.date_of_service, prior, cited)
+        if (too_soon := _interval(ctx, line.number, line.date_of_service, prior, cited)) is not None:
+            yield too_soon
+        if (too_many := _yearly(line.number, line.date_of_service, prior, cited)) is not None:
+            yield too_many
 
 
 def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: Cited[Frequency] | None) -> Finding:
@@ -51,27 +53,30 @@ def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: 
     )
 
 
+# The helpers below report at most one finding each: they return it (or None) rather than yield it.
+
+
 def _interval(
     ctx: RuleContext, number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]
-) -> Iterator[Finding]:
+) -> Finding | None:
     spec = cited.value
     if spec.maintenance_min_days is None or not prior:
-        return
+        return None
     last = prior[-1]
     gap = (day - last.date).days
     if gap >= spec.maintenance_min_days:
-        return
+        return None
     enc = ctx.claim.encounter
     phase = enc.phase if enc else None
     next_day = last.date + dt.timedelta(days=spec.maintenance_min_days)
     if phase == "loading" and spec.loading_phase_allowed:
-        return  # more frequent doses are allowed in the documented initial/acute phase
+        return None  # more frequent doses are allowed in the documented initial/acute phase
     text = (
         f"line {number}: {gap} days after the previous injection on {last.date.isoformat()}; maintenance "
         f"injections are allowed no more often than every {spec.maintenance_min_days} days"
     )
     if phase == "maintenance" or last.phase == "maintenance" or not spec.loading_phase_allowed:
-        yield finding(
+        return finding(
             "frequency.too-soon",
             "error",
             text,
@@ -83,28 +88,27 @@ def _interval(
             fix=f"hold the injection until {next_day.isoformat()}, unless the chart documents an initial/acute "
             "phase (then record it)",
         )
-    else:
-        yield finding(
-            "frequency.too-soon",
-            "warning",
-            text + " unless this is the initial/acute (loading) phase",
-            cited.source,
-            line=number,
-            carc=spec.denial_carc,
-            rarc=spec.denial_rarc,
-            cure="documentation",
-            fix=f"document the loading phase (labs, schedule) or hold the injection until {next_day.isoformat()}",
-        )
+    return finding(
+        "frequency.too-soon",
+        "warning",
+        text + " unless this is the initial/acute (loading) phase",
+        cited.source,
+        line=number,
+        carc=spec.denial_carc,
+        rarc=spec.denial_rarc,
+        cure="documentation",
+        fix=f"document the loading phase (labs, schedule) or hold the injection until {next_day.isoformat()}",
+    )
 
 
-def _yearly(number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]) -> Iterator[Finding]:
+def _yearly(number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]) -> Finding | None:
     spec = cited.value
     if spec.max_per_year is None:
-        return
+        return None
     start = day - dt.timedelta(days=364)
     count = len({d.date for d in prior if d.date >= start}) + 1
     if count > spec.max_per_year:
-        yield finding(
+        return finding(
             "frequency.yearly-max",
             "error",
             f"line {number}: injection {count} in 365 days; the plan pays at most {spec.max_per_year}",
@@ -114,6 +118,7 @@ def _yearly(number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency
             cure="none",
             fix="ask the plan for an exception or authorization for more injections before giving them",
         )
+    return None
 
 
 RULES = (check_frequency,)

@@ -61,6 +61,8 @@ def _says(conditions: Sequence[Condition]) -> str:
 
 
 def matching_authorizations(ctx: RuleContext, code: str) -> list[Authorization]:
+    if not ctx.history.authorizations:
+        return []  # the usual case (X12 input carries none)
     return [
         a
         for a in ctx.history.authorizations
@@ -70,6 +72,10 @@ def matching_authorizations(ctx: RuleContext, code: str) -> list[Authorization]:
 
 def _claim_auth_number(ctx: RuleContext, line: ServiceLine) -> str | None:
     return line.prior_auth or ctx.claim.prior_auth
+
+
+# The overall status of a claim with several drug codes: the first of these any code has.
+_PRECEDENCE: tuple[PriorAuthStatus, ...] = ("required", "unknown", "conditional", "on-file", "not-required")
 
 
 def decide(ctx: RuleContext) -> PriorAuthDecision:
@@ -88,8 +94,7 @@ def decide(ctx: RuleContext) -> PriorAuthDecision:
         reasons.extend(why)
         if cited:
             sources.append(cited.source)
-    order: tuple[PriorAuthStatus, ...] = ("required", "unknown", "conditional", "on-file", "not-required")
-    overall = next(s for s in order if s in statuses)
+    overall = statuses[0] if len(statuses) == 1 else next(s for s in _PRECEDENCE if s in statuses)
     return PriorAuthDecision(overall, tuple(reasons), tuple(sources))
 
 
