@@ -17,8 +17,9 @@ from typing import BinaryIO, Protocol
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, Administration, History, PatientHistories
 from preclaim.domain.report import Report
+from preclaim.edi.x12.claim837 import Service
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
-from preclaim.edi.x12.read837 import read_837
+from preclaim.edi.x12.read837 import PatientServices, read_837, scan_services
 from preclaim.edi.x12.tokenizer import open_source
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
@@ -48,11 +49,19 @@ class BatchHistory:
         self.base = base
         self._seen: dict[str, list[_Entry]] = {}
         self.whole_file = False
+        self._in_order = True  # False while a first pass appends lines in file order
 
-    def prescan(self, items: Iterable[ClaimItem]) -> None:
-        for index, item in enumerate(items):
-            if isinstance(item, ParsedClaim):
-                self.add(item.claim, index)
+    def prescan(self, claims: Iterable[PatientServices | None]) -> None:
+        """Take every claim of the file first (from `scan_services`: None for a rejected claim)."""
+        self._in_order = False
+        for index, claim in enumerate(claims):
+            if claim is not None:
+                key, payer_id, (claim_id, frequency_code, services) = claim
+                self.record(index, key, claim_id, frequency_code, payer_id, services)
+        # A stable sort by date gives what inserting each line after the lines of its day would.
+        for seen in self._seen.values():
+            seen.sort(key=_by_date)
+        self._in_order = True
         self.whole_file = True
 
     def for_claim(self, claim: Claim, index: int) -> History:
@@ -61,11 +70,15 @@ class BatchHistory:
         stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
         if not entries:
             return stored
-        first = claim.first_date_of_service or dt.date.min
+        claim_id = claim.id
+        first = dt.date.max if claim.lines else dt.date.min  # Claim.first_date_of_service, without its generator
+        for line in claim.lines:
+            if line.date_of_service < first:
+                first = line.date_of_service
         wanted = [
-            Administration(key, day, code, units, claim_id=claim_id, payer_id=payer)
-            for day, at, code, units, claim_id, payer in entries
-            if at != index and claim_id != claim.id and (at < index or day < first)
+            Administration(key, day, code, units, claim_id=cid, payer_id=payer)
+            for day, at, code, units, cid, payer in entries
+            if at != index and cid != claim_id and (at < index or day < first)
         ]
         if not wanted:
             return stored
@@ -78,15 +91,26 @@ class BatchHistory:
     def add(self, claim: Claim, index: int) -> None:
         if self.whole_file:
             return  # the first pass already holds every claim
-        key = claim.patient.key
-        seen = self._seen.setdefault(key, [])
-        if claim.frequency_code in ("7", "8"):  # replacement or void: the earlier version no longer counts
-            seen[:] = [e for e in seen if e[4] != claim.id]
-            if claim.frequency_code == "8":
+        services = [(line.date_of_service, line.code, line.units) for line in claim.lines]
+        self.record(index, claim.patient.key, claim.id, claim.frequency_code, claim.payer.id, services)
+
+    def record(
+        self, index: int, key: str, claim_id: str, frequency_code: str, payer_id: str, services: list[Service]
+    ) -> None:
+        """Add the lines of the claim at `index` of the file (a replacement or void first drops its target)."""
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = []
+        if frequency_code in ("7", "8"):  # replacement or void: the earlier version no longer counts
+            seen[:] = [e for e in seen if e[4] != claim_id]
+            if frequency_code == "8":
                 return
-        for line in claim.lines:
-            entry = (line.date_of_service, index, line.code, line.units, claim.id, claim.payer.id)
-            bisect.insort(seen, entry, key=_by_date)
+        for day, code, units in services:
+            entry = (day, index, code, units, claim_id, payer_id)
+            if self._in_order:
+                bisect.insort(seen, entry, key=_by_date)  # after the lines of the same day: file order
+            else:
+                seen.append(entry)
 
 
 def _by_date(entry: _Entry) -> dt.date:
@@ -132,7 +156,7 @@ def check_items(
     try:
         if stream.seekable():  # a first pass so that history is in date order, not file order
             start = stream.tell()
-            batch.prescan(read_837(stream))
+            batch.prescan(scan_services(stream))
             stream.seek(start)
         for index, item in enumerate(read_837(stream)):
             if isinstance(item, ParsedClaim):

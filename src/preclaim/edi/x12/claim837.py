@@ -1,7 +1,10 @@
 """Loop 2300 (claim) and 2400/2410 (service lines, drug identification) to a domain Claim, in one pass.
 
 This is the hot path of `preclaim check` on big files, so it trades a little elegance for speed: flat
-locals instead of per-line objects, cached values (dates, amounts, NDCs, pointers) looked up inline.
+locals instead of per-line objects, cached values (dates, amounts, NDCs, pointers, SV1 facts) looked up
+inline. `claim_services` is the light version for the first pass of a check: it runs the same checks
+(the same helpers) and keeps only what the in-file history needs, so a claim is rejected by both or
+by neither.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, ServiceLine
+from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, ServiceLine
 from preclaim.edi.x12.build837 import (
     AMOUNTS,
     DATES,
@@ -27,6 +30,19 @@ from preclaim.edi.x12.build837 import (
 from preclaim.edi.x12.tokenizer import Segment
 
 _NO_LINE = -1
+_SV1_CACHE_LIMIT = 4096  # distinct SV1 segments of a batch are few (codes x charges x units x pointers)
+
+# What the in-file history keeps of a service line: (date of service, procedure code, units)
+Service = tuple[dt.date, str, float]
+# (claim id, CLM05-3 frequency code, services)
+ClaimServices = tuple[str, str, list[Service]]
+# Everything an SV1 says that does not depend on where it stands: (code, units, modifiers, charge,
+# pointers, SV105 place of service or None, SV101-7 description, SV101-1 qualifier, SV103 unit basis)
+_Sv1Facts = tuple[str, float, tuple[str, ...], Decimal | None, tuple[int, ...], str | None, str | None, str, str]
+# Per line while scanning: [lx index, sv1 index, dates, lin, ctp, rx number, line prior auth]
+_Line = list[object]
+_Dates = tuple[dt.date, dt.date | None]
+_sv1_facts: dict[str, dict[tuple[str, ...], _Sv1Facts]] = {}
 
 
 def build_claim(
@@ -37,21 +53,91 @@ def build_claim(
     patient: Patient,
     submitted_on: dt.date | None,
 ) -> Claim:
+    clm, pos, frequency = _clm(segs, comp)
+    dx, notes, k3, prior_auth, claim_dates, rendering, lines = _scan(segs, comp)
+    payer, charge = _claim_checks(segs, clm, lines, subscriber)
+    facts = _facts_cache(comp)
+    service_lines = []
+    for line in lines:
+        number, sv1, when = _line(segs, line, comp, claim_dates, facts)
+        code, units, modifiers, line_charge, ptrs, line_pos, description, qualifier, basis = sv1
+        lin, ctp = line[3], line[4]
+        service_lines.append(
+            ServiceLine(
+                number,
+                code,
+                units,
+                when[0],
+                modifiers,
+                line_charge,
+                when[1],
+                ptrs,
+                ndc_of(lin, ctp, comp) if lin is not None else None,  # type: ignore[arg-type]
+                line_pos if line_pos != pos else None,
+                description,
+                qualifier,
+                basis,
+                line[6],  # type: ignore[arg-type]
+                line[5],  # type: ignore[arg-type]
+            )
+        )
+    return Claim(
+        clm[1],
+        payer,
+        patient,
+        pos,
+        tuple(service_lines),
+        tuple(dx),
+        subscriber.plan,
+        subscriber.filing_indicator,
+        billing.provider,
+        rendering_provider(*rendering) if rendering is not None else None,
+        prior_auth,
+        frequency,
+        charge,
+        submitted_on,
+        tuple(notes),
+        tuple(k3),
+    )
+
+
+def claim_services(segs: list[Segment], comp: str, subscriber: SubscriberInfo) -> ClaimServices:
+    """Claim id, frequency code and (date, code, units) per line; raises Malformed where build_claim does."""
+    clm, _pos, frequency = _clm(segs, comp)
+    scan = _scan(segs, comp)
+    claim_dates, lines = scan[4], scan[6]
+    _claim_checks(segs, clm, lines, subscriber)
+    facts = _facts_cache(comp)
+    services: list[Service] = []
+    for line in lines:
+        _number, sv1, when = _line(segs, line, comp, claim_dates, facts)
+        services.append((when[0], sv1[0], sv1[1]))
+    return clm[1], frequency, services
+
+
+def _clm(segs: list[Segment], comp: str) -> tuple[Segment, str, str]:
+    """CLM, its place of service and CLM05-3 frequency code (1 when absent)."""
     clm = segs[0]
     if len(clm) < 6 or not clm[1]:
         raise Malformed("CLM needs a claim id, charge and place of service", 0, 1, "*".join(clm), "CLM01-05")
     pos, _, rest = clm[5].partition(comp)
     if not pos:
         raise Malformed("place of service missing", 0, 5, clm[5], "CLM05 as POS:B:frequency")
+    return clm, pos, rest.rpartition(comp)[2] or "1"
+
+
+def _scan(
+    segs: list[Segment], comp: str
+) -> tuple[list[Diagnosis], list[str], list[str], str | None, _Dates | None, list[str | None] | None, list[_Line]]:
+    """One pass over the claim's segments: (dx, notes, k3, prior auth, claim dates, rendering, lines)."""
     dx: list[Diagnosis] = []
     notes: list[str] = []
     k3: list[str] = []
     prior_auth = None
-    claim_dates: tuple[dt.date, dt.date | None] | None = None
+    claim_dates: _Dates | None = None
     rendering: list[str | None] | None = None  # [npi, taxonomy] of 2310B
-    # One list per line: [lx index, sv1 index, dates, lin, ctp, rx number, line prior auth]
-    lines: list[list[object]] = []
-    line: list[object] | None = None
+    lines: list[_Line] = []
+    line: _Line | None = None
     for index in range(1, len(segs)):
         seg = segs[index]
         tag = seg[0]
@@ -91,33 +177,22 @@ def build_claim(
             notes.append(seg[2])
         elif tag == "K3" and len(seg) > 1:
             k3.append(seg[1])
+    return dx, notes, k3, prior_auth, claim_dates, rendering, lines
+
+
+def _claim_checks(
+    segs: list[Segment], clm: Segment, lines: list[_Line], subscriber: SubscriberInfo
+) -> tuple[Payer, Decimal]:
+    """The claim-level checks made after the scan; returns the payer and the CLM02 charge."""
     if not lines:
         raise Malformed("claim has no service lines", len(segs) - 1, None, clm[1], "LX and SV1 (loop 2400)")
     payer = subscriber.payer
     if payer is None or not payer.id:
         raise Malformed("payer missing", 0, None, "no NM1*PR with an id", "loop 2010BB NM1*PR NM109")
-    charge = AMOUNTS.get(clm[2]) or parse_amount(clm[2], 0, 2)
-    return Claim(
-        clm[1],
-        payer,
-        patient,
-        pos,
-        tuple([_service_line(segs, ln, comp, pos, claim_dates) for ln in lines]),
-        tuple(dx),
-        subscriber.plan,
-        subscriber.filing_indicator,
-        billing.provider,
-        rendering_provider(*rendering) if rendering is not None else None,
-        prior_auth,
-        rest.rpartition(comp)[2] or "1",  # CLM05-3 frequency code
-        charge,
-        submitted_on,
-        tuple(notes),
-        tuple(k3),
-    )
+    return payer, AMOUNTS.get(clm[2]) or parse_amount(clm[2], 0, 2)
 
 
-def _dates_of(seg: Segment, index: int) -> tuple[dt.date, dt.date | None]:
+def _dates_of(seg: Segment, index: int) -> _Dates:
     if seg[2] == "D8":
         return (DATES.get(seg[3]) or parse_date(seg[3], index, 3)), None
     if seg[2] == "RD8":
@@ -128,16 +203,24 @@ def _dates_of(seg: Segment, index: int) -> tuple[dt.date, dt.date | None]:
     raise Malformed("invalid date qualifier", index, 2, seg[2], "D8 or RD8")
 
 
-def _service_line(
+def _facts_cache(comp: str) -> dict[tuple[str, ...], _Sv1Facts]:
+    """SV1 facts already worked out, per component separator (the same text means another thing elsewhere)."""
+    cache = _sv1_facts.get(comp)
+    if cache is None or len(cache) > _SV1_CACHE_LIMIT:
+        cache = _sv1_facts[comp] = {}
+    return cache
+
+
+def _line(
     segs: list[Segment],
-    line: list[object],
+    line: _Line,
     comp: str,
-    claim_pos: str,
-    claim_dates: tuple[dt.date, dt.date | None] | None,
-) -> ServiceLine:
-    lx_at: int
-    sv1_at: int
-    lx_at, sv1_at, dates, lin, ctp, rx, line_auth = line  # type: ignore[assignment]
+    claim_dates: _Dates | None,
+    cache: dict[tuple[str, ...], _Sv1Facts],
+) -> tuple[int, _Sv1Facts, _Dates]:
+    """Check one 2400 loop: (LX01, facts of its SV1, (date, end date)); Malformed in the reader's order."""
+    lx_at: int = line[0]  # type: ignore[assignment]
+    sv1_at: int = line[1]  # type: ignore[assignment]
     lx = segs[lx_at]
     try:
         number = int(lx[1])
@@ -146,36 +229,35 @@ def _service_line(
     if sv1_at == _NO_LINE or len(segs[sv1_at]) < 5:
         raise Malformed("service line without SV1", lx_at, None, f"LX*{number}", "SV1 with 4+ elements")
     sv1 = segs[sv1_at]
-    parts = sv1[1].split(comp)
-    if len(parts) < 2 or not parts[1]:
-        raise Malformed("procedure code missing", sv1_at, 1, sv1[1], "HC:<code>[:modifiers]")
-    try:
-        units = float(sv1[4])
-    except ValueError:
-        raise Malformed("invalid unit count", sv1_at, 4, sv1[4], "a number") from None
-    when = dates or claim_dates
-    if when is None:
+    key = tuple(sv1)
+    facts = cache.get(key)
+    when: _Dates | None = line[2] or claim_dates  # type: ignore[assignment]
+    if facts is None:  # checked in this order: code, units, date, charge, pointers
+        parts = sv1[1].split(comp)
+        if len(parts) < 2 or not parts[1]:
+            raise Malformed("procedure code missing", sv1_at, 1, sv1[1], "HC:<code>[:modifiers]")
+        try:
+            units = float(sv1[4])
+        except ValueError:
+            raise Malformed("invalid unit count", sv1_at, 4, sv1[4], "a number") from None
+        if when is None:
+            raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
+        n = len(sv1)
+        facts = (
+            parts[1],
+            units,
+            tuple([m for m in parts[2:6] if m]) if len(parts) > 2 else (),
+            (AMOUNTS.get(sv1[2]) or parse_amount(sv1[2], sv1_at, 2)) if sv1[2] else None,
+            (POINTERS.get((comp, sv1[7])) or pointers(sv1[7], comp, sv1_at)) if n > 7 and sv1[7] else (),
+            sv1[5] if n > 5 and sv1[5] else None,
+            parts[6] if len(parts) > 6 and parts[6] else None,
+            parts[0],
+            sv1[3] or "UN",
+        )
+        cache[key] = facts  # only an SV1 that passed every check is kept
+    elif when is None:
         raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
-    day: dt.date
-    end: dt.date | None
-    day, end = when  # type: ignore[misc]
-    n = len(sv1)
-    ndc: Ndc | None = ndc_of(lin, ctp, comp) if lin is not None else None  # type: ignore[arg-type]
-    charge: Decimal | None = (AMOUNTS.get(sv1[2]) or parse_amount(sv1[2], sv1_at, 2)) if sv1[2] else None
-    return ServiceLine(
-        number,
-        parts[1],
-        units,
-        day,
-        tuple([m for m in parts[2:6] if m]) if len(parts) > 2 else (),
-        charge,
-        end,
-        (POINTERS.get((comp, sv1[7])) or pointers(sv1[7], comp, sv1_at)) if n > 7 and sv1[7] else (),
-        ndc,
-        sv1[5] if n > 5 and sv1[5] and sv1[5] != claim_pos else None,
-        parts[6] if len(parts) > 6 and parts[6] else None,
-        parts[0],
-        sv1[3] or "UN",
-        line_auth,  # type: ignore[arg-type]
-        rx,  # type: ignore[arg-type]
-    )
+    return number, facts, when
+
+
+__all__ = ["ClaimServices", "Service", "build_claim", "claim_services"]

@@ -19,7 +19,7 @@ def _valid_id(tag: str) -> bool:
 class EnvelopeChecker:
     def __init__(self, source: str | None = None) -> None:
         self.source = source
-        self._known: set[str] = set()
+        self.known: set[str] = set()  # ids validated once: only envelope ids are checked every time
         self.state = "start"  # start -> isa -> gs -> st
         self._isa13 = ""
         self._gs06 = ""
@@ -34,7 +34,7 @@ class EnvelopeChecker:
 
     def scan(self, segments: list[list[str]], number: int) -> int:
         """Check a batch; `number` is the count of segments before it. Returns the new count."""
-        known = self._known
+        known = self.known
         for segment in segments:
             number += 1
             if segment[0] not in known:
@@ -58,7 +58,7 @@ class EnvelopeChecker:
             self._fail("invalid segment id", number, None, None, tag[:20], "a 2-3 character segment id")
         if self.state != "st":
             self._fail("segment outside a transaction set", number, tag, None, tag, "ST before it")
-        self._known.add(tag)
+        self.known.add(tag)
 
     def _expect(self, state: str, segment: list[str], number: int, follows: str) -> None:
         tag = segment[0]

@@ -9,9 +9,11 @@ so memory holds one claim plus its parent loops. A claim that cannot be read bec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import compress, repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO, TypeVar, cast
 
 from preclaim.domain.claim import Claim, Patient
 from preclaim.edi.x12.build837 import (
@@ -23,13 +25,17 @@ from preclaim.edi.x12.build837 import (
     patient_of,
     subscriber_info,
 )
-from preclaim.edi.x12.claim837 import build_claim
+from preclaim.edi.x12.claim837 import Service, build_claim, claim_services
 from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, Transaction
 from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Segment, Tokenizer, open_source
 from preclaim.errors import X12Error
 
 VERSIONS_837P = frozenset({"005010X222A1", "005010X222A2"})
 _BOUNDARY = frozenset({"CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA"})
+_first = itemgetter(0)
+T = TypeVar("T")
+# What the first pass of a check keeps of a claim: (patient key, payer id, (claim id, CLM05-3, services))
+PatientServices = tuple[str, str, tuple[str, str, list[Service]]]
 _LEVELS = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "patient (2000C)"}
 
 
@@ -38,7 +44,8 @@ def read_837(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> 
     stream, name, owned = open_source(source)
     try:
         tokenizer = Tokenizer(stream, source=name, chunk_size=chunk_size)
-        yield from _Reader(tokenizer).items()
+        reader = _Reader(tokenizer)
+        yield from reader.claims(reader.finish)
     finally:
         if owned:
             stream.close()
@@ -50,13 +57,35 @@ def iter_claims(source: str | Path | BinaryIO) -> Iterator[Claim | RejectedClaim
         yield item.claim if isinstance(item, ParsedClaim) else item
 
 
+def scan_services(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[PatientServices | None]:
+    """What the in-file history needs of each claim, in file order; None where read_837 rejects the claim.
+
+    The same walk as read_837 (the same X12Error on a broken file, the same claims rejected, by the same
+    checks) without building domain Claims: the first pass of a check.
+    """
+    stream, name, owned = open_source(source)
+    try:
+        tokenizer = Tokenizer(stream, source=name, chunk_size=chunk_size)
+        reader = _Reader(tokenizer)
+        yield from reader.claims(reader.services)
+    finally:
+        if owned:
+            stream.close()
+
+
+# A claim's segments, the segment number of its CLM, its transaction and parent loops (billing,
+# subscriber, patient): what the walk hands to the step that turns it into something.
+_Step = Callable[[list[Segment], int, Transaction, Loop, Loop, "Loop | None"], T]
+
+
 class _Reader:
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tok = tokenizer
         self.comp = tokenizer.delimiters.component
         self.name = tokenizer.source
 
-    def items(self) -> Iterator[ClaimItem]:
+    def claims(self, step: _Step[T]) -> Iterator[T]:
+        """Cut the stream into claims and their parent loops, checking envelope and loop structure."""
         tok = self.tok
         isa, gs = tok.isa, tok.isa
         txn: Transaction | None = None
@@ -66,24 +95,30 @@ class _Reader:
         claim: list[Segment] | None = None
         claim_at = 0
         current: list[Segment] = []
-        known: set[str] = set()  # ids validated once; boundary ids never enter
-        check = tok.envelope.check
+        # Per segment id: 0 = validated, nothing to do (the fast path); 1 = boundary; absent = not seen yet.
+        stop = dict.fromkeys(_BOUNDARY, 1)
+        stop_of = stop.get
+        envelope = tok.envelope
+        checked = envelope.known  # ids the envelope checker has validated (HL and CLM too, never ISA..IEA)
+        check = envelope.check
         for base, batch in tok.batches(checked=False):
-            for offset, seg in enumerate(batch):
+            taken = 0  # segments of the batch before this one are in a loop already
+            # Only boundaries and new ids stop the walk; the rest is found in C (lazily, so an id validated
+            # at one stop is fast for the rest of the batch) and joins `current` as a slice.
+            for offset in compress(range(len(batch)), map(stop_of, map(_first, batch), repeat(2))):
+                seg = batch[offset]
                 tag = seg[0]
-                if tag in known:
-                    current.append(seg)
-                    continue
                 number = base + offset
-                if number > 1:
-                    check(seg, number)
+                if number > 1 and (tag not in checked or envelope.state != "st"):
+                    check(seg, number)  # inside a set, a validated id has nothing left to check
                 if tag not in _BOUNDARY:
-                    known.add(tag)
-                    current.append(seg)
+                    stop[tag] = 0
                     continue
+                current.extend(batch[taken:offset])
+                taken = offset + 1
                 if claim is not None:
                     assert txn is not None and billing is not None and subscriber is not None
-                    yield self._finish(claim, claim_at, txn, billing, subscriber, patient)
+                    yield step(claim, claim_at, txn, billing, subscriber, patient)
                     claim = None
                 if tag == "CLM":
                     if txn is None or billing is None or subscriber is None:
@@ -113,8 +148,38 @@ class _Reader:
                     isa = seg
                 elif tag == "SE":
                     current = []
+            current.extend(batch[taken:])
 
-    def _finish(
+    def services(
+        self,
+        segs: list[Segment],
+        number: int,
+        txn: Transaction,
+        billing: Loop,
+        subscriber: Loop,
+        patient: Loop | None,
+    ) -> PatientServices | None:
+        """The light step: (patient key, payer id, claim services), or None for a claim `finish` rejects."""
+        try:
+            sub, person = self._parties(subscriber, patient)
+            services = claim_services(segs, self.comp, sub)
+        except Malformed:
+            return None
+        assert sub.payer is not None  # claim_services rejects a claim without one
+        return person.key, sub.payer.id, services
+
+    def _parties(self, subscriber: Loop, patient: Loop | None) -> tuple[SubscriberInfo, Patient]:
+        """The subscriber loop's facts and the claim's patient (the dependent when there is a 2000C)."""
+        if subscriber.info is None:
+            subscriber.info = subscriber_info(subscriber)
+        sub = cast(SubscriberInfo, subscriber.info)
+        if patient is None:
+            return sub, sub.patient
+        if patient.info is None:
+            patient.info = patient_of(patient, sub)
+        return sub, cast(Patient, patient.info)
+
+    def finish(
         self,
         segs: list[Segment],
         number: int,
@@ -126,14 +191,7 @@ class _Reader:
         try:
             if billing.info is None:
                 billing.info = billing_info(billing)
-            if subscriber.info is None:
-                subscriber.info = subscriber_info(subscriber)
-            sub = cast(SubscriberInfo, subscriber.info)
-            person = sub.patient
-            if patient is not None:
-                if patient.info is None:
-                    patient.info = patient_of(patient, sub)
-                person = cast(Patient, patient.info)
+            sub, person = self._parties(subscriber, patient)
             claim = build_claim(segs, self.comp, cast(BillingInfo, billing.info), sub, person, _submitted_on(txn))
         except Malformed as bad:
             err = X12Error(
