@@ -59,17 +59,25 @@ class RuleContext:
         # Keyed by line number like the claim's own references; the first line with a number decides.
         self._drug_codes: dict[int, str | None] = {}
         drug_lines: list[ServiceLine] = []
+        given: list[ServiceLine] = []
+        governing: set[str] = set()
         for line in claim.lines:
-            if line.number not in self._drug_codes:
-                self._drug_codes[line.number] = self._drug_code_of(line)
-            if self._drug_codes[line.number] is not None:
+            if line.number in self._drug_codes:
+                code = self._drug_codes[line.number]
+            else:
+                code = self._drug_codes[line.number] = self._drug_code_of(line)
+            if code is not None:
                 drug_lines.append(line)
+                if "JW" not in line.modifiers:
+                    given.append(line)
+                if code:
+                    governing.add(code)
         # Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code.
         self.drug_lines = tuple(drug_lines)
         # Drug lines billing the amount given: those without JW, or every drug line when all carry JW.
-        self.dose_lines = tuple([line for line in drug_lines if "JW" not in line.modifiers]) or self.drug_lines
+        self.dose_lines = tuple(given) or self.drug_lines
         # The distinct drug codes those lines are governed by, sorted.
-        self.drug_codes = tuple(sorted({c for line in drug_lines if (c := self._drug_codes[line.number])}))
+        self.drug_codes = tuple(sorted(governing))
 
     def drug_code_of(self, line: ServiceLine) -> str | None:
         """The drug code whose policy governs this line: its own code, or the code it should have used."""

@@ -36,15 +36,17 @@ def check_procedure_codes(ctx: RuleContext) -> Iterator[Finding]:
                     fix="import the CMS quarterly HCPCS file (preclaim codes import-hcpcs FILE) to check every code",
                 )
             continue
-        yield from _check_hcpcs(ctx, line, entry)
+        if (problem := _check_hcpcs(ctx, line, entry)) is not None:
+            yield problem
 
 
-def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Iterator[Finding]:
+def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Finding | None:
+    """The one problem with a known code on this line, if any."""
     number, day = line.number, line.date_of_service
     if entry.status in ("invalid", "deleted") or (entry.status == "active" and not entry.valid_on(day)):
         replacement = entry.replacement
         target = ctx.codes.hcpcs(replacement) if replacement else None
-        yield finding(
+        return finding(
             "code.invalid",
             "error",
             f"{entry.code} is not a valid HCPCS code on {day.isoformat()}" + (f": {entry.note}" if entry.note else ""),
@@ -57,8 +59,8 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Itera
             else "use the code valid on the date of service",
             correction=Correction("set-code", replacement) if replacement else None,
         )
-    elif entry.status == "unconfirmed":
-        yield finding(
+    if entry.status == "unconfirmed":
+        return finding(
             "code.unconfirmed",
             "warning",
             f"{entry.code} ({entry.short}) could not be confirmed in a CMS HCPCS file; a payer may reject it",
@@ -68,10 +70,10 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Itera
             "until then bill hydroxocobalamin as J3490 with the drug name, dose and NDC",
             cure="documentation",
         )
-    elif entry.not_otherwise_classified:
+    if entry.not_otherwise_classified:
         drug = ctx.b12_drug(line)
         if drug == "cyanocobalamin":
-            yield finding(
+            return finding(
                 "code.noc-specific-exists",
                 "error",
                 f"{entry.code} (unclassified drug) used for cyanocobalamin, which has its own code J3420",
@@ -82,8 +84,8 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Itera
                 fix="bill J3420 (1 unit per 1000 mcg) instead of the unclassified code",
                 correction=Correction("set-code", "J3420"),
             )
-        elif not (line.description or "").strip():
-            yield finding(
+        if not (line.description or "").strip():
+            return finding(
                 "code.noc-description",
                 "error",
                 f"{entry.code} needs the drug name, strength and dose in the line description (SV101-07)",
@@ -93,6 +95,7 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Itera
                 rarc=("N350",),
                 fix="describe the drug, e.g. 'hydroxocobalamin 1000 mcg/mL, 1 mL IM', and report its NDC",
             )
+    return None
 
 
 def check_diagnoses(ctx: RuleContext) -> Iterator[Finding]:
@@ -134,7 +137,10 @@ def check_diagnoses(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def check_place_of_service(ctx: RuleContext) -> Iterator[Finding]:
-    codes = {ctx.claim.place_of_service} | {ln.place_of_service for ln in ctx.claim.lines if ln.place_of_service}
+    codes = {ctx.claim.place_of_service}
+    for line in ctx.claim.lines:
+        if line.place_of_service:
+            codes.add(line.place_of_service)
     for code in sorted(codes):
         if ctx.codes.place_of_service(code) is None:
             yield finding(

@@ -69,7 +69,8 @@ def check_coverage(ctx: RuleContext) -> Iterator[Finding]:
         coverage = ctx.section(code, "coverage", Coverage) if code else None
         if coverage is None or not line.diagnosis_pointers:
             continue
-        yield from _line_coverage(ctx, line, coverage)
+        if (problem := _line_coverage(ctx, line, coverage)) is not None:
+            yield problem
 
 
 def _describe(dx: Diagnosis, ctx: RuleContext) -> str:
@@ -77,12 +78,14 @@ def _describe(dx: Diagnosis, ctx: RuleContext) -> str:
     return f"{dx.code} ({entry.description})" if entry else dx.code
 
 
-def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage]) -> Iterator[Finding]:
+def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage]) -> Finding | None:
+    """The coverage problem of a drug line, if none of the diagnoses it points to is covered."""
     spec = coverage.value
     covered = covered_entries(ctx, spec)
     pointed = [dx for p in line.diagnosis_pointers if (dx := ctx.claim.diagnosis_at(p)) is not None]
-    if any(code_in(dx.code, covered) for dx in pointed if dx.system == "icd10"):
-        return
+    for dx in pointed:
+        if dx.system == "icd10" and code_in(dx.code, covered):
+            return None
     caveat = "" if spec.list_verified else " (checked against a list marked unverified; import the official list)"
     elsewhere = [
         (i, dx)
@@ -91,7 +94,7 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
     ]
     if elsewhere:
         position, dx = elsewhere[0]
-        yield finding(
+        return finding(
             "diagnosis.pointer-not-covered",
             "error",
             f"line {line.number} points to {', '.join(_describe(d, ctx) for d in pointed)}, which does not support "
@@ -101,7 +104,6 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
             carc="CO-11",
             fix=f"point line {line.number} to diagnosis {position} ({dx.code})",
         )
-        return
     excluded = [dx for dx in pointed if code_in(dx.code, spec.noncovered)]
     why = (
         "is excluded: " + spec.noncovered_reason
@@ -114,7 +116,7 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
         if ctx.claim_rule("liability_modifiers", LiabilityModifiers)
         else ""
     )
-    yield finding(
+    return finding(
         "diagnosis.not-covered",
         "error",
         f"line {line.number}: {shown} {why}{caveat}",

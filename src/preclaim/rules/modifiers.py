@@ -35,7 +35,8 @@ def vial_type(ctx: RuleContext, line: ServiceLine) -> str:
 
 def check_waste_modifiers(ctx: RuleContext) -> Iterator[Finding]:
     rule = ctx.claim_rule("waste_modifiers", WasteModifiers)
-    if ctx.drug_lines and all("JW" in line.modifiers for line in ctx.drug_lines):
+    admin_lines = [ln for ln in ctx.drug_lines if "JW" not in ln.modifiers]
+    if ctx.drug_lines and not admin_lines:  # every drug line carries JW
         first = ctx.drug_lines[0]
         yield finding(
             "modifiers.jw-without-dose",
@@ -48,7 +49,6 @@ def check_waste_modifiers(ctx: RuleContext) -> Iterator[Finding]:
         )
     if rule is None:
         return
-    admin_lines = [ln for ln in ctx.drug_lines if "JW" not in ln.modifiers]
     waste_lines = [ln for ln in ctx.drug_lines if "JW" in ln.modifiers]
     for line in admin_lines:
         spec = rule.value
@@ -100,19 +100,21 @@ def _waste_for_line(
                 cure="documentation",
             )
         return
-    yield from _single_dose(ctx, rule, line, waste_lines)
+    if (problem := _single_dose(ctx, rule, line, waste_lines)) is not None:
+        yield problem
 
 
 def _single_dose(
     ctx: RuleContext, rule: Cited[WasteModifiers], line: ServiceLine, waste_lines: list[ServiceLine]
-) -> Iterator[Finding]:
+) -> Finding | None:
+    """The one JW/JZ problem of a single-dose vial line, if any."""
     carc, src = rule.value.carc, rule.source
     enc = ctx.claim.encounter
     wasted = enc.wasted_mcg if enc else None
     dose = enc.dose_mcg if enc else None
     has_jz = "JZ" in line.modifiers
     if has_jz and waste_lines:
-        yield finding(
+        return finding(
             "modifiers.jw-with-jz",
             "error",
             f"line {line.number}: JZ (no waste) billed together with a JW waste line",
@@ -121,10 +123,9 @@ def _single_dose(
             carc=carc,
             fix="use JZ only when nothing was discarded",
         )
-        return
     if wasted is None:
         if not has_jz and not waste_lines:
-            yield finding(
+            return finding(
                 "modifiers.jz-missing",
                 "error",
                 f"line {line.number}: single-dose vial billed without JZ or a JW waste line",
@@ -133,10 +134,10 @@ def _single_dose(
                 carc=carc,
                 fix="add JZ if nothing was discarded, or a separate JW line for the discarded amount",
             )
-        return
+        return None
     if wasted == 0:
         if not has_jz:
-            yield finding(
+            return finding(
                 "modifiers.jz-missing",
                 "error",
                 f"line {line.number}: single-dose vial with nothing discarded needs modifier JZ",
@@ -146,14 +147,14 @@ def _single_dose(
                 fix="add modifier JZ",
                 correction=Correction("add-modifier", "JZ"),
             )
-        return
+        return None
     units = ctx.section(line.code, "units", Units)
     per_unit = units.value.amount_per_unit if units else 1000.0
     given = expected_units(dose, per_unit) if dose else line.units
     total = expected_units((dose or given * per_unit) + wasted, per_unit)
     extra = total - given
     if extra <= 0 and waste_lines:
-        yield finding(
+        return finding(
             "modifiers.jw-covered",
             "error",
             f"the {plural(given, 'unit')} billed already cover the {wasted:g} mcg discarded; a JW line overbills",
@@ -162,8 +163,8 @@ def _single_dose(
             carc=carc,
             fix=f"delete JW line {waste_lines[0].number}",
         )
-    elif extra > 0 and not waste_lines:
-        yield finding(
+    if extra > 0 and not waste_lines:
+        return finding(
             "modifiers.jw-missing",
             "error",
             f"line {line.number}: {wasted:g} mcg discarded from a single-dose vial is not reported with JW",
@@ -172,6 +173,7 @@ def _single_dose(
             carc=carc,
             fix=f"add a line {line.code}-JW for {plural(extra, 'unit')} and document the amount discarded",
         )
+    return None
 
 
 def check_liability_modifiers(ctx: RuleContext) -> Iterator[Finding]:
@@ -180,6 +182,8 @@ def check_liability_modifiers(ctx: RuleContext) -> Iterator[Finding]:
         return
     enc = ctx.claim.encounter
     for line in ctx.claim.lines:
+        if not line.modifiers:
+            continue  # nothing to check
         found = [m for m in line.modifiers if m in LIABILITY]
         if len(found) > 1:
             yield finding(
@@ -202,7 +206,8 @@ def check_liability_modifiers(ctx: RuleContext) -> Iterator[Finding]:
                 carc="CO-4",
                 fix="GX (voluntary ABN) pairs only with GY",
             )
-        yield from _liability_outcome(rule, line, found, enc.abn_on_file if enc else None)
+        if found:
+            yield from _liability_outcome(rule, line, found, enc.abn_on_file if enc else None)
 
 
 def _liability_outcome(

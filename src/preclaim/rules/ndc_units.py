@@ -184,8 +184,9 @@ def check_units(ctx: RuleContext) -> Iterator[Finding]:
                     fix=f"bill {plural(want, 'unit')}",
                     correction=Correction("set-units", str(want)),
                 )
-        if not dose_known:  # the dose, when known, already decides the units
-            yield from _check_ndc_quantity(line, units)
+        # The dose, when known, already decides the units.
+        if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
+            yield disagrees
         if spec.mue is not None and line.units > spec.mue:
             yield finding(
                 "units.mue",
@@ -199,15 +200,15 @@ def check_units(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Iterator[Finding]:
+def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | None:
     spec = units.value
     ndc = line.ndc
     if ndc is None or ndc.quantity is None or ndc.unit != spec.ndc_unit or not spec.mcg_per_ndc_unit:
-        return
+        return None
     implied = ndc.quantity * spec.mcg_per_ndc_unit
     want = expected_units(implied, spec.amount_per_unit)
     if ndc.quantity > 0 and want != line.units:
-        yield finding(
+        return finding(
             "units.ndc-quantity",
             "error",
             f"line {line.number}: NDC quantity {ndc.quantity:g} {ndc.unit} ({implied:g} {spec.measure}) means "
@@ -219,6 +220,7 @@ def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Iterator[Find
             fix=f"make units and NDC quantity agree: {plural(want, 'unit')} for {ndc.quantity:g} {ndc.unit}, "
             "or correct the NDC quantity",
         )
+    return None
 
 
 RULES = (check_ndc, check_units)

@@ -116,7 +116,8 @@ def check_prior_auth(ctx: RuleContext) -> Iterator[Finding]:
             continue
         lines = [ln for ln in ctx.dose_lines if ctx.drug_code_of(ln) == code]
         for line in lines:
-            yield from _line_auth(ctx, code, line, status, reasons, cited)
+            if (problem := _line_auth(ctx, code, line, status, reasons, cited)) is not None:
+                yield problem
 
 
 def _line_auth(
@@ -126,7 +127,8 @@ def _line_auth(
     status: PriorAuthStatus,
     reasons: list[str],
     cited: Cited[PriorAuth],
-) -> Iterator[Finding]:
+) -> Finding | None:
+    """The one authorization problem of a dose line, if any (this helper and the next return, not yield)."""
     spec, src = cited.value, cited.source
     number = _claim_auth_number(ctx, line)
     auths = matching_authorizations(ctx, code)
@@ -138,7 +140,7 @@ def _line_auth(
                 if on_file
                 else "obtain prior authorization before the injection and report its number in REF*G1 (loop 2300)"
             )
-            yield finding(
+            return finding(
                 "prior-auth.missing",
                 "error",
                 f"line {line.number}: prior authorization required - {reasons[0]}",
@@ -147,8 +149,8 @@ def _line_auth(
                 carc=spec.carc_invalid if on_file else spec.carc_missing,
                 fix=fix,
             )
-        elif status == "conditional":
-            yield finding(
+        if status == "conditional":
+            return finding(
                 "prior-auth.conditional",
                 "warning",
                 f"line {line.number}: prior authorization may be required - {reasons[0]}",
@@ -158,20 +160,20 @@ def _line_auth(
                 cure="documentation",
                 fix="record the facts the rule needs (dose history, dialysis, ...) or obtain authorization",
             )
-        return
+        return None
     if not auths:
-        return
-    yield from _against_file(code, line, number, auths, cited)
+        return None
+    return _against_file(code, line, number, auths, cited)
 
 
 def _against_file(
     code: str, line: ServiceLine, number: str, auths: list[Authorization], cited: Cited[PriorAuth]
-) -> Iterator[Finding]:
+) -> Finding | None:
     spec, src = cited.value, cited.source
     same = [a for a in auths if a.number == number]
     if not same:
         known = ", ".join(a.number for a in auths)
-        yield finding(
+        return finding(
             "prior-auth.number-mismatch",
             "error",
             f"line {line.number}: authorization {number} is not one on file for {code} (on file: {known})",
@@ -180,10 +182,9 @@ def _against_file(
             carc=spec.carc_invalid,
             fix="report the authorization number the payer issued",
         )
-        return
     auth = same[0]
     if auth.status == "denied":
-        yield finding(
+        return finding(
             "prior-auth.denied",
             "error",
             f"line {line.number}: authorization {number} was denied by the payer",
@@ -193,8 +194,8 @@ def _against_file(
             cure="none",
             fix="appeal the authorization decision first",
         )
-    elif not auth.covers(line.date_of_service):
-        yield finding(
+    if not auth.covers(line.date_of_service):
+        return finding(
             "prior-auth.out-of-range",
             "error",
             f"line {line.number}: {line.date_of_service} is outside authorization {number} "
@@ -204,8 +205,8 @@ def _against_file(
             carc=spec.carc_invalid,
             fix="request an extension or a new authorization covering the date of service",
         )
-    elif auth.units_left is not None and line.units > auth.units_left:
-        yield finding(
+    if auth.units_left is not None and line.units > auth.units_left:
+        return finding(
             "prior-auth.units-exceeded",
             "error",
             f"line {line.number}: {units_text(line.units)} units billed, {units_text(max(auth.units_left, 0))} left "
@@ -215,14 +216,15 @@ def _against_file(
             carc=spec.carc_exceeded,
             fix="ask the payer to extend the authorized units before billing more",
         )
-    elif auth.end - line.date_of_service < dt.timedelta(days=30):
-        yield finding(
+    if auth.end - line.date_of_service < dt.timedelta(days=30):
+        return finding(
             "prior-auth.expiring",
             "info",
             f"authorization {number} ends {auth.end.isoformat()}; request a renewal for later injections",
             src,
             line=line.number,
         )
+    return None
 
 
 RULES = (check_prior_auth,)
