@@ -66,6 +66,19 @@ def test_tiny_chunks_give_the_same_segments() -> None:
     assert segments(data, chunk_size=5) == segments(data)
 
 
+def test_mixed_line_breaks_give_the_segments_of_a_file_without_them() -> None:
+    """One segment a line has a fast path; any other mix of breaks and blank lines must split the same."""
+    want = segments(interchange(sep="~"))
+    endings = ["~\n", "~", "~\r\n", "~\n\n", "~\r", "~\n"]
+    for shift in range(len(endings)):
+        text = ISA + "\n"
+        for n, seg in enumerate(BODY):
+            text += seg + endings[(n + shift) % len(endings)]
+        for chunk_size in (7, 40, 1 << 16):
+            assert segments(text.encode(), chunk_size=chunk_size) == want, (shift, chunk_size)
+    assert segments(interchange(sep="~\n"), chunk_size=31) == want
+
+
 def test_standard_input_style_stream_is_read_in_chunks() -> None:
     class OnlySmallReads(io.RawIOBase):
         def __init__(self, data: bytes) -> None:

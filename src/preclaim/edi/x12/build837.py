@@ -24,7 +24,7 @@ _DX_SYSTEMS: dict[str, Literal["icd10", "icd9"]] = {
     "BF": "icd9",
 }
 _SEX = {"F": "F", "M": "M", "U": "U"}
-_CACHE_LIMIT = 50_000
+CACHE_LIMIT = 50_000
 
 
 class Malformed(Exception):
@@ -74,7 +74,7 @@ def parse_date(text: str, index: int = 0, element: int | None = None) -> dt.date
             day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             raise Malformed("invalid date", index, element, text, "CCYYMMDD") from None
-        if len(DATES) > _CACHE_LIMIT:
+        if len(DATES) > CACHE_LIMIT:
             DATES.clear()
         DATES[text] = day
     return day
@@ -89,7 +89,7 @@ def parse_amount(text: str, index: int, element: int) -> Decimal:
             raise Malformed("invalid amount", index, element, text, "a decimal number") from None
         if not amount.is_finite():
             raise Malformed("invalid amount", index, element, text, "a decimal number")
-        if len(AMOUNTS) > _CACHE_LIMIT:
+        if len(AMOUNTS) > CACHE_LIMIT:
             AMOUNTS.clear()
         AMOUNTS[text] = amount
     return amount
@@ -102,7 +102,7 @@ def patient_key(*parts: str | None) -> str:
     """Pseudonymous key: a hash of identifiers, so no name or member id can be read back from it."""
     key = _keys.get(parts)
     if key is None:
-        if len(_keys) > _CACHE_LIMIT:
+        if len(_keys) > CACHE_LIMIT:
             _keys.clear()
         text = "|".join([p or "" for p in parts])
         key = _keys[parts] = "pk-" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
@@ -155,7 +155,7 @@ _providers: dict[tuple[str | None, str | None], Provider] = {}
 def _payer(payer_id: str, name: str | None) -> Payer:
     payer = _payers.get((payer_id, name))
     if payer is None:
-        if len(_payers) > _CACHE_LIMIT:
+        if len(_payers) > CACHE_LIMIT:
             _payers.clear()
         payer = _payers[(payer_id, name)] = Payer(id=payer_id, name=name)
     return payer
@@ -164,7 +164,7 @@ def _payer(payer_id: str, name: str | None) -> Payer:
 def rendering_provider(npi: str | None, taxonomy: str | None) -> Provider:
     provider = _providers.get((npi, taxonomy))
     if provider is None:
-        if len(_providers) > _CACHE_LIMIT:
+        if len(_providers) > CACHE_LIMIT:
             _providers.clear()
         provider = _providers[(npi, taxonomy)] = Provider(npi=npi, taxonomy=taxonomy)
     return provider
@@ -204,14 +204,18 @@ def _el(seg: Segment, position: int) -> str | None:
 def diagnosis_cache(comp: str) -> dict[str, Diagnosis]:
     """HI values already decoded, per component separator (the same text means another thing elsewhere)."""
     cache = _diagnoses.get(comp)
-    if cache is None or len(cache) > _CACHE_LIMIT:
+    if cache is None or len(cache) > CACHE_LIMIT:
         cache = _diagnoses[comp] = {}
     return cache
 
 
 def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
+    cache = _diagnoses.get(comp)
+    if cache is None or len(cache) > CACHE_LIMIT:
+        cache = diagnosis_cache(comp)
+    if len(seg) == 2 and seg[1] in cache:  # the usual HI: one diagnosis seen before
+        return [cache[seg[1]]]
     found = []
-    cache = diagnosis_cache(comp)
     for position in range(1, len(seg)):
         value = seg[position]
         dx = cache.get(value)
@@ -230,7 +234,7 @@ def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
 def pointers(text: str, comp: str, index: int) -> tuple[int, ...]:
     result = POINTERS.get((comp, text))
     if result is None:
-        if len(POINTERS) > _CACHE_LIMIT:
+        if len(POINTERS) > CACHE_LIMIT:
             POINTERS.clear()
         try:
             result = tuple(int(p) for p in text.split(comp) if p)
@@ -247,7 +251,7 @@ def ndc_of(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
     key = (comp, lin[3] if len(lin) > 3 else "", *(ctp[4:6] if ctp is not None else ()))
     ndc = _ndcs.get(key)
     if ndc is None:
-        if len(_ndcs) > _CACHE_LIMIT:
+        if len(_ndcs) > CACHE_LIMIT:
             _ndcs.clear()
         ndc = _ndcs[key] = _make_ndc(lin, ctp, comp)
     return ndc

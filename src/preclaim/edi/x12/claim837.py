@@ -15,7 +15,7 @@ from decimal import Decimal
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, ServiceLine
 from preclaim.edi.x12.build837 import (
     AMOUNTS,
-    DATES,
+    CACHE_LIMIT,
     POINTERS,
     BillingInfo,
     Malformed,
@@ -43,6 +43,7 @@ _Sv1Facts = tuple[str, float, tuple[str, ...], Decimal | None, tuple[int, ...], 
 _Line = list[object]
 _Dates = tuple[dt.date, dt.date | None]
 _sv1_facts: dict[str, dict[tuple[str, ...], _Sv1Facts]] = {}
+_D8: dict[str, _Dates] = {}  # DTP03 text -> (date, None), so a line's dates are one lookup
 
 
 def build_claim(
@@ -138,16 +139,18 @@ def _scan(
     rendering: list[str | None] | None = None  # [npi, taxonomy] of 2310B
     lines: list[_Line] = []
     line: _Line | None = None
-    for index in range(1, len(segs)):
-        seg = segs[index]
+    walk = enumerate(segs)
+    next(walk)  # the CLM
+    for index, seg in walk:
         tag = seg[0]
         if line is not None:
             if tag == "SV1":
                 line[1] = index
             elif tag == "DTP":
                 if len(seg) > 3 and seg[1] == "472":
-                    day = DATES.get(seg[3]) if seg[2] == "D8" else None
-                    line[2] = (day, None) if day is not None else _dates_of(seg, index)
+                    line[2] = _D8.get(seg[3]) if seg[2] == "D8" else None
+                    if line[2] is None:
+                        line[2] = _dates_of(seg, index)
             elif tag == "LIN":
                 line[3] = seg
             elif tag == "CTP":
@@ -194,7 +197,13 @@ def _claim_checks(
 
 def _dates_of(seg: Segment, index: int) -> _Dates:
     if seg[2] == "D8":
-        return (DATES.get(seg[3]) or parse_date(seg[3], index, 3)), None
+        dates = _D8.get(seg[3])
+        if dates is None:
+            dates = (parse_date(seg[3], index, 3), None)
+            if len(_D8) > CACHE_LIMIT:
+                _D8.clear()
+            _D8[seg[3]] = dates
+        return dates
     if seg[2] == "RD8":
         start, sep, end = seg[3].partition("-")
         if not sep:
