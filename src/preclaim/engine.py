@@ -18,7 +18,7 @@ from preclaim.paths import user_home
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
 from preclaim.rules import ALL_RULES, RuleContext
 from preclaim.rules.base import first_day_of
-from preclaim.rules.documentation import checklist, documentation_findings
+from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -109,8 +109,8 @@ class Engine:
         findings: list[Finding] = []
         for rule in ALL_RULES:
             findings.extend(rule(ctx))
-        items = checklist(ctx)
-        findings.extend(documentation_findings(items))
+        documentation = documented(ctx)
+        findings.extend(documentation.findings)
         if len(findings) > 1:  # most claims have none or one: nothing to merge
             findings = list(dict.fromkeys(findings))
             findings.sort(key=_order)
@@ -119,6 +119,6 @@ class Engine:
             verdict=verdict_of(findings),
             prior_auth=decide(ctx),
             findings=tuple(findings),
-            checklist=tuple([entry for entry, _, _ in items]),
+            checklist=documentation.items,
             policies=ctx.policy.refs,
         )

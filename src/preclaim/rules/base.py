@@ -125,10 +125,11 @@ class RuleContext:
 
 def first_day_of(claim: Claim) -> dt.date | None:
     """claim.first_date_of_service, without a generator (claims have one to a few lines)."""
-    lines = claim.lines
-    if len(lines) == 1:
-        return lines[0].date_of_service
-    return min([line.date_of_service for line in lines], default=None)
+    first: dt.date | None = None
+    for line in claim.lines:
+        if first is None or line.date_of_service < first:
+            first = line.date_of_service
+    return first
 
 
 def split_carc(carc: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import cast
+from typing import NamedTuple, cast
 
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import ChecklistItem, ChecklistStatus, Finding
@@ -144,10 +144,22 @@ def _chart_free(ctx: RuleContext, codes: tuple[str, ...]) -> bool:
     return known is True
 
 
+class Documented(NamedTuple):
+    """A claim's checklist entries, the items a report shows, and the warnings for what is missing."""
+
+    entries: list[Entry]
+    items: tuple[ChecklistItem, ...]
+    findings: tuple[Finding, ...]
+
+
 def checklist(ctx: RuleContext) -> list[Entry]:
+    return documented(ctx).entries
+
+
+def documented(ctx: RuleContext) -> Documented:
     codes = ctx.drug_codes
     if ctx.claim.encounter is not None or not _chart_free(ctx, codes):
-        return _evaluate(ctx, codes)
+        return _document(_evaluate(ctx, codes))
     # Checklists of claims that carry no chart facts (X12 input) repeat: memoised, per policy, on all they
     # depend on.
     key = (
@@ -163,8 +175,12 @@ def checklist(ctx: RuleContext) -> list[Entry]:
     if cached is None:
         if len(memo) > 8192:
             memo.clear()
-        cached = memo[key] = _evaluate(ctx, codes)
-    return cast("list[Entry]", cached)
+        cached = memo[key] = _document(_evaluate(ctx, codes))
+    return cast("Documented", cached)
+
+
+def _document(entries: list[Entry]) -> Documented:
+    return Documented(entries, tuple([entry for entry, _, _ in entries]), tuple(documentation_findings(entries)))
 
 
 def _evaluate(ctx: RuleContext, codes: tuple[str, ...]) -> list[Entry]:

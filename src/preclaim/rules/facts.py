@@ -201,6 +201,8 @@ def any_holds(
     ctx: RuleContext, code: str, conditions: Sequence[Condition], units: Units | None
 ) -> tuple[bool | None, list[Condition]]:
     """(True, the conditions that hold) if any holds; (None, []) if none holds but some are unknown."""
+    if not conditions:
+        return False, []
     outcomes = [(c, evaluate(c, fact(ctx, code, c.fact, units))) for c in conditions]
     holding = [c for c, outcome in outcomes if outcome is True]
     if holding:
