@@ -164,6 +164,7 @@ def finding(
     )
 
 
+# Rules build and return a list: a generator per rule and claim would cost more than most rules' own work.
 Rule = Callable[[RuleContext], Iterable[Finding]]
 
 

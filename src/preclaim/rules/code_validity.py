@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 from preclaim.codes import HcpcsCode
 from preclaim.domain.claim import ServiceLine
@@ -22,22 +21,27 @@ def _source(entry: HcpcsCode) -> Source:
     return entry.source
 
 
-def check_procedure_codes(ctx: RuleContext) -> Iterator[Finding]:
+def check_procedure_codes(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     for line in ctx.claim.lines:
         entry = ctx.codes.hcpcs(line.code)
         if entry is None:
             if ctx.codes.cpt(line.code) is None:
-                yield finding(
-                    "code.unknown",
-                    "info",
-                    f"{line.code} is not in preclaim's bundled code set, so its validity was not checked",
-                    Source("hcpcs-bundled", "preclaim bundled HCPCS/CPT subset"),
-                    line=line.number,
-                    fix="import the CMS quarterly HCPCS file (preclaim codes import-hcpcs FILE) to check every code",
+                findings.append(
+                    finding(
+                        "code.unknown",
+                        "info",
+                        f"{line.code} is not in preclaim's bundled code set, so its validity was not checked",
+                        Source("hcpcs-bundled", "preclaim bundled HCPCS/CPT subset"),
+                        line=line.number,
+                        fix="import the CMS quarterly HCPCS file (preclaim codes import-hcpcs FILE) "
+                        "to check every code",
+                    )
                 )
             continue
         if (problem := _check_hcpcs(ctx, line, entry)) is not None:
-            yield problem
+            findings.append(problem)
+    return findings
 
 
 def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Finding | None:
@@ -98,64 +102,76 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Findi
     return None
 
 
-def check_diagnoses(ctx: RuleContext) -> Iterator[Finding]:
+def check_diagnoses(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     day = ctx.first_day or ctx.as_of
     for position, dx in enumerate(ctx.claim.diagnoses, start=1):
         if dx.system == "icd9":
             if day >= ICD10_START:
-                yield finding(
-                    "diagnosis.icd9",
-                    "error",
-                    f"diagnosis {position} ({dx.code}) is ICD-9; services from 2015-10-01 need ICD-10-CM",
-                    ICD10_SOURCE,
-                    carc="CO-16",
-                    rarc=("M76",),
-                    fix="code the diagnosis in ICD-10-CM (HI qualifier ABK/ABF)",
+                findings.append(
+                    finding(
+                        "diagnosis.icd9",
+                        "error",
+                        f"diagnosis {position} ({dx.code}) is ICD-9; services from 2015-10-01 need ICD-10-CM",
+                        ICD10_SOURCE,
+                        carc="CO-16",
+                        rarc=("M76",),
+                        fix="code the diagnosis in ICD-10-CM (HI qualifier ABK/ABF)",
+                    )
                 )
             continue
         entry = ctx.codes.icd10(dx.code)
         if entry is None:
-            yield finding(
-                "diagnosis.invalid",
-                "error",
-                f"diagnosis {position} ({dx.code}) is not an ICD-10-CM code",
-                ICD10_SOURCE,
-                carc="CO-16",
-                rarc=("M76",),
-                fix="correct the ICD-10-CM code",
+            findings.append(
+                finding(
+                    "diagnosis.invalid",
+                    "error",
+                    f"diagnosis {position} ({dx.code}) is not an ICD-10-CM code",
+                    ICD10_SOURCE,
+                    carc="CO-16",
+                    rarc=("M76",),
+                    fix="correct the ICD-10-CM code",
+                )
             )
         elif not entry.billable:
-            yield finding(
-                "diagnosis.not-billable",
-                "error",
-                f"diagnosis {position} ({entry.code} {entry.description}) is a category, not a billable code",
-                ICD10_SOURCE,
-                carc="CO-16",
-                rarc=("M76",),
-                fix=f"code {entry.code} to the highest specificity (a code with all its characters)",
+            findings.append(
+                finding(
+                    "diagnosis.not-billable",
+                    "error",
+                    f"diagnosis {position} ({entry.code} {entry.description}) is a category, not a billable code",
+                    ICD10_SOURCE,
+                    carc="CO-16",
+                    rarc=("M76",),
+                    fix=f"code {entry.code} to the highest specificity (a code with all its characters)",
+                )
             )
+    return findings
 
 
-def check_place_of_service(ctx: RuleContext) -> Iterator[Finding]:
+def check_place_of_service(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     codes = {ctx.claim.place_of_service}
     for line in ctx.claim.lines:
         if line.place_of_service:
             codes.add(line.place_of_service)
     for code in sorted(codes):
         if ctx.codes.place_of_service(code) is None:
-            yield finding(
-                "pos.invalid",
-                "error",
-                f"place of service {code!r} is not a CMS place-of-service code",
-                Source(
-                    "cms-pos",
-                    "CMS Place of Service Code Set",
-                    "https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets",
-                ),
-                carc="CO-16",
-                rarc=("M77",),
-                fix="use the two-digit CMS place-of-service code (11 = office)",
+            findings.append(
+                finding(
+                    "pos.invalid",
+                    "error",
+                    f"place of service {code!r} is not a CMS place-of-service code",
+                    Source(
+                        "cms-pos",
+                        "CMS Place of Service Code Set",
+                        "https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets",
+                    ),
+                    carc="CO-16",
+                    rarc=("M77",),
+                    fix="use the two-digit CMS place-of-service code (11 = office)",
+                )
             )
+    return findings
 
 
 RULES = (check_procedure_codes, check_diagnoses, check_place_of_service)

@@ -7,7 +7,6 @@ the policy's denial code (CO-50, with N115 under an LCD) when no covered diagnos
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 from preclaim.domain.claim import Diagnosis, ServiceLine
 from preclaim.domain.report import Finding, Source
@@ -36,41 +35,50 @@ def covered_entries(ctx: RuleContext, coverage: Coverage) -> tuple[DiagnosisEntr
     return cached[1]
 
 
-def check_pointers(ctx: RuleContext) -> Iterator[Finding]:
+def check_pointers(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     for line in ctx.drug_lines:
         if not line.diagnosis_pointers:
-            yield finding(
-                "diagnosis.no-pointer",
-                "error",
-                f"line {line.number} ({line.code}) points to no diagnosis",
-                POINTER_SOURCE,
-                line=line.number,
-                carc="CO-16",
-                rarc=("M76",),
-                fix=f"point line {line.number} to the diagnosis that supports the injection",
-            )
-        for pointer in line.diagnosis_pointers:
-            if ctx.claim.diagnosis_at(pointer) is None:
-                yield finding(
-                    "diagnosis.bad-pointer",
+            findings.append(
+                finding(
+                    "diagnosis.no-pointer",
                     "error",
-                    f"line {line.number} points to diagnosis {pointer}, but the claim has {len(ctx.claim.diagnoses)}",
+                    f"line {line.number} ({line.code}) points to no diagnosis",
                     POINTER_SOURCE,
                     line=line.number,
                     carc="CO-16",
                     rarc=("M76",),
-                    fix=f"point line {line.number} to one of diagnoses 1-{len(ctx.claim.diagnoses)}",
+                    fix=f"point line {line.number} to the diagnosis that supports the injection",
                 )
+            )
+        for pointer in line.diagnosis_pointers:
+            if ctx.claim.diagnosis_at(pointer) is None:
+                findings.append(
+                    finding(
+                        "diagnosis.bad-pointer",
+                        "error",
+                        f"line {line.number} points to diagnosis {pointer}, "
+                        f"but the claim has {len(ctx.claim.diagnoses)}",
+                        POINTER_SOURCE,
+                        line=line.number,
+                        carc="CO-16",
+                        rarc=("M76",),
+                        fix=f"point line {line.number} to one of diagnoses 1-{len(ctx.claim.diagnoses)}",
+                    )
+                )
+    return findings
 
 
-def check_coverage(ctx: RuleContext) -> Iterator[Finding]:
+def check_coverage(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
         coverage = ctx.section(code, "coverage", Coverage) if code else None
         if coverage is None or not line.diagnosis_pointers:
             continue
         if (problem := _line_coverage(ctx, line, coverage)) is not None:
-            yield problem
+            findings.append(problem)
+    return findings
 
 
 def _describe(dx: Diagnosis, ctx: RuleContext) -> str:
@@ -131,10 +139,11 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
     )
 
 
-def check_chemo_timing(ctx: RuleContext) -> Iterator[Finding]:
+def check_chemo_timing(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     enc = ctx.claim.encounter
     if enc is None or enc.chemo is None:
-        return
+        return findings
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
         cited = ctx.section(code, "chemo_adjunct", ChemoAdjunct) if code else None
@@ -143,19 +152,22 @@ def check_chemo_timing(ctx: RuleContext) -> Iterator[Finding]:
             continue
         day, first = line.date_of_service, enc.chemo.first_dose
         if day < first and (first - day).days > rule.max_days_before_first:
-            yield finding(
-                "chemo.too-early",
-                "error",
-                f"line {line.number}: given {(first - day).days} days before the first {enc.chemo.drug} dose; "
-                f"the policy allows {rule.description}",
-                cited.source,
-                line=line.number,
-                carc="CO-50",
-                rarc=("N115",),
-                cure="none",
-                fix=f"give the first B12 injection no more than {rule.max_days_before_first} days before {first}",
+            findings.append(
+                finding(
+                    "chemo.too-early",
+                    "error",
+                    f"line {line.number}: given {(first - day).days} days before the first {enc.chemo.drug} dose; "
+                    f"the policy allows {rule.description}",
+                    cited.source,
+                    line=line.number,
+                    carc="CO-50",
+                    rarc=("N115",),
+                    cure="none",
+                    fix=f"give the first B12 injection no more than {rule.max_days_before_first} days before {first}",
+                )
             )
-        yield from _chemo_repeat(ctx, line, cited, rule.repeat_min_days, rule.description, first)
+        findings.extend(_chemo_repeat(ctx, line, cited, rule.repeat_min_days, rule.description, first))
+    return findings
 
 
 def _chemo_repeat(
@@ -165,24 +177,28 @@ def _chemo_repeat(
     min_days: int | None,
     text: str,
     first: dt.date,
-) -> Iterator[Finding]:
+) -> list[Finding]:
+    findings: list[Finding] = []
     code = ctx.drug_code_of(line) or line.code
     earlier = [d for d in earlier_doses(ctx, code, line.date_of_service) if d.date < line.date_of_service]
     if min_days is None or not earlier or line.date_of_service <= first:
-        return
+        return findings
     gap = (line.date_of_service - earlier[-1].date).days
     if gap < min_days:
-        yield finding(
-            "chemo.too-soon",
-            "error",
-            f"line {line.number}: {gap} days after the previous B12 injection; the chemotherapy-adjunct schedule "
-            f"is {text}",
-            cited.source,
-            line=line.number,
-            carc="CO-151",
-            cure="none",
-            fix=f"next injection on or after {earlier[-1].date + dt.timedelta(days=min_days)}",
+        findings.append(
+            finding(
+                "chemo.too-soon",
+                "error",
+                f"line {line.number}: {gap} days after the previous B12 injection; the chemotherapy-adjunct schedule "
+                f"is {text}",
+                cited.source,
+                line=line.number,
+                carc="CO-151",
+                cure="none",
+                fix=f"next injection on or after {earlier[-1].date + dt.timedelta(days=min_days)}",
+            )
         )
+    return findings
 
 
 RULES = (check_pointers, check_coverage, check_chemo_timing)

@@ -4,7 +4,6 @@ benefit maximum (CO-119). The initial/acute (loading) phase may be more frequent
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 from preclaim.domain.report import Finding, Source
 from preclaim.policy.resolver import Cited
@@ -13,7 +12,8 @@ from preclaim.rules.base import RuleContext, finding
 from preclaim.rules.facts import Dose, earlier_doses
 
 
-def check_frequency(ctx: RuleContext) -> Iterator[Finding]:
+def check_frequency(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     seen: set[str] = set()
     for line in ctx.dose_lines:
         code = ctx.drug_code_of(line)
@@ -24,15 +24,16 @@ def check_frequency(ctx: RuleContext) -> Iterator[Finding]:
         earlier = earlier_doses(ctx, code, line.date_of_service)
         same_day = [d for d in earlier if d.date == line.date_of_service]
         if same_day:
-            yield _duplicate(ctx, line.number, line.date_of_service, same_day[0], cited)
+            findings.append(_duplicate(ctx, line.number, line.date_of_service, same_day[0], cited))
             continue
         if cited is None:
             continue
         prior = [d for d in earlier if d.date < line.date_of_service]
         if (too_soon := _interval(ctx, line.number, line.date_of_service, prior, cited)) is not None:
-            yield too_soon
+            findings.append(too_soon)
         if (too_many := _yearly(line.number, line.date_of_service, prior, cited)) is not None:
-            yield too_many
+            findings.append(too_many)
+    return findings
 
 
 def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: Cited[Frequency] | None) -> Finding:

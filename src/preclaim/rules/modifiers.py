@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
@@ -33,75 +31,87 @@ def vial_type(ctx: RuleContext, line: ServiceLine) -> str:
     return "unknown"
 
 
-def check_waste_modifiers(ctx: RuleContext) -> Iterator[Finding]:
+def check_waste_modifiers(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     rule = ctx.claim_rule("waste_modifiers", WasteModifiers)
     admin_lines = [ln for ln in ctx.drug_lines if "JW" not in ln.modifiers]
     if ctx.drug_lines and not admin_lines:  # every drug line carries JW
         first = ctx.drug_lines[0]
-        yield finding(
-            "modifiers.jw-without-dose",
-            "error",
-            f"line {first.number}: only a JW (discarded amount) line is billed; the dose given has no line",
-            rule.source if rule else MODIFIER_SOURCE,
-            line=first.number,
-            carc=rule.value.carc if rule else "CO-4",
-            fix=f"bill the amount given on its own {first.code} line; JW marks only what was discarded",
+        findings.append(
+            finding(
+                "modifiers.jw-without-dose",
+                "error",
+                f"line {first.number}: only a JW (discarded amount) line is billed; the dose given has no line",
+                rule.source if rule else MODIFIER_SOURCE,
+                line=first.number,
+                carc=rule.value.carc if rule else "CO-4",
+                fix=f"bill the amount given on its own {first.code} line; JW marks only what was discarded",
+            )
         )
     if rule is None:
-        return
+        return findings
     waste_lines = [ln for ln in ctx.drug_lines if "JW" in ln.modifiers]
     for line in admin_lines:
         spec = rule.value
         pos = line.place_of_service or ctx.claim.place_of_service
         if (spec.required_from and line.date_of_service < spec.required_from) or pos in spec.exempt_pos:
             continue
-        yield from _waste_for_line(ctx, rule, line, waste_lines)
+        findings.extend(_waste_for_line(ctx, rule, line, waste_lines))
+    return findings
 
 
 def _waste_for_line(
     ctx: RuleContext, rule: Cited[WasteModifiers], line: ServiceLine, waste_lines: list[ServiceLine]
-) -> Iterator[Finding]:
+) -> list[Finding]:
+    findings: list[Finding] = []
     kind = vial_type(ctx, line)
     carc, src = rule.value.carc, rule.source
     has_jz = "JZ" in line.modifiers
     if kind == "multi-dose":
         if has_jz:
-            yield finding(
-                "modifiers.jw-jz-multi-dose",
-                "error",
-                f"line {line.number}: JZ is not used for a multi-dose vial",
-                src,
-                line=line.number,
-                carc=carc,
-                fix="remove JZ (JW/JZ apply only to single-dose containers)",
-                correction=Correction("remove-modifier", "JZ"),
+            findings.append(
+                finding(
+                    "modifiers.jw-jz-multi-dose",
+                    "error",
+                    f"line {line.number}: JZ is not used for a multi-dose vial",
+                    src,
+                    line=line.number,
+                    carc=carc,
+                    fix="remove JZ (JW/JZ apply only to single-dose containers)",
+                    correction=Correction("remove-modifier", "JZ"),
+                )
             )
         for waste in waste_lines:
-            yield finding(
-                "modifiers.jw-multi-dose",
-                "error",
-                f"line {waste.number}: JW waste is not billed from a multi-dose vial",
-                src,
-                line=waste.number,
-                carc=carc,
-                fix=f"delete line {waste.number}; multi-dose vials have no billable waste",
+            findings.append(
+                finding(
+                    "modifiers.jw-multi-dose",
+                    "error",
+                    f"line {waste.number}: JW waste is not billed from a multi-dose vial",
+                    src,
+                    line=waste.number,
+                    carc=carc,
+                    fix=f"delete line {waste.number}; multi-dose vials have no billable waste",
+                )
             )
-        return
+        return findings
     if kind == "unknown":
         if not has_jz and not waste_lines:
-            yield finding(
-                "modifiers.vial-unknown",
-                "warning",
-                f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
-                "(no waste) or a JW line (waste) since 2023-07-01",
-                src,
-                line=line.number,
-                fix="record the vial type or the NDC of the vial used",
-                cure="documentation",
+            findings.append(
+                finding(
+                    "modifiers.vial-unknown",
+                    "warning",
+                    f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
+                    "(no waste) or a JW line (waste) since 2023-07-01",
+                    src,
+                    line=line.number,
+                    fix="record the vial type or the NDC of the vial used",
+                    cure="documentation",
+                )
             )
-        return
+        return findings
     if (problem := _single_dose(ctx, rule, line, waste_lines)) is not None:
-        yield problem
+        findings.append(problem)
+    return findings
 
 
 def _single_dose(
@@ -176,139 +186,165 @@ def _single_dose(
     return None
 
 
-def check_liability_modifiers(ctx: RuleContext) -> Iterator[Finding]:
+def check_liability_modifiers(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     rule = ctx.claim_rule("liability_modifiers", LiabilityModifiers)
     if rule is None or not rule.value.enabled:
-        return
+        return findings
     enc = ctx.claim.encounter
     for line in ctx.claim.lines:
         if not line.modifiers:
             continue  # nothing to check
         found = [m for m in line.modifiers if m in LIABILITY]
         if len(found) > 1:
-            yield finding(
-                "modifiers.liability-conflict",
-                "error",
-                f"line {line.number}: {' and '.join(found)} together; GA, GZ and GY never share a line",
-                rule.source,
-                line=line.number,
-                carc="CO-4",
-                fix="keep GA if an ABN was signed, GZ if none was, GY for a statutory exclusion",
+            findings.append(
+                finding(
+                    "modifiers.liability-conflict",
+                    "error",
+                    f"line {line.number}: {' and '.join(found)} together; GA, GZ and GY never share a line",
+                    rule.source,
+                    line=line.number,
+                    carc="CO-4",
+                    fix="keep GA if an ABN was signed, GZ if none was, GY for a statutory exclusion",
+                )
             )
             continue
         if "GX" in line.modifiers and any(m in ("GA", "GZ") for m in line.modifiers):
-            yield finding(
-                "modifiers.gx-conflict",
-                "error",
-                f"line {line.number}: GX is not used with GA or GZ",
-                rule.source,
-                line=line.number,
-                carc="CO-4",
-                fix="GX (voluntary ABN) pairs only with GY",
+            findings.append(
+                finding(
+                    "modifiers.gx-conflict",
+                    "error",
+                    f"line {line.number}: GX is not used with GA or GZ",
+                    rule.source,
+                    line=line.number,
+                    carc="CO-4",
+                    fix="GX (voluntary ABN) pairs only with GY",
+                )
             )
         if found:
-            yield from _liability_outcome(rule, line, found, enc.abn_on_file if enc else None)
+            findings.extend(_liability_outcome(rule, line, found, enc.abn_on_file if enc else None))
+    return findings
 
 
 def _liability_outcome(
     rule: Cited[LiabilityModifiers], line: ServiceLine, found: list[str], abn: bool | None
-) -> Iterator[Finding]:
+) -> list[Finding]:
+    findings: list[Finding] = []
     if found == ["GA"]:
         if abn is False:
-            yield finding(
-                "modifiers.ga-without-abn",
+            findings.append(
+                finding(
+                    "modifiers.ga-without-abn",
+                    "error",
+                    f"line {line.number}: GA says an ABN was given, but none is on file",
+                    rule.source,
+                    line=line.number,
+                    carc="CO-50",
+                    fix="use GZ if no ABN was signed (the clinic is liable), or file the signed ABN",
+                )
+            )
+        else:
+            findings.append(
+                finding(
+                    "modifiers.ga",
+                    "info",
+                    f"line {line.number}: GA - if Medicare denies the line the patient pays (ABN on file)",
+                    rule.source,
+                    line=line.number,
+                    carc="PR-50",
+                    cure="none",
+                )
+            )
+    elif found == ["GZ"]:
+        findings.append(
+            finding(
+                "modifiers.gz",
                 "error",
-                f"line {line.number}: GA says an ABN was given, but none is on file",
+                f"line {line.number}: GZ - the line is expected to deny as not reasonable and necessary, clinic liable",
                 rule.source,
                 line=line.number,
                 carc="CO-50",
-                fix="use GZ if no ABN was signed (the clinic is liable), or file the signed ABN",
-            )
-        else:
-            yield finding(
-                "modifiers.ga",
-                "info",
-                f"line {line.number}: GA - if Medicare denies the line the patient pays (ABN on file)",
-                rule.source,
-                line=line.number,
-                carc="PR-50",
                 cure="none",
+                fix="obtain an ABN before the service next time (then GA); the patient cannot be billed without one",
             )
-    elif found == ["GZ"]:
-        yield finding(
-            "modifiers.gz",
-            "error",
-            f"line {line.number}: GZ - the line is expected to deny as not reasonable and necessary, clinic liable",
-            rule.source,
-            line=line.number,
-            carc="CO-50",
-            cure="none",
-            fix="obtain an ABN before the service next time (then GA); the patient cannot be billed without one",
         )
     elif found == ["GY"]:
-        yield finding(
-            "modifiers.gy",
-            "info",
-            f"line {line.number}: GY - statutorily excluded; denial expected, patient liable",
-            rule.source,
-            line=line.number,
-            carc="PR-96",
-            cure="none",
+        findings.append(
+            finding(
+                "modifiers.gy",
+                "info",
+                f"line {line.number}: GY - statutorily excluded; denial expected, patient liable",
+                rule.source,
+                line=line.number,
+                carc="PR-96",
+                cure="none",
+            )
         )
+    return findings
 
 
-def check_modifier_form(ctx: RuleContext) -> Iterator[Finding]:
+def check_modifier_form(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     for line in ctx.claim.lines:
         if not line.modifiers:
             continue  # nothing to check
         mods = list(line.modifiers)
         unique = list(dict.fromkeys(mods))
         if len(mods) > 4:
-            yield finding(
-                "modifiers.too-many",
-                "error",
-                f"line {line.number}: {len(mods)} modifiers; a line carries at most 4",
-                MODIFIER_SOURCE,
-                line=line.number,
-                carc="CO-4",
-                fix="keep the four that affect payment first",
+            findings.append(
+                finding(
+                    "modifiers.too-many",
+                    "error",
+                    f"line {line.number}: {len(mods)} modifiers; a line carries at most 4",
+                    MODIFIER_SOURCE,
+                    line=line.number,
+                    carc="CO-4",
+                    fix="keep the four that affect payment first",
+                )
             )
         for mod in unique:
             if ctx.codes.modifier(mod) is None:
-                yield finding(
-                    "modifiers.unknown",
-                    "warning",
-                    f"line {line.number}: modifier {mod!r} is not a known modifier",
-                    MODIFIER_SOURCE,
-                    line=line.number,
-                    carc="CO-4",
-                    fix=f"remove or correct {mod!r}",
-                    correction=Correction("remove-modifier", mod),
+                findings.append(
+                    finding(
+                        "modifiers.unknown",
+                        "warning",
+                        f"line {line.number}: modifier {mod!r} is not a known modifier",
+                        MODIFIER_SOURCE,
+                        line=line.number,
+                        carc="CO-4",
+                        fix=f"remove or correct {mod!r}",
+                        correction=Correction("remove-modifier", mod),
+                    )
                 )
             elif mod in ("PO", "PN"):
-                yield finding(
-                    "modifiers.po-pn-professional",
-                    "error",
-                    f"line {line.number}: {mod} belongs on the hospital's institutional claim, "
-                    "not on a professional claim",
-                    MODIFIER_SOURCE,
-                    line=line.number,
-                    carc="CO-4",
-                    fix=f"remove {mod}; show the setting with place of service 19 or 22",
-                    correction=Correction("remove-modifier", mod),
+                findings.append(
+                    finding(
+                        "modifiers.po-pn-professional",
+                        "error",
+                        f"line {line.number}: {mod} belongs on the hospital's institutional claim, "
+                        "not on a professional claim",
+                        MODIFIER_SOURCE,
+                        line=line.number,
+                        carc="CO-4",
+                        fix=f"remove {mod}; show the setting with place of service 19 or 22",
+                        correction=Correction("remove-modifier", mod),
+                    )
                 )
         ordered = sorted(unique, key=_order_key)
         if ordered != mods:
-            yield finding(
-                "modifiers.order",
-                "info",
-                f"line {line.number}: modifiers {'-'.join(mods)} read better as {'-'.join(ordered)} "
-                "(payment modifiers first, no repeats)",
-                MODIFIER_SOURCE,
-                line=line.number,
-                fix=f"send modifiers in the order {' '.join(ordered)}",
-                correction=Correction("set-modifiers", ":".join(ordered)),
+            findings.append(
+                finding(
+                    "modifiers.order",
+                    "info",
+                    f"line {line.number}: modifiers {'-'.join(mods)} read better as {'-'.join(ordered)} "
+                    "(payment modifiers first, no repeats)",
+                    MODIFIER_SOURCE,
+                    line=line.number,
+                    fix=f"send modifiers in the order {' '.join(ordered)}",
+                    correction=Correction("set-modifiers", ":".join(ordered)),
+                )
             )
+    return findings
 
 
 def _order_key(mod: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 from preclaim.codes import normalize_ndc
 from preclaim.domain.claim import ServiceLine
@@ -18,7 +17,8 @@ NDC_FORMAT_SOURCE = Source(
 )
 
 
-def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
+def check_ndc(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     rules = ctx.claim_rule("ndc", NdcRules)
     for line in ctx.claim.lines:
         if line.ndc is None:
@@ -29,21 +29,25 @@ def check_ndc(ctx: RuleContext) -> Iterator[Finding]:
             noc = entry is not None and entry.not_otherwise_classified
             if is_drug and (rules.value.required or (noc and rules.value.required_for_noc)):
                 why = "this payer requires the NDC on drug lines" if rules.value.required else "unclassified codes"
-                yield finding(
-                    "ndc.missing",
-                    "error",
-                    f"line {line.number} ({line.code}) has no NDC; {why}",
-                    rules.source,
-                    line=line.number,
-                    carc=rules.value.carc,
-                    rarc=rules.value.rarc,
-                    fix="report the 11-digit NDC in loop 2410 (LIN*N4) with quantity and unit (CTP, e.g. ML 1)",
+                findings.append(
+                    finding(
+                        "ndc.missing",
+                        "error",
+                        f"line {line.number} ({line.code}) has no NDC; {why}",
+                        rules.source,
+                        line=line.number,
+                        carc=rules.value.carc,
+                        rarc=rules.value.rarc,
+                        fix="report the 11-digit NDC in loop 2410 (LIN*N4) with quantity and unit (CTP, e.g. ML 1)",
+                    )
                 )
             continue
-        yield from _check_line_ndc(ctx, line, rules)
+        findings.extend(_check_line_ndc(ctx, line, rules))
+    return findings
 
 
-def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> Iterator[Finding]:
+def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> list[Finding]:
+    findings: list[Finding] = []
     assert line.ndc is not None
     if rules:
         source = rules.source
@@ -53,70 +57,82 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
     carc, rarc = (rules.value.carc, rules.value.rarc) if rules else ("CO-16", ("M119",))
     ndc11, problem = _normalized(line.ndc.code)
     if ndc11 is None:
-        yield finding(
-            "ndc.malformed",
-            "error",
-            f"line {line.number}: {problem}",
-            source,
-            line=line.number,
-            carc=carc,
-            rarc=rarc,
-            fix="report the NDC as 11 digits in 5-4-2 form without dashes, e.g. 00517003125",
+        findings.append(
+            finding(
+                "ndc.malformed",
+                "error",
+                f"line {line.number}: {problem}",
+                source,
+                line=line.number,
+                carc=carc,
+                rarc=rarc,
+                fix="report the NDC as 11 digits in 5-4-2 form without dashes, e.g. 00517003125",
+            )
         )
-        return
+        return findings
     if ndc11 != line.ndc.code:
-        yield finding(
-            "ndc.format",
-            "error",
-            f"line {line.number}: NDC {line.ndc.code!r} must be sent as 11 digits without dashes ({ndc11})",
-            source,
-            line=line.number,
-            carc=carc,
-            rarc=rarc,
-            fix=f"report NDC {ndc11}",
-            correction=Correction("set-ndc", ndc11),
+        findings.append(
+            finding(
+                "ndc.format",
+                "error",
+                f"line {line.number}: NDC {line.ndc.code!r} must be sent as 11 digits without dashes ({ndc11})",
+                source,
+                line=line.number,
+                carc=carc,
+                rarc=rarc,
+                fix=f"report NDC {ndc11}",
+                correction=Correction("set-ndc", ndc11),
+            )
         )
     allowed = rules.value.allowed_units if rules else ("F2", "GR", "ME", "ML", "UN")
     if line.ndc.unit is None or line.ndc.quantity is None:
-        yield finding(
-            "ndc.quantity-missing",
-            "error",
-            f"line {line.number}: NDC quantity or unit (CTP04/CTP05) missing",
-            source,
-            line=line.number,
-            carc=carc,
-            rarc=rarc,
-            fix="report the quantity given, e.g. CTP****1*ML",
+        findings.append(
+            finding(
+                "ndc.quantity-missing",
+                "error",
+                f"line {line.number}: NDC quantity or unit (CTP04/CTP05) missing",
+                source,
+                line=line.number,
+                carc=carc,
+                rarc=rarc,
+                fix="report the quantity given, e.g. CTP****1*ML",
+            )
         )
     elif line.ndc.unit not in allowed:
-        yield finding(
-            "ndc.unit",
-            "error",
-            f"line {line.number}: NDC unit {line.ndc.unit!r} is not one of {', '.join(allowed)}",
-            source,
-            line=line.number,
-            carc=carc,
-            rarc=rarc,
-            fix="use ML for injectable solutions",
+        findings.append(
+            finding(
+                "ndc.unit",
+                "error",
+                f"line {line.number}: NDC unit {line.ndc.unit!r} is not one of {', '.join(allowed)}",
+                source,
+                line=line.number,
+                carc=carc,
+                rarc=rarc,
+                fix="use ML for injectable solutions",
+            )
         )
     package = ctx.codes.ndc(ndc11)
     if package is None:
-        return
+        return findings
     entry = ctx.codes.hcpcs(line.code)
     # Only a code that names a drug can contradict the NDC; NOC codes (J3490) accept any drug.
     if entry is not None and entry.drug is not None and entry.drug != package.drug:
-        yield finding(
-            "ndc.drug-mismatch",
-            "error",
-            f"line {line.number}: NDC {ndc11} is {package.drug} ({package.labeler}), but {line.code} is {entry.drug}",
-            package.source,
-            line=line.number,
-            carc=carc,
-            rarc=rarc,
-            fix=f"bill {package.drug} under {package.hcpcs}"
-            if package.hcpcs
-            else f"bill {package.drug} under J3490 with its name, dose and NDC, or correct the NDC",
+        findings.append(
+            finding(
+                "ndc.drug-mismatch",
+                "error",
+                f"line {line.number}: NDC {ndc11} is {package.drug} ({package.labeler}), "
+                f"but {line.code} is {entry.drug}",
+                package.source,
+                line=line.number,
+                carc=carc,
+                rarc=rarc,
+                fix=f"bill {package.drug} under {package.hcpcs}"
+                if package.hcpcs
+                else f"bill {package.drug} under J3490 with its name, dose and NDC, or correct the NDC",
+            )
         )
+    return findings
 
 
 _NORMALIZED: dict[str, tuple[str | None, str | None]] = {}
@@ -146,7 +162,8 @@ def expected_units(amount_mcg: float, per_unit: float) -> int:
     return max(1, math.ceil(round(amount_mcg / per_unit, 6)))
 
 
-def check_units(ctx: RuleContext) -> Iterator[Finding]:
+def check_units(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     enc = ctx.claim.encounter
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
@@ -155,15 +172,17 @@ def check_units(ctx: RuleContext) -> Iterator[Finding]:
             continue
         spec = units.value
         if not float(line.units).is_integer():
-            yield finding(
-                "units.fraction",
-                "error",
-                f"line {line.number}: {line.code} units must be whole ({line.units:g})",
-                units.source,
-                line=line.number,
-                carc="CO-16",
-                rarc=("M53",),
-                fix=f"bill {expected_units(line.units * spec.amount_per_unit, spec.amount_per_unit)} units",
+            findings.append(
+                finding(
+                    "units.fraction",
+                    "error",
+                    f"line {line.number}: {line.code} units must be whole ({line.units:g})",
+                    units.source,
+                    line=line.number,
+                    carc="CO-16",
+                    rarc=("M53",),
+                    fix=f"bill {expected_units(line.units * spec.amount_per_unit, spec.amount_per_unit)} units",
+                )
             )
         waste_line = WASTE in line.modifiers
         amount = None if enc is None else (enc.wasted_mcg if waste_line else enc.dose_mcg)
@@ -172,32 +191,38 @@ def check_units(ctx: RuleContext) -> Iterator[Finding]:
             want = expected_units(amount, spec.amount_per_unit)
             if line.units != want:
                 what = "wasted" if waste_line else "given"
-                yield finding(
-                    "units.dose",
-                    "error",
-                    f"line {line.number}: {amount:g} {spec.measure} {what} is {plural(want, 'unit')} of {line.code} "
-                    f"(1 unit = up to {spec.amount_per_unit:g} {spec.measure}); billed {units_text(line.units)}",
-                    units.source,
-                    line=line.number,
-                    carc="CO-16",
-                    rarc=("M53",),
-                    fix=f"bill {plural(want, 'unit')}",
-                    correction=Correction("set-units", str(want)),
+                findings.append(
+                    finding(
+                        "units.dose",
+                        "error",
+                        f"line {line.number}: {amount:g} {spec.measure} {what} is {plural(want, 'unit')} "
+                        f"of {line.code} "
+                        f"(1 unit = up to {spec.amount_per_unit:g} {spec.measure}); billed {units_text(line.units)}",
+                        units.source,
+                        line=line.number,
+                        carc="CO-16",
+                        rarc=("M53",),
+                        fix=f"bill {plural(want, 'unit')}",
+                        correction=Correction("set-units", str(want)),
+                    )
                 )
         # The dose, when known, already decides the units.
         if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
-            yield disagrees
+            findings.append(disagrees)
         if spec.mue is not None and line.units > spec.mue:
-            yield finding(
-                "units.mue",
-                "error",
-                f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
-                units.source,
-                line=line.number,
-                carc=spec.mue_carc,
-                rarc=spec.mue_rarc,
-                fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
+            findings.append(
+                finding(
+                    "units.mue",
+                    "error",
+                    f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
+                    units.source,
+                    line=line.number,
+                    carc=spec.mue_carc,
+                    rarc=spec.mue_rarc,
+                    fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
+                )
             )
+    return findings
 
 
 def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | None:

@@ -6,7 +6,7 @@ The decision is `unknown` for a payer no policy describes: preclaim never guesse
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import cast
 
 from preclaim.domain.claim import ServiceLine
@@ -109,7 +109,8 @@ def _on_file(ctx: RuleContext, code: str) -> bool:
     return False
 
 
-def check_prior_auth(ctx: RuleContext) -> Iterator[Finding]:
+def check_prior_auth(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     for code in ctx.drug_codes:
         status, reasons, cited = _requirement(ctx, code)
         if cited is None:
@@ -117,7 +118,8 @@ def check_prior_auth(ctx: RuleContext) -> Iterator[Finding]:
         lines = [ln for ln in ctx.dose_lines if ctx.drug_code_of(ln) == code]
         for line in lines:
             if (problem := _line_auth(ctx, code, line, status, reasons, cited)) is not None:
-                yield problem
+                findings.append(problem)
+    return findings
 
 
 def _line_auth(
@@ -128,7 +130,7 @@ def _line_auth(
     reasons: list[str],
     cited: Cited[PriorAuth],
 ) -> Finding | None:
-    """The one authorization problem of a dose line, if any (this helper and the next return, not yield)."""
+    """The one authorization problem of a dose line, if any."""
     spec, src = cited.value, cited.source
     number = _claim_auth_number(ctx, line)
     auths = matching_authorizations(ctx, code)

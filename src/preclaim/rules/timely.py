@@ -2,43 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from preclaim.domain.report import Finding
 from preclaim.policy.schema import TimelyFiling
 from preclaim.rules.base import RuleContext, finding
 
 
-def check_timely_filing(ctx: RuleContext) -> Iterator[Finding]:
+def check_timely_filing(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
     rule = ctx.claim_rule("timely_filing", TimelyFiling)
     if rule is None:
-        return
+        return findings
     sent = ctx.claim.submitted_on or ctx.as_of
     for line in ctx.claim.lines:
         age = (sent - line.date_of_service).days
         if age > rule.value.days:
-            yield finding(
-                "timely-filing.late",
-                "error",
-                f"line {line.number}: sent {age} days after the date of service; the limit is {rule.value.days} days",
-                rule.source,
-                line=line.number,
-                carc=rule.value.carc,
-                rarc=rule.value.rarc,
-                cure="none",
-                fix="the filing deadline has passed; the charge cannot be billed to this payer or the patient",
+            findings.append(
+                finding(
+                    "timely-filing.late",
+                    "error",
+                    f"line {line.number}: sent {age} days after the date of service; "
+                    f"the limit is {rule.value.days} days",
+                    rule.source,
+                    line=line.number,
+                    carc=rule.value.carc,
+                    rarc=rule.value.rarc,
+                    cure="none",
+                    fix="the filing deadline has passed; the charge cannot be billed to this payer or the patient",
+                )
             )
         elif line.date_of_service > sent:
-            yield finding(
-                "timely-filing.future",
-                "error",
-                f"line {line.number}: date of service {line.date_of_service} is after the send date {sent}",
-                rule.source,
-                line=line.number,
-                carc="CO-16",
-                rarc=("MA130",),
-                fix="bill services only after they are given; check the date of service",
+            findings.append(
+                finding(
+                    "timely-filing.future",
+                    "error",
+                    f"line {line.number}: date of service {line.date_of_service} is after the send date {sent}",
+                    rule.source,
+                    line=line.number,
+                    carc="CO-16",
+                    rarc=("MA130",),
+                    fix="bill services only after they are given; check the date of service",
+                )
             )
+    return findings
 
 
 RULES = (check_timely_filing,)
