@@ -25,7 +25,9 @@ def check_bundling(ctx: RuleContext) -> list[Finding]:
         injections = [ln for ln in lines if ln.code in INJECTION_CODES]
         if not injections:
             continue
-        for em in (ln for ln in lines if ln.code in EM_CODES):
+        for em in lines:
+            if em.code not in EM_CODES:
+                continue
             if em.code == "99211" and spec.no_99211_with_injection:
                 findings.append(
                     finding(

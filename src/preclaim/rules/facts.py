@@ -188,13 +188,15 @@ def evaluate(condition: Condition, value: FactValue) -> bool | None:
         return str(value).startswith(str(expected))
     if isinstance(value, bool | str) or isinstance(expected, bool | list | str):
         return None
-    comparisons = {
-        "gt": value > expected,
-        "ge": value >= expected,
-        "lt": value < expected,
-        "le": value <= expected,
-    }
-    return comparisons[op]
+    if op == "gt":
+        return value > expected
+    if op == "ge":
+        return value >= expected
+    if op == "lt":
+        return value < expected
+    if op == "le":
+        return value <= expected
+    raise KeyError(op)
 
 
 def any_holds(
@@ -203,8 +205,14 @@ def any_holds(
     """(True, the conditions that hold) if any holds; (None, []) if none holds but some are unknown."""
     if not conditions:
         return False, []
-    outcomes = [(c, evaluate(c, fact(ctx, code, c.fact, units))) for c in conditions]
-    holding = [c for c, outcome in outcomes if outcome is True]
+    holding: list[Condition] = []
+    unknown = False
+    for c in conditions:
+        outcome = evaluate(c, fact(ctx, code, c.fact, units))
+        if outcome is True:
+            holding.append(c)
+        elif outcome is None:
+            unknown = True
     if holding:
         return True, holding
-    return (None if any(outcome is None for _, outcome in outcomes) else False), []
+    return (None if unknown else False), []
