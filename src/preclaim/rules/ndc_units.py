@@ -47,8 +47,8 @@ def check_ndc(ctx: RuleContext) -> list[Finding]:
 
 
 def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> list[Finding]:
-    findings: list[Finding] = []
     assert line.ndc is not None
+    findings: list[Finding] = []
     if rules:
         source = rules.source
     else:
