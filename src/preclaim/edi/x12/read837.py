@@ -4,6 +4,9 @@ The loop structure is cut on a handful of boundary segments (ISA, GS, ST, HL, CL
 other segment is appended to the loop being collected. A claim is built when the next boundary arrives,
 so memory holds one claim plus its parent loops. A claim that cannot be read becomes a RejectedClaim
 (with segment number, element, found and expected) and reading goes on with the next one.
+
+`scan_services` is the same walk for the first pass of a check: instead of building each claim it keeps
+what the in-file history needs, through the same checks, so both reject the same claims.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from preclaim.edi.x12.build837 import (
     patient_of,
     subscriber_info,
 )
-from preclaim.edi.x12.claim837 import Service, build_claim, claim_services
+from preclaim.edi.x12.claim837 import ClaimServices, build_claim, claim_services
 from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, Transaction
 from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Segment, Tokenizer, open_source
 from preclaim.errors import X12Error
@@ -35,7 +38,7 @@ _BOUNDARY = frozenset({"CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA"})
 _first = itemgetter(0)
 T = TypeVar("T")
 # What the first pass of a check keeps of a claim: (patient key, payer id, (claim id, CLM05-3, services))
-PatientServices = tuple[str, str, tuple[str, str, list[Service]]]
+PatientServices = tuple[str, str, ClaimServices]
 _LEVELS = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "patient (2000C)"}
 
 
@@ -95,7 +98,7 @@ class _Reader:
         claim: list[Segment] | None = None
         claim_at = 0
         current: list[Segment] = []
-        # Per segment id: 0 = validated, nothing to do (the fast path); 1 = boundary; absent = not seen yet.
+        # Per segment id: 0 = validated, nothing to do (the fast path); 1 = boundary; an id not seen yet reads 2.
         stop = dict.fromkeys(_BOUNDARY, 1)
         stop_of = stop.get
         envelope = tok.envelope
@@ -159,7 +162,10 @@ class _Reader:
         subscriber: Loop,
         patient: Loop | None,
     ) -> PatientServices | None:
-        """The light step: (patient key, payer id, claim services), or None for a claim `finish` rejects."""
+        """The light step: (patient key, payer id, claim services), or None for a claim `finish` rejects.
+
+        It runs what `finish` runs that can reject a claim (billing_info never does).
+        """
         try:
             sub, person = self._parties(subscriber, patient)
             services = claim_services(segs, self.comp, sub)
