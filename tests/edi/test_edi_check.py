@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from x12_builders import b12_claim, interchange, subscriber
 
 from preclaim.domain.report import Report
@@ -102,3 +103,18 @@ def test_stored_history_is_added_to_the_files_own() -> None:
     stored = History(administrations=(Administration(claim.patient.key, dt.date(2026, 1, 10), "J3420"),))
     (report,) = check_x12_file(io.BytesIO(data), Engine.default(), AS_OF, history=stored)
     assert "frequency.duplicate" in rules(report)
+
+
+@pytest.mark.parametrize("units", ["nan", "inf", "1e400", "-1", "0"])
+def test_units_no_claim_can_bill_are_a_rejection_naming_sv104(units: str) -> None:
+    # float() takes nan and 1e400; the engine then failed on them (found while speeding up the reader)
+    *_, bad = run([*subscriber(2), *b12_claim("A"), *subscriber(3, member="M2"), *b12_claim("BAD", units=units)])
+    assert isinstance(bad, RejectedClaim) and bad.claim_id == "BAD"
+    assert (bad.error.segment_id, bad.error.element, bad.error.found) == ("SV1", 4, units)
+
+
+@pytest.mark.parametrize("quantity", ["nan", "1e400", "-1"])
+def test_an_ndc_quantity_that_is_no_number_is_a_finding_not_a_crash(quantity: str) -> None:
+    claim = [line.replace("CTP****1*ML", f"CTP****{quantity}*ML") for line in b12_claim("Q")]
+    (report,) = run([*subscriber(2), *claim])
+    assert isinstance(report, Report) and report.verdict != "clean"

@@ -85,12 +85,15 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
             )
         )
     allowed = rules.value.allowed_units if rules else ("F2", "GR", "ME", "ML", "UN")
-    if line.ndc.unit is None or line.ndc.quantity is None:
+    quantity = line.ndc.quantity
+    if line.ndc.unit is None or quantity is None or not 0 < quantity < math.inf:
         findings.append(
             finding(
                 "ndc.quantity-missing",
                 "error",
-                f"line {line.number}: NDC quantity or unit (CTP04/CTP05) missing",
+                f"line {line.number}: NDC quantity or unit (CTP04/CTP05) missing"
+                if quantity is None or line.ndc.unit is None
+                else f"line {line.number}: NDC quantity (CTP04) {quantity:g} is not an amount given",
                 source,
                 line=line.number,
                 carc=carc,
@@ -230,9 +233,11 @@ def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | Non
     ndc = line.ndc
     if ndc is None or ndc.quantity is None or ndc.unit != spec.ndc_unit or not spec.mcg_per_ndc_unit:
         return None
+    if not 0 < ndc.quantity < math.inf:  # reported by ndc.quantity-missing
+        return None
     implied = ndc.quantity * spec.mcg_per_ndc_unit
     want = expected_units(implied, spec.amount_per_unit)
-    if ndc.quantity > 0 and want != line.units:
+    if want != line.units:
         return finding(
             "units.ndc-quantity",
             "error",

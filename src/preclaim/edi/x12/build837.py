@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -265,6 +266,8 @@ def _make_ndc(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
                 quantity = float(ctp[4])
             except ValueError:
                 quantity = None
+            if quantity is not None and not math.isfinite(quantity):
+                quantity = None  # float() takes nan, inf and 1e400: reported as a missing NDC quantity
         unit = ctp[5].split(comp, 1)[0] if len(ctp) > 5 and ctp[5] else None
     return Ndc(code=lin[3] if len(lin) > 3 else "", quantity=quantity, unit=unit)
 

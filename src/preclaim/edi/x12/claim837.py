@@ -10,6 +10,7 @@ by neither.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, ServiceLine
@@ -248,7 +249,9 @@ def _line(
         try:
             units = float(sv1[4])
         except ValueError:
-            raise Malformed("invalid unit count", sv1_at, 4, sv1[4], "a number") from None
+            units = math.nan
+        if not 0 < units < math.inf:  # float() also takes nan, inf and 1e400, which no claim bills
+            raise Malformed("invalid unit count", sv1_at, 4, sv1[4], "a number more than 0")
         if when is None:
             raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
         n = len(sv1)
