@@ -94,9 +94,10 @@ def _tokenizer(data: bytes) -> None:
 
 
 def _read_837(data: bytes) -> None:
-    from preclaim.edi.x12.read837 import read_837
+    """Read and check: what the reader accepts must also go through the engine without a crash."""
+    from preclaim.edi.check import check_x12_file
 
-    for _ in read_837(io.BytesIO(data)):
+    for _ in check_x12_file(io.BytesIO(data), _engine(), _AS_OF):
         pass
 
 
@@ -110,7 +111,8 @@ def _read_835(data: bytes) -> None:
 def _claim_json(data: bytes) -> None:
     from preclaim.io.claim_json import decode_claims, decode_history
 
-    decode_claims(data, "fuzz.json")
+    for claim in decode_claims(data, "fuzz.json"):
+        _engine().check(claim, as_of=_AS_OF)  # a claim the loader accepts must be checkable
     if data.lstrip().startswith(b"{"):
         decode_history(data, "fuzz.json")
 
@@ -157,10 +159,11 @@ async def _evaluate_hook(data: bytes) -> None:
         evaluator = HookEvaluator(_engine, NoHistory(), gatherer)
         # the service for this hook; an unknown hook goes to order-sign, which must refuse it with a 400
         service_id = next((sid for sid, s in SERVICES.items() if s.hook == request.hook), "preclaim-b12-order-sign")
-        await evaluator.evaluate(service_id, request, dt.date(2026, 3, 16))
+        await evaluator.evaluate(service_id, request, _AS_OF)
 
 
 _ENGINE: list[Engine] = []
+_AS_OF = dt.date(2026, 3, 16)
 
 
 def _engine() -> Engine:
