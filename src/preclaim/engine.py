@@ -22,6 +22,7 @@ from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_RESOLVED_LIMIT = 4096  # resolved policies kept per engine (each holds its own memo of checklists)
 
 
 def payer_key(claim: Claim) -> PayerKey:
@@ -93,6 +94,8 @@ class Engine:
         )
         policy = self._resolved.get(key)
         if policy is None:
+            if len(self._resolved) >= _RESOLVED_LIMIT:  # a service or a years-long audit meets new days forever
+                self._resolved.clear()
             policy = self._resolved[key] = self.policies.resolve(payer_key(claim), day)
         return policy
 
