@@ -39,6 +39,9 @@ class PayerKey:
 _SOURCES: dict[tuple[int, str], tuple[Policy, Source]] = {}
 
 
+_RESOLVE_CACHE_LIMIT = 4096
+
+
 def source_of(policy: Policy, source_id: str) -> Source:
     """The citation for a policy's source id (built once per policy object and id)."""
     cached = _SOURCES.get((id(policy), source_id))
@@ -111,6 +114,9 @@ class PolicyLibrary:
         self.policies = tuple(sorted(policies, key=lambda p: (p.layer, p.id)))
         self.code_lists = dict(code_lists or {})
         self._cache: dict[tuple[PayerKey, dt.date], ResolvedPolicy] = {}
+        # One ResolvedPolicy per set of matching policies, whatever the day: its memo is then shared by every
+        # claim it governs, and memory does not grow with the number of dates of service seen.
+        self._by_layers: dict[tuple[int, ...], ResolvedPolicy] = {}
 
     def get(self, policy_id: str) -> Policy | None:
         return next((p for p in self.policies if p.id == policy_id), None)
@@ -122,7 +128,14 @@ class PolicyLibrary:
         cache_key = (key, day)
         cached = self._cache.get(cache_key)
         if cached is None:
-            cached = self._cache[cache_key] = self._layer(self.matching(key, day))
+            layers = self.matching(key, day)
+            ids = tuple(id(p) for p in layers)  # the library holds its policies for life: ids stay unique
+            cached = self._by_layers.get(ids)
+            if cached is None:
+                cached = self._by_layers[ids] = self._layer(layers)
+            if len(self._cache) >= _RESOLVE_CACHE_LIMIT:  # a service or a long audit meets new days forever
+                self._cache.clear()
+            self._cache[cache_key] = cached
         return cached
 
     def _layer(self, layers: Iterable[Policy]) -> ResolvedPolicy:
