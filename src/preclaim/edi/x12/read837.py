@@ -44,14 +44,7 @@ _LEVELS = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "
 
 def read_837(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ClaimItem]:
     """Claims of an 837P file, path or binary stream ('-' = stdin), in file order."""
-    stream, name, owned = open_source(source)
-    try:
-        tokenizer = Tokenizer(stream, source=name, chunk_size=chunk_size)
-        reader = _Reader(tokenizer)
-        yield from reader.claims(reader.finish)
-    finally:
-        if owned:
-            stream.close()
+    yield from _walk(source, chunk_size, lambda reader: reader.finish)
 
 
 def iter_claims(source: str | Path | BinaryIO) -> Iterator[Claim | RejectedClaim]:
@@ -66,11 +59,15 @@ def scan_services(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE
     The same walk as read_837 (the same X12Error on a broken file, the same claims rejected, by the same
     checks) without building domain Claims: the first pass of a check.
     """
+    yield from _walk(source, chunk_size, lambda reader: reader.services)
+
+
+def _walk(source: str | Path | BinaryIO, chunk_size: int, step: Callable[[_Reader], _Step[T]]) -> Iterator[T]:
+    """The reader's walk over a file with one step per claim; closes the file it opened."""
     stream, name, owned = open_source(source)
     try:
-        tokenizer = Tokenizer(stream, source=name, chunk_size=chunk_size)
-        reader = _Reader(tokenizer)
-        yield from reader.claims(reader.services)
+        reader = _Reader(Tokenizer(stream, source=name, chunk_size=chunk_size))
+        yield from reader.claims(step(reader))
     finally:
         if owned:
             stream.close()
