@@ -17,7 +17,6 @@ from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
 from preclaim.paths import user_home
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
 from preclaim.rules import ALL_RULES, RuleContext
-from preclaim.rules.base import first_day_of
 from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
@@ -100,7 +99,7 @@ class Engine:
         return policy
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
-        first = first_day_of(claim)
+        first = claim.first_date_of_service
         policy = self._policy(claim, first or as_of)
         return RuleContext(claim, for_patient(history, claim.patient.key), policy, self.codes, as_of, first)
 

@@ -92,7 +92,12 @@ class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def first_date_of_service(self) -> dt.date | None:
-        return min((line.date_of_service for line in self.lines), default=None)
+        # A plain loop, not min() over a generator: every check asks, and claims have one to a few lines.
+        first: dt.date | None = None
+        for line in self.lines:
+            if first is None or line.date_of_service < first:
+                first = line.date_of_service
+        return first
 
     def diagnosis_at(self, pointer: int) -> Diagnosis | None:
         """Diagnosis for a 1-based SV1-07 pointer, or None when the pointer points nowhere."""

@@ -72,10 +72,7 @@ class BatchHistory:
         if not entries:
             return stored
         claim_id = claim.id
-        first = dt.date.max if claim.lines else dt.date.min  # Claim.first_date_of_service, without its generator
-        for line in claim.lines:
-            if line.date_of_service < first:
-                first = line.date_of_service
+        first = claim.first_date_of_service or dt.date.min
         wanted = [
             Administration(key, day, code, units, claim_id=cid, payer_id=payer)
             for day, at, code, units, cid, payer in entries

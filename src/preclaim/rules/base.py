@@ -55,7 +55,7 @@ class RuleContext:
         self.codes = codes
         self.as_of = as_of
         self.memo: dict[object, object] = {}  # per-check results rules share
-        self.first_day = first_day if first_day is not None else first_day_of(claim)
+        self.first_day = first_day if first_day is not None else claim.first_date_of_service
         # Keyed by line number like the claim's own references; the first line with a number decides.
         self._drug_codes: dict[int, str | None] = {}
         drug_lines: list[ServiceLine] = []
@@ -121,15 +121,6 @@ class RuleContext:
 
     def lines_on(self, day: dt.date) -> tuple[ServiceLine, ...]:
         return tuple(line for line in self.claim.lines if line.date_of_service == day)
-
-
-def first_day_of(claim: Claim) -> dt.date | None:
-    """claim.first_date_of_service, without a generator (claims have one to a few lines)."""
-    first: dt.date | None = None
-    for line in claim.lines:
-        if first is None or line.date_of_service < first:
-            first = line.date_of_service
-    return first
 
 
 def split_carc(carc: str) -> tuple[str, str]:
