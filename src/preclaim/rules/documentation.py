@@ -152,10 +152,6 @@ class Documented(NamedTuple):
     findings: tuple[Finding, ...]
 
 
-def checklist(ctx: RuleContext) -> list[Entry]:
-    return documented(ctx).entries
-
-
 def documented(ctx: RuleContext) -> Documented:
     codes = ctx.drug_codes
     if ctx.claim.encounter is not None or not _chart_free(ctx, codes):
