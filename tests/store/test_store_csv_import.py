@@ -112,7 +112,9 @@ def test_cli_reports_counts_and_bad_input_in_one_line(tmp_path: Path) -> None:
     ok = CliRunner().invoke(app, ["history", "import", str(_write(tmp_path, GOOD)), "--db", db])
     assert ok.exit_code == 0, ok.output
     assert "history-csv: 2 added, 0 updated, 0 unchanged" in ok.output
-    bad = CliRunner().invoke(app, ["history", "import", str(_write(tmp_path, HEADER + "C,P,K,x,J3420,1\n", "b.csv"))])
+    bad = CliRunner().invoke(
+        app, ["history", "import", str(_write(tmp_path, HEADER + "C,P,K,x,J3420,1\n", "b.csv")), "--db", db]
+    )
     assert bad.exit_code == 2
     assert "b.csv:2: column 'date_of_service': found 'x'" in bad.output
     assert "Traceback" not in bad.output

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from preclaim.domain.encounter import Route
+from preclaim.domain.limits import Bound, out_of_bounds, preview
+from preclaim.errors import InputError
 
 Resource = dict[str, Any]
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -131,6 +133,17 @@ def filing_indicator(coverage: Resource) -> str | None:
         if code.upper() in _SBR09:
             return code.upper()
     return None
+
+
+def bounded(value: str, bound: Bound, where: str) -> str:
+    """`value` when its length is within `bound`; else an InputError naming the FHIR element."""
+    if problem := out_of_bounds(value, bound):
+        raise InputError(f"found {preview(value)!r}, expected {problem}", where=where)
+    return value
+
+
+def optional(value: str | None, bound: Bound, where: str) -> str | None:
+    return None if value is None else bounded(value, bound, where)
 
 
 def as_list(value: Any) -> list[Any]:

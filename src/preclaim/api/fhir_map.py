@@ -17,11 +17,13 @@ from preclaim.api.fhir_codes import (
     NDC_SYSTEM,
     Resource,
     as_list,
+    bounded,
     codings,
     dicts,
     filing_indicator,
     medication_concept,
     obj,
+    optional,
     order_drug,
     ref,
     route_of,
@@ -29,6 +31,7 @@ from preclaim.api.fhir_codes import (
 )
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter, Lab
+from preclaim.domain.limits import ICD_CODE, IDENTIFIER, NDC_CODE, TEXT
 from preclaim.errors import InputError
 
 
@@ -70,7 +73,7 @@ def service_date(order: Resource, today: dt.date) -> dt.date:
 def plan_of(coverage: Resource) -> str | None:
     for item in dicts(coverage.get("class")):
         if any(c.get("code") == "plan" for c in codings(item.get("type"))):
-            return str(item.get("value")) if item.get("value") else None
+            return optional(str(item["value"]) if item.get("value") else None, TEXT, "Coverage.class.value")
     return None
 
 
@@ -81,22 +84,24 @@ def payer_of(coverage: Resource, related: dict[str, Resource]) -> Payer:
     ref = payors[0]
     org = related.get(str(ref.get("reference", ""))) or {}
     ident = _first_identifier(ref.get("identifier")) or _first_identifier(org.get("identifier"))
-    name = org.get("name") or ref.get("display")
+    name = optional(str(org.get("name") or ref.get("display") or "") or None, TEXT, "Coverage.payor (name)")
     ref_id = str(ref.get("reference", "")).rpartition("/")[2]
-    return Payer(id=ident or ref_id or str(name or "unknown"), name=str(name) if name else None)
+    payer_id = bounded(ident or ref_id or name or "unknown", IDENTIFIER, "Coverage.payor (identifier)")
+    return Payer(id=payer_id, name=name)
 
 
 def state_of(*resources: Resource | None) -> str | None:
     for resource in resources:
         for address in as_list((resource or {}).get("address")):
             if isinstance(address, dict) and address.get("state"):
-                return str(address["state"]).upper()
+                return bounded(str(address["state"]).upper(), IDENTIFIER, "address.state")
     return None
 
 
 def diagnoses(order: Resource) -> tuple[Diagnosis, ...]:
     found = [str(c["code"]) for c in codings(order.get("reasonCode")) if system_of(c) in ICD10 and c.get("code")]
-    return tuple(Diagnosis(code=code) for code in dict.fromkeys(found))[:12]
+    where = f"{order.get('resourceType')}.reasonCode.coding.code"
+    return tuple(Diagnosis(code=bounded(code, ICD_CODE, where)) for code in dict.fromkeys(found))[:12]
 
 
 def serum_b12_labs(observations: list[Resource]) -> tuple[Lab, ...]:
@@ -106,7 +111,8 @@ def serum_b12_labs(observations: list[Resource]) -> tuple[Lab, ...]:
             continue
         qty, day = obj(obs.get("valueQuantity")), fhir_date(obs.get("effectiveDateTime") or obs.get("issued"))
         if isinstance(qty.get("value"), int | float) and day is not None:
-            labs.append(Lab("serum_b12", float(qty["value"]), str(qty.get("unit") or "pg/mL"), day))
+            unit = bounded(str(qty.get("unit") or "pg/mL"), IDENTIFIER, "Observation.valueQuantity.unit")
+            labs.append(Lab("serum_b12", float(qty["value"]), unit, day))
     return tuple(labs)
 
 
@@ -126,8 +132,13 @@ def to_claim(
     dose = dose_mcg(detail)
     dx = diagnoses(detail) or diagnoses(order) or diagnoses(basis)
     pointers = tuple(range(1, min(len(dx), 4) + 1))
-    ndc = next(
-        (str(c["code"]) for c in codings(medication_concept(detail, related)) if c.get("system") == NDC_SYSTEM), None
+    ndc = optional(
+        next(
+            (str(c["code"]) for c in codings(medication_concept(detail, related)) if c.get("system") == NDC_SYSTEM),
+            None,
+        ),
+        NDC_CODE,
+        "medication code (NDC)",
     )
     units = max(1, math.ceil(dose / 1000)) if dose else 1
     drug_line = ServiceLine(
@@ -142,7 +153,7 @@ def to_claim(
     admin = ServiceLine(number=2, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
     requester = related.get(ref(detail.get("requester")))
     return Claim(
-        id=f"{order.get('resourceType')}/{order.get('id')}",
+        id=bounded(f"{order.get('resourceType')}/{order.get('id')}", IDENTIFIER, "order id"),
         payer=payer_of(coverage, related),
         patient=_patient(patient, coverage),
         place_of_service="11",
@@ -165,7 +176,12 @@ def _patient(patient: Resource | None, coverage: Resource) -> Patient:
     birth = fhir_date(born)
     key = str(p.get("id") or ref(coverage.get("beneficiary")).rpartition("/")[2] or "unknown")
     member = coverage.get("subscriberId") or _first_identifier(coverage.get("identifier"))
-    return Patient(key=key, birth_date=birth, sex=sex, member_id=str(member) if member else None)  # type: ignore[arg-type]
+    return Patient(
+        key=bounded(key, IDENTIFIER, "Patient.id"),
+        birth_date=birth,
+        sex=sex,  # type: ignore[arg-type]
+        member_id=optional(str(member) if member else None, IDENTIFIER, "Coverage.subscriberId"),
+    )
 
 
 def _basis_ref(order: Resource) -> str:

@@ -19,6 +19,7 @@ from preclaim.api.state import ServiceState
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import PriorAuthDecision, Report, ReportBatch
 from preclaim.errors import PreclaimError
+from preclaim.io.sniff import HEAD_BYTES, sniff
 
 router = APIRouter(prefix="/v1", tags=["REST"])
 log = logging.getLogger("preclaim.api.rest")
@@ -74,9 +75,12 @@ def _as_of(value: str | None, state: ServiceState) -> dt.date:
 async def read_claims(request: Request) -> list[Claim]:
     body = await request.body()
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if kind in X12_MEDIA or body.lstrip()[:3] == b"ISA":
+    # The body decides, as in the CLI: an 837P sent as application/octet-stream (or with a byte order mark)
+    # is X12; the media type only picks the reader whose error explains a body that is neither.
+    sniffed = sniff(body[:HEAD_BYTES])
+    if sniffed == "x12" or (sniffed == "other" and kind in X12_MEDIA):
         return _x12_claims(body)
-    if kind not in ("application/json", "") and not kind.endswith("+json"):
+    if sniffed == "other" and kind not in ("application/json", "") and not kind.endswith("+json"):
         raise ApiError(
             415,
             "unsupported-media-type",

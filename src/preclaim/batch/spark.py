@@ -47,11 +47,20 @@ def audit_group(table: pa.Table, options: AuditOptions, policy_dirs: tuple[Path,
     return pa.Table.from_pylist(combined, schema=COMBINED)
 
 
-def _session(workers: int) -> Any:
+def require_pyspark() -> None:
+    """SparkUnavailable, saying how to install the extra, when PySpark cannot be imported."""
     try:
-        from pyspark.sql import SparkSession
-    except ModuleNotFoundError:
-        raise SparkUnavailable("PySpark is not installed: pip install 'preclaim[spark]' (needs Java 17+)") from None
+        import pyspark.sql  # noqa: F401
+    except ImportError:
+        raise SparkUnavailable(
+            "--engine spark needs PySpark, which is not installed: pip install 'preclaim[spark]' (and Java 17+), "
+            "or use --engine local"
+        ) from None
+
+
+def _session(workers: int) -> Any:
+    from pyspark.sql import SparkSession
+
     cluster = os.environ.get(MASTER_ENV)
     # Spark's Python workers must run this interpreter (the one with preclaim), not whatever python3 is on PATH
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -113,6 +122,7 @@ def _split(spark_out: Path, work: WorkDir) -> list[ChunkResult]:
 
 def run_spark_audit(config: AuditConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Stage, audit on Spark, write the same outputs as the local path. Reruns redo the Spark job."""
+    require_pyspark()  # before anything in --out is replaced
     report: Progress = progress or (lambda _phase, _done, _total: None)
     started = time.perf_counter()
     mark = fingerprint(config) | {"engine": "spark"}

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from preclaim.errors import PreclaimError
 
@@ -63,7 +64,8 @@ def as_of_date(value: dt.datetime | None) -> dt.date:
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    # escaped: a message quotes input and advice ("preclaim[spark]", "$[0]"), which is not rich markup
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 

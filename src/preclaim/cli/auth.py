@@ -200,9 +200,9 @@ def import_command(
 
 def _pick_claim(file: Path, claim_id: str | None) -> Claim:
     from preclaim.io.claim_json import load_claims
+    from preclaim.io.sniff import read_head, sniff
 
-    head = file.read_bytes()[:64].lstrip() if file.is_file() else b""
-    if head.startswith(b"ISA"):
+    if file.is_file() and sniff(read_head(file)) == "x12":
         from preclaim.edi.x12.read837 import iter_claims
 
         claims = [c for c in iter_claims(file) if isinstance(c, Claim)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from preclaim.domain import Claim
 from preclaim.errors import InputError
+from preclaim.io.sniff import sniff, strip_bom
 from preclaim.store.decisions import Decision
 
 
@@ -33,12 +34,12 @@ def read_decisions(path: Path) -> tuple[str, Sequence[Decision]]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    head = data.lstrip(b"\xef\xbb\xbf \r\n\t")[:3]
-    if head.startswith(b"{"):
+    kind = sniff(data)
+    if kind == "json":
         from preclaim.fhir.pas_response import read_pas_response
 
-        return "pas", read_pas_response(data, str(path))
-    if head == b"ISA":
+        return "pas", read_pas_response(strip_bom(data.lstrip()), str(path))
+    if kind == "x12":
         from preclaim.edi.x12.x278_read import read_278_response
 
         return "278", read_278_response(path)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import msgspec
 import typer
+from rich.markup import escape
 
 from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, run_guarded
 from preclaim.cli.render import render_prior_auth, render_report, render_summary
@@ -25,20 +26,9 @@ from preclaim.engine import Engine
 from preclaim.errors import InputError, PreclaimError
 from preclaim.io.claim_json import decode_claims, load_claims, load_history, read_bytes
 from preclaim.io.report_json import reports_to_json
+from preclaim.io.sniff import read_head, sniff
 from preclaim.policy import load_library, load_policy_file, policy_dirs
 from preclaim.policy.loader import policy_files
-
-
-def _is_x12(data: bytes) -> bool:
-    return data.lstrip().startswith(b"ISA")
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(64)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
 
 
 def _check_x12(
@@ -96,7 +86,7 @@ def check(
         engine = Engine.default(policies or ())
         past = load_history(history) if history else EMPTY_HISTORY
         day = as_of_date(as_of)
-        if _is_x12(_head(source)):
+        if sniff(read_head(source)) == "x12":
             with open_link(use_store, record=False) as link:
                 known = link.histories(past) if link else past
                 return _check_x12(source, engine, day, fmt, fix_out, strict, known)
@@ -293,7 +283,7 @@ def _validate(target: str | None) -> int:
             out.print(f"[green]ok[/]  {file}  ({policy.id})")
         except PreclaimError as exc:
             problems += 1
-            out.print(f"[red]bad[/] {exc}", soft_wrap=True)
+            out.print(f"[red]bad[/] {escape(str(exc))}", soft_wrap=True)
     if problems:
         raise typer.Exit(2)
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -84,7 +85,7 @@ def import_command(
                 for result in results:
                     out.print(f"{path}: {_summary(result)}", soft_wrap=True)
                     for problem in result.problems[:5]:
-                        err.print(f"[yellow]skipped:[/] {problem}", soft_wrap=True)
+                        err.print(f"[yellow]skipped:[/] {escape(problem)}", soft_wrap=True)
                     if len(result.problems) > 5:
                         err.print(f"... and {len(result.problems) - 5} more skipped", soft_wrap=True)
                     skipped += len(result.problems)

@@ -13,6 +13,17 @@ from typing import Literal
 import msgspec
 
 from preclaim.domain.encounter import Encounter
+from preclaim.domain.limits import (
+    IcdCode,
+    Identifier,
+    Modifier,
+    NdcCode,
+    PlaceOfService,
+    ProcedureCode,
+    Quantity,
+    ShortCode,
+    Text,
+)
 
 DiagnosisSystem = Literal["icd10", "icd9"]
 
@@ -20,74 +31,74 @@ DiagnosisSystem = Literal["icd10", "icd9"]
 class Diagnosis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One diagnosis in claim order (HI position 1..12). `code` is kept as sent, with or without the dot."""
 
-    code: str
+    code: IcdCode
     system: DiagnosisSystem = "icd10"
 
 
 class Ndc(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """National Drug Code reported for a drug line (837P loop 2410 LIN*N4 + CTP)."""
 
-    code: str
-    quantity: float | None = None
-    unit: str | None = None  # CTP05-1: F2, GR, ME, ML, UN
+    code: NdcCode
+    quantity: Quantity | None = None
+    unit: ShortCode | None = None  # CTP05-1: F2, GR, ME, ML, UN
 
 
 class Provider(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    npi: str | None = None
-    name: str | None = None
-    state: str | None = None  # billing provider N4 state: the Medicare jurisdiction key
-    taxonomy: str | None = None
+    npi: Identifier | None = None
+    name: Text | None = None
+    state: Identifier | None = None  # billing provider N4 state: the Medicare jurisdiction key
+    taxonomy: Identifier | None = None
 
 
 class Patient(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Pseudonymous patient: a key, never a name."""
 
-    key: str
+    key: Identifier
     birth_date: dt.date | None = None
     sex: Literal["F", "M", "U"] | None = None
-    member_id: str | None = None
+    member_id: Identifier | None = None
 
 
 class Payer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    id: str
-    name: str | None = None
+    id: Identifier
+    name: Text | None = None
 
 
 class ServiceLine(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     number: int
-    code: str
-    units: float
+    code: ProcedureCode
+    units: Quantity
     date_of_service: dt.date
-    modifiers: tuple[str, ...] = ()
+    modifiers: tuple[Modifier, ...] = ()
     charge: Decimal | None = None
     date_of_service_end: dt.date | None = None
     diagnosis_pointers: tuple[int, ...] = ()
     ndc: Ndc | None = None
-    place_of_service: str | None = None  # only when it differs from the claim's
-    description: str | None = None  # SV101-07, required with NOC codes such as J3490
-    code_qualifier: str = "HC"
-    unit_basis: str = "UN"
-    prior_auth: str | None = None  # line-level REF*G1
-    rx_number: str | None = None  # REF*XZ
+    place_of_service: PlaceOfService | None = None  # only when it differs from the claim's
+    description: Text | None = None  # SV101-07, required with NOC codes such as J3490
+    code_qualifier: ShortCode = "HC"
+    unit_basis: ShortCode = "UN"
+    prior_auth: Identifier | None = None  # line-level REF*G1
+    rx_number: Identifier | None = None  # REF*XZ
 
 
 class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    id: str
+    id: Identifier
     payer: Payer
     patient: Patient
-    place_of_service: str
+    place_of_service: PlaceOfService
     lines: tuple[ServiceLine, ...]
     diagnoses: tuple[Diagnosis, ...] = ()
-    plan: str | None = None
-    filing_indicator: str | None = None  # SBR09: MB, MC, CI, HM, 16, BL, ...
+    plan: Text | None = None
+    filing_indicator: ShortCode | None = None  # SBR09: MB, MC, CI, HM, 16, BL, ...
     billing_provider: Provider = Provider()
     rendering_provider: Provider | None = None
-    prior_auth: str | None = None  # REF*G1
-    frequency_code: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
+    prior_auth: Identifier | None = None  # REF*G1
+    frequency_code: ShortCode = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
     charge: Decimal | None = None
     submitted_on: dt.date | None = None  # for timely filing; the engine uses as_of when absent
-    notes: tuple[str, ...] = ()  # NTE
-    k3: tuple[str, ...] = ()  # K3 (CRD coverage-assertion-id travels here)
+    notes: tuple[Text, ...] = ()  # NTE
+    k3: tuple[Text, ...] = ()  # K3 (CRD coverage-assertion-id travels here)
     encounter: Encounter | None = None
 
     @property

@@ -11,6 +11,8 @@ from typing import Literal
 
 import msgspec
 
+from preclaim.domain.limits import Identifier, Quantity, Text
+
 LabName = Literal["serum_b12", "methylmalonic_acid", "homocysteine"]
 VialType = Literal["single-dose", "multi-dose"]
 Route = Literal["IM", "SC", "IV", "oral", "nasal"]
@@ -20,8 +22,8 @@ ChemoDrug = Literal["pemetrexed", "pralatrexate"]
 
 class Lab(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: LabName
-    value: float
-    unit: str  # pg/mL, pmol/L, nmol/L, umol/L
+    value: Quantity
+    unit: Identifier  # pg/mL, pmol/L, nmol/L, umol/L
     date: dt.date
 
 
@@ -34,8 +36,8 @@ class ChemoSchedule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Encounter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    dose_mcg: float | None = None
-    wasted_mcg: float | None = None
+    dose_mcg: Quantity | None = None
+    wasted_mcg: Quantity | None = None
     vial_type: VialType | None = None
     route: Route | None = None
     order_on_file: bool | None = None
@@ -45,7 +47,7 @@ class Encounter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     failed_oral_therapy: bool | None = None
     dialysis: bool | None = None
     phase: Phase | None = None  # initial/acute (loading) or maintenance, as documented
-    drug: str | None = None  # "cyanocobalamin" or "hydroxocobalamin" when the chart names it
+    drug: Text | None = None  # "cyanocobalamin" or "hydroxocobalamin" when the chart names it
 
     def latest_lab(self, name: LabName) -> Lab | None:
         matching = [lab for lab in self.labs if lab.name == name]

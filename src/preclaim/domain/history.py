@@ -9,6 +9,7 @@ import msgspec
 
 from preclaim.domain.claim import Claim
 from preclaim.domain.encounter import Phase
+from preclaim.domain.limits import Identifier, ProcedureCode, Quantity
 
 AuthorizationStatus = Literal["approved", "partial", "denied", "pended", "cancelled", "expired", "requested"]
 
@@ -16,25 +17,25 @@ AuthorizationStatus = Literal["approved", "partial", "denied", "pended", "cancel
 class Administration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One earlier injection (from a chart export or an earlier claim line)."""
 
-    patient_key: str
+    patient_key: Identifier
     date: dt.date
-    code: str = "J3420"
-    units: float = 1
-    dose_mcg: float | None = None
+    code: ProcedureCode = "J3420"
+    units: Quantity = 1
+    dose_mcg: Quantity | None = None
     phase: Phase | None = None
-    claim_id: str | None = None
-    payer_id: str | None = None
+    claim_id: Identifier | None = None
+    payer_id: Identifier | None = None
 
 
 class Authorization(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    number: str
-    payer_id: str
-    code: str
+    number: Identifier
+    payer_id: Identifier
+    code: ProcedureCode
     start: dt.date
     end: dt.date
-    approved_units: float | None = None
-    patient_key: str | None = None
-    used_units: float = 0
+    approved_units: Quantity | None = None
+    patient_key: Identifier | None = None
+    used_units: Quantity = 0
     status: AuthorizationStatus = "approved"
 
     def covers(self, day: dt.date) -> bool:

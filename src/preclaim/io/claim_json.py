@@ -13,7 +13,10 @@ import msgspec
 
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import History
+from preclaim.domain.limits import amount_problem, preview
 from preclaim.errors import InputError
+from preclaim.io.json_guard import check_json_depth
+from preclaim.io.sniff import strip_bom
 
 T = TypeVar("T")
 _EARLIEST = dt.date(1900, 1, 1)
@@ -52,6 +55,8 @@ def validate_claim(claim: Claim, where: str) -> Claim:
             raise InputError("ends before it starts", where=f"{at}.date_of_service_end")
         if line.units <= 0:
             raise InputError(f"units must be more than 0, got {line.units:g}", where=f"{at}.units")
+        if line.charge is not None and (problem := amount_problem(line.charge)):
+            raise InputError(f"charge {preview(str(line.charge))}: {problem}", where=f"{at}.charge")
         for j, pointer in enumerate(line.diagnosis_pointers):
             if not 1 <= pointer <= 12:
                 raise InputError(f"pointer {pointer} is not 1-12", where=f"{at}.diagnosis_pointers[{j}]")
@@ -59,14 +64,17 @@ def validate_claim(claim: Claim, where: str) -> Claim:
     first = claim.first_date_of_service
     if born and first and born > first:
         raise InputError(f"birth date {born} is after the date of service {first}", where=f"{where}.patient.birth_date")
+    if claim.charge is not None and (problem := amount_problem(claim.charge)):
+        raise InputError(f"charge {preview(str(claim.charge))}: {problem}", where=f"{where}.charge")
     if len(claim.diagnoses) > 12:
         raise InputError(f"{len(claim.diagnoses)} diagnoses; a claim carries at most 12", where=f"{where}.diagnoses")
     return claim
 
 
 def decode_claims(data: bytes, origin: str = "input") -> list[Claim]:
-    stripped = data.lstrip()
-    if stripped.startswith(b"["):
+    data = strip_bom(data)
+    check_json_depth(data, where=origin)  # before msgspec recurses into it
+    if data.lstrip().startswith(b"["):
         claims: list[Claim] = _decode(data, list[Claim], origin)
         return [validate_claim(c, f"{origin}: $[{i}]") for i, c in enumerate(claims)]
     try:
@@ -87,6 +95,8 @@ def decode_claim(data: bytes, origin: str = "input") -> Claim:
 
 
 def decode_history(data: bytes, origin: str = "history") -> History:
+    data = strip_bom(data)
+    check_json_depth(data, where=origin)  # before msgspec recurses into it
     history: History = _decode(data, History, origin)
     return history
 

@@ -44,14 +44,61 @@ def _key_path(message: str) -> tuple[str, str]:
     return where.strip("`").removeprefix("$").lstrip(".") or "(top level)", problem
 
 
+MAX_YAML_DEPTH = 64  # policies nest a few levels; a deeper file would exhaust the recursion limit
+MAX_YAML_NODES = 1_000_000  # values once aliases are expanded (a "billion laughs" file stays small on disk)
+MAX_INT_DIGITS = 30  # int() refuses more than 4300 digits with a ValueError; no policy number needs 30
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: msgspec parses them and reports an impossible date by key."""
+    """SafeLoader that leaves dates as text (msgspec parses them and reports an impossible date by key) and
+    refuses, with the line, what would otherwise crash or hang: deep nesting, alias bombs, huge integers."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is not None and id(node) not in self._sizes:
+            self._sizes[id(node)] = size = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+            if size > MAX_YAML_NODES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_YAML_NODES:,} values once aliases are expanded", node.start_mark
+                )
+        return node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    digits = sum(c.isdigit() for c in str(node.value))
+    if digits > MAX_INT_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"an integer of {digits} digits; at most {MAX_INT_DIGITS}", node.start_mark
+        )
+    value: int = loader.construct_yaml_int(node)
+    return value
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def parse_policy(text: str, origin: str) -> Policy:
@@ -108,7 +155,7 @@ def _check_references(policy: Policy, origin: str) -> None:
 
 def load_policy_file(path: Path) -> Policy:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte order mark is not part of the policy
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read policy file: {exc}", where=str(path)) from None
     return parse_policy(text, str(path))

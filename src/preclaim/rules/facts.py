@@ -36,6 +36,7 @@ class _CodeIndex:
         for entry in entries:
             target = normalize_icd10(entry.code if isinstance(entry, DiagnosisEntry) else entry)
             self.by_code.setdefault(target, entry)
+        self.longest = max(map(len, self.by_code), default=0)
         self.found: dict[str, DiagnosisEntry | str | None] = {}  # claims repeat a few diagnosis codes
 
     def find(self, code: str) -> DiagnosisEntry | str | None:
@@ -50,8 +51,12 @@ class _CodeIndex:
 
     def _find(self, code: str) -> DiagnosisEntry | str | None:
         normal = normalize_icd10(code)
-        # "D51" covers "D51.0"; "K90.8" covers "K90.89": try the code, then each shorter prefix.
-        for end in range(len(normal), 2, -1):
+        # "D51" covers "D51.0"; "K90.8" covers "K90.89": try the code, then each shorter prefix. Only
+        # prefixes as long as the longest entry can match, so a huge code costs one pass, not one per prefix.
+        hit = self.by_code.get(normal)
+        if hit is not None:
+            return hit
+        for end in range(min(len(normal) - 1, self.longest), 2, -1):
             hit = self.by_code.get(normal[:end].rstrip("."))
             if hit is not None:
                 return hit

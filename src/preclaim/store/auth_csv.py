@@ -15,7 +15,7 @@ from preclaim.domain import Authorization
 from preclaim.domain.history import AuthorizationStatus
 from preclaim.errors import InputError
 from preclaim.store.auth import upsert_authorization
-from preclaim.store.csv_history import Row
+from preclaim.store.csv_rows import Row, csv_errors
 from preclaim.store.db import Store
 from preclaim.store.ingest import ImportResult
 from preclaim.store.models import ImportRow, utcnow
@@ -52,19 +52,18 @@ def read_authorizations_csv(path: Path) -> list[Authorization]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = [h.strip().lower() for h in reader.fieldnames or ()]
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                raise InputError(f"missing column(s) {', '.join(missing)}", where=f"{path}:1")
-            reader.fieldnames = header
-            return [
-                _authorization(Row(f"{path}:{n}", {k: v for k, v in values.items() if isinstance(k, str) and v}))
-                for n, values in enumerate(reader, start=2)
-            ]
+            with csv_errors(path, reader):  # a field over the csv module's size limit, bytes that are not UTF-8
+                header = [h.strip().lower() for h in reader.fieldnames or ()]
+                missing = [c for c in REQUIRED if c not in header]
+                if missing:
+                    raise InputError(f"missing column(s) {', '.join(missing)}", where=f"{path}:1")
+                reader.fieldnames = header
+                return [
+                    _authorization(Row(f"{path}:{n}", {k: v for k, v in values.items() if isinstance(k, str) and v}))
+                    for n, values in enumerate(reader, start=2)
+                ]
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(path)) from None
 
 
 def import_authorizations(store: Store, path: Path) -> ImportResult:

@@ -7,11 +7,8 @@ The whole file is read and checked before anything is stored, so a bad row store
 from __future__ import annotations
 
 import csv
-import datetime as dt
-from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 from preclaim.domain import (
     Administration,
@@ -25,6 +22,7 @@ from preclaim.domain import (
     ServiceLine,
 )
 from preclaim.errors import InputError
+from preclaim.store.csv_rows import Row, csv_errors
 
 REQUIRED = ("claim_id", "payer_id", "patient_key", "date_of_service", "code", "units")
 OPTIONAL = (
@@ -54,43 +52,6 @@ OPTIONAL = (
     "submitted_on",
 )
 PHASES = ("loading", "maintenance")
-T = TypeVar("T")
-
-
-class Row:
-    """One CSV row with typed getters whose errors name the file, row and column."""
-
-    def __init__(self, where: str, values: dict[str, str]) -> None:
-        self.where = where
-        self.values = values
-
-    def text(self, name: str) -> str | None:
-        value = (self.values.get(name) or "").strip()
-        return value or None
-
-    def required(self, name: str) -> str:
-        value = self.text(name)
-        if value is None:
-            raise InputError(f"column {name!r} is empty; a value is required", where=self.where)
-        return value
-
-    def parse(self, name: str, convert: Callable[[str], T], expected: str) -> T | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        try:
-            return convert(value)
-        except (ValueError, InvalidOperation):
-            raise InputError(f"column {name!r}: found {value!r}, expected {expected}", where=self.where) from None
-
-    def date(self, name: str) -> dt.date | None:
-        return self.parse(name, dt.date.fromisoformat, "a date YYYY-MM-DD")
-
-    def number(self, name: str) -> float | None:
-        return self.parse(name, float, "a number")
-
-    def words(self, name: str) -> tuple[str, ...]:
-        return tuple((self.text(name) or "").replace(";", " ").replace(":", " ").replace(",", " ").split())
 
 
 def _encounter(row: Row) -> Encounter | None:
@@ -114,7 +75,7 @@ def _line(row: Row, default_number: int) -> ServiceLine:
         units=units,
         date_of_service=row.date("date_of_service"),  # type: ignore[arg-type]  # required, checked by caller
         modifiers=tuple(m.upper() for m in row.words("modifiers")),
-        charge=row.parse("charge", Decimal, "an amount such as 25.00"),
+        charge=row.amount("charge"),
         diagnosis_pointers=pointers or (),
         ndc=ndc,
         prior_auth=row.text("line_prior_auth"),
@@ -171,27 +132,29 @@ def _administration(row: Row) -> Administration:
 
 
 def _rows(path: Path) -> Iterator[Row]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip().lower() for h in reader.fieldnames or ()]
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                found = ", ".join(header) or "none"
-                raise InputError(f"missing column(s) {', '.join(missing)}; found {found}", where=f"{path}:1")
-            reader.fieldnames = header
-            for number, values in enumerate(reader, start=2):
-                if None in values:  # DictReader files surplus fields under None
-                    extra = len(values[None])
-                    raise InputError(
-                        f"{len(header) + extra} fields, but the header has {len(header)}", where=f"{path}:{number}"
-                    )
-                row = Row(f"{path}:{number}", {k: v for k, v in values.items() if k is not None and v is not None})
-                row.required("date_of_service")
-                row.date("date_of_service")
-                yield row
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(path)) from None
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        with csv_errors(path, reader):
+            yield from _checked_rows(path, reader)
+
+
+def _checked_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[Row]:
+    header = [h.strip().lower() for h in reader.fieldnames or ()]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        found = ", ".join(header) or "none"
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {found}", where=f"{path}:1")
+    reader.fieldnames = header
+    for number, values in enumerate(reader, start=2):
+        if None in values:  # DictReader files surplus fields under None
+            extra = len(values[None])
+            raise InputError(
+                f"{len(header) + extra} fields, but the header has {len(header)}", where=f"{path}:{number}"
+            )
+        row = Row(f"{path}:{number}", {k: v for k, v in values.items() if k is not None and v is not None})
+        row.required("date_of_service")
+        row.date("date_of_service")
+        yield row
 
 
 def read_history_csv(path: Path) -> tuple[list[Claim], list[Administration]]:

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from preclaim.domain import Administration, Claim
 from preclaim.errors import InputError, PreclaimError, StoreError
+from preclaim.io.sniff import content_start, read_head, x12_transaction
+from preclaim.io.sniff import sniff as sniff_input
 from preclaim.store.claims import Outcome, upsert_administration, upsert_claim
 from preclaim.store.db import Store
 from preclaim.store.models import ImportRow, utcnow
@@ -46,21 +48,17 @@ class ImportResult:
 
 
 def sniff(path: Path) -> FileKind:
-    """837 or 835 from the X12 envelope (GS01 HC / HP, or ST01), else CSV by extension or header."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \r\n\t")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    if head.startswith(b"ISA"):
-        text = head.decode("latin-1")
-        separator = text[3] if len(text) > 3 else "*"
-        for kind, marker in (("837", "ST" + separator + "837"), ("835", "ST" + separator + "835")):
-            if marker in text:
-                return kind  # type: ignore[return-value]
+    """837 or 835 from the X12 envelope (ST01), JSON, else CSV by extension or header."""
+    raw = read_head(path)
+    kind = sniff_input(raw)
+    if kind == "x12":
+        transaction = x12_transaction(raw)
+        if transaction in ("837", "835"):
+            return transaction  # type: ignore[return-value]
         raise InputError("X12 file is neither an 837P (ST*837) nor an 835 (ST*835)", where=str(path))
-    if head[:1] in (b"{", b"["):
+    if kind == "json":
         return "json"
+    head = content_start(raw)
     if path.suffix.lower() == ".csv" or head.split(b"\n", 1)[0].lower().find(b"claim_id") >= 0:
         return "csv"
     raise InputError(

@@ -41,15 +41,9 @@ class PaymentRow:
 
 def x12_kind(data: bytes) -> str | None:
     """'837' or '835' from the first ST segment, None when the bytes are not an X12 interchange."""
-    head = data[:4096].lstrip()
-    if not head.startswith(b"ISA") or len(head) < 106:
-        return None
-    element, segment = head[3:4], head[105:106]
-    for seg in head.split(segment):
-        parts = seg.strip().split(element)
-        if parts and parts[0] == b"ST" and len(parts) > 1:
-            return parts[1][:3].decode("ascii", "replace")
-    return None
+    from preclaim.io.sniff import HEAD_BYTES, x12_transaction
+
+    return x12_transaction(data[:HEAD_BYTES])
 
 
 @dataclass(frozen=True)

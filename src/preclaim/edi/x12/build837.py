@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
+from preclaim.domain.limits import ICD_CODE, IDENTIFIER, SHORT_CODE, TEXT, Bound, amount_problem, out_of_bounds, preview
 from preclaim.edi.x12.loops import Loop
 from preclaim.edi.x12.tokenizer import Segment
 
@@ -26,6 +27,9 @@ _DX_SYSTEMS: dict[str, Literal["icd10", "icd9"]] = {
 }
 _SEX = {"F": "F", "M": "M", "U": "U"}
 CACHE_LIMIT = 50_000
+# Loop 2400/2410 segments: before the claim's CLM (in a parent HL loop or the transaction header) they
+# belong to no claim, and dropping them would check the claim without a line it was meant to have.
+SERVICE_SEGMENTS = frozenset({"LX", "SV1", "DTP", "LIN", "CTP"})
 
 
 class Malformed(Exception):
@@ -87,9 +91,10 @@ def parse_amount(text: str, index: int, element: int) -> Decimal:
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise Malformed("invalid amount", index, element, text, "a decimal number") from None
-        if not amount.is_finite():
-            raise Malformed("invalid amount", index, element, text, "a decimal number")
+            raise Malformed("invalid amount", index, element, preview(text), "a decimal number") from None
+        problem = amount_problem(amount)
+        if problem is not None:  # 1E999999999 would be stored as inf and overflow every sum
+            raise Malformed(f"invalid amount ({problem})", index, element, preview(text), "a decimal number")
         if len(AMOUNTS) > CACHE_LIMIT:
             AMOUNTS.clear()
         AMOUNTS[text] = amount
@@ -112,35 +117,59 @@ def patient_key(*parts: str | None) -> str:
 
 def billing_info(loop: Loop) -> BillingInfo:
     npi = name = state = taxonomy = None
-    for seg in loop.segments:
+    for i, seg in enumerate(loop.segments):
         tag = seg[0]
         if tag == "NM1" and _el(seg, 1) == "85":
-            name = _el(seg, 3)
-            npi = _el(seg, 9) if _el(seg, 8) == "XX" else None
+            name = _bounded(loop, i, 3, TEXT)
+            npi = _bounded(loop, i, 9, IDENTIFIER) if _el(seg, 8) == "XX" else None
         elif tag == "N4" and state is None:
-            state = _el(seg, 2)
+            state = _bounded(loop, i, 2, IDENTIFIER)
         elif tag == "PRV" and _el(seg, 1) == "BI":
-            taxonomy = _el(seg, 3)
+            taxonomy = _bounded(loop, i, 3, IDENTIFIER)
+        elif tag in SERVICE_SEGMENTS:
+            raise stray_service_segment(loop.number + i, tag)
     return BillingInfo(Provider(npi=npi, name=name, state=state, taxonomy=taxonomy))
+
+
+def stray_service_segment(number: int, tag: str) -> Malformed:
+    return Malformed(
+        f"{tag} before the claim's CLM: a service line segment outside a claim",
+        0,
+        None,
+        tag,
+        f"{tag} in loop 2300/2400, after CLM",
+        (number, tag),
+    )
+
+
+def _bounded(loop: Loop, index: int, position: int, bound: Bound) -> str | None:
+    """Element `position` of the loop's segment `index` (None when empty), refused when out of bounds."""
+    seg = loop.segments[index]
+    value = seg[position] if len(seg) > position and seg[position] else None
+    if value is not None and (problem := out_of_bounds(value, bound)):
+        at = (loop.number + index, seg[0])
+        raise Malformed("element out of bounds", 0, position, preview(value), problem, at)
+    return value
 
 
 def subscriber_info(loop: Loop) -> SubscriberInfo:
     payer = member = filing = plan = birth = sex = None
-    for seg in loop.segments:
+    for i, seg in enumerate(loop.segments):
         tag = seg[0]
         if tag == "NM1":
             n = len(seg)
             if n > 1:
                 if seg[1] == "IL":
-                    member = seg[9] if n > 9 and seg[9] else None
+                    member = _bounded(loop, i, 9, IDENTIFIER)
                 elif seg[1] == "PR":
-                    payer = _payer(seg[9] if n > 9 else "", seg[3] if n > 3 and seg[3] else None)
+                    payer = _payer(_bounded(loop, i, 9, IDENTIFIER) or "", _bounded(loop, i, 3, TEXT))
         elif tag == "SBR":
-            n = len(seg)
-            filing = seg[9] if n > 9 and seg[9] else None
-            plan = seg[4] if n > 4 and seg[4] else None  # SBR04 plan name; SBR03 is a group number
+            filing = _bounded(loop, i, 9, SHORT_CODE)
+            plan = _bounded(loop, i, 4, TEXT)  # SBR04 plan name; SBR03 is a group number
         elif tag == "DMG":
-            birth, sex = _dmg(seg)
+            birth, sex = _dmg(loop, i)
+        elif tag in SERVICE_SEGMENTS:
+            raise stray_service_segment(loop.number + i, tag)
     if member is None:  # without it every such claim would share one patient's history
         where = next((i for i, seg in enumerate(loop.segments) if seg[:2] == ["NM1", "IL"]), None)
         at = (loop.number + (where or 0), "NM1" if where is not None else "HL")
@@ -175,17 +204,21 @@ def patient_of(loop: Loop, subscriber: SubscriberInfo) -> Patient:
     """A dependent (2000C): keyed by the subscriber's ids plus a hash of the dependent's name and birth."""
     last = first = None
     birth = sex = None
-    for seg in loop.segments:
+    for i, seg in enumerate(loop.segments):
         if seg[0] == "NM1" and _el(seg, 1) == "QC":
-            last, first = _el(seg, 3), _el(seg, 4)
+            last, first = _bounded(loop, i, 3, TEXT), _bounded(loop, i, 4, TEXT)
         elif seg[0] == "DMG":
-            birth, sex = _dmg(seg)
+            birth, sex = _dmg(loop, i)
+        elif seg[0] in SERVICE_SEGMENTS:
+            raise stray_service_segment(loop.number + i, seg[0])
     payer_id = subscriber.payer.id if subscriber.payer else None
     key = patient_key(payer_id, subscriber.member_id, (last or "").upper(), (first or "").upper(), str(birth))
     return Patient(key=key, birth_date=birth, sex=sex, member_id=subscriber.member_id)  # type: ignore[arg-type]
 
 
-def _dmg(seg: Segment) -> tuple[dt.date | None, str | None]:
+def _dmg(loop: Loop, index: int) -> tuple[dt.date | None, str | None]:
+    """Birth date and sex; an impossible birth date is refused, not read as unknown (the age rules need it)."""
+    seg = loop.segments[index]
     n = len(seg)
     birth = None
     if n > 2 and seg[1] == "D8" and seg[2]:
@@ -194,7 +227,9 @@ def _dmg(seg: Segment) -> tuple[dt.date | None, str | None]:
             try:
                 birth = parse_date(seg[2])
             except Malformed:
-                birth = None
+                raise Malformed(
+                    "invalid birth date", 0, 2, preview(seg[2]), "CCYYMMDD", (loop.number + index, "DMG")
+                ) from None
     return birth, _SEX.get(seg[3]) if n > 3 else None
 
 
@@ -227,7 +262,10 @@ def diagnoses(seg: Segment, index: int, comp: str) -> list[Diagnosis]:
                 continue  # other HI uses (condition codes, anesthesia) are not diagnoses
             if not code:
                 raise Malformed("diagnosis code missing", index, position, value, f"{qualifier}{comp}<code>")
-            dx = cache[value] = Diagnosis(code=code.split(comp, 1)[0], system=system)
+            code = code.split(comp, 1)[0]
+            if problem := out_of_bounds(code, ICD_CODE):  # a 300 KB code is refused here, before any rule
+                raise Malformed("invalid diagnosis code", index, position, preview(value), problem)
+            dx = cache[value] = Diagnosis(code=code, system=system)
         found.append(dx)
     return found
 

@@ -14,6 +14,19 @@ import math
 from decimal import Decimal
 
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, ServiceLine
+from preclaim.domain.limits import (
+    IDENTIFIER,
+    MAX_QUANTITY,
+    MODIFIER,
+    NDC_CODE,
+    PLACE_OF_SERVICE,
+    PROCEDURE_CODE,
+    SHORT_CODE,
+    TEXT,
+    Bound,
+    out_of_bounds,
+    preview,
+)
 from preclaim.edi.x12.build837 import (
     AMOUNTS,
     CACHE_LIMIT,
@@ -121,11 +134,22 @@ def _clm(segs: list[Segment], comp: str) -> tuple[Segment, str, str]:
     """CLM, its place of service and CLM05-3 frequency code (1 when absent)."""
     clm = segs[0]
     if len(clm) < 6 or not clm[1]:
-        raise Malformed("CLM needs a claim id, charge and place of service", 0, 1, "*".join(clm), "CLM01-05")
+        raise Malformed("CLM needs a claim id, charge and place of service", 0, 1, preview("*".join(clm)), "CLM01-05")
     pos, _, rest = clm[5].partition(comp)
     if not pos:
-        raise Malformed("place of service missing", 0, 5, clm[5], "CLM05 as POS:B:frequency")
-    return clm, pos, rest.rpartition(comp)[2] or "1"
+        raise Malformed("place of service missing", 0, 5, preview(clm[5]), "CLM05 as POS:B:frequency")
+    frequency = rest.rpartition(comp)[2] or "1"
+    if len(clm[1]) > IDENTIFIER.most or len(pos) != 2 or len(frequency) > SHORT_CODE.most:
+        _check(clm[1], IDENTIFIER, 0, 1, "claim id")
+        _check(pos, PLACE_OF_SERVICE, 0, 5, "place of service")
+        _check(frequency, SHORT_CODE, 0, 5, "frequency code")
+    return clm, pos, frequency
+
+
+def _check(value: str, bound: Bound, index: int, element: int, what: str) -> None:
+    """Malformed when `value` is out of `bound` (a 300 KB code or id is refused before any rule sees it)."""
+    if problem := out_of_bounds(value, bound):
+        raise Malformed(f"invalid {what}", index, element, preview(value), problem)
 
 
 def _scan(
@@ -153,10 +177,16 @@ def _scan(
                     if line[2] is None:
                         line[2] = _dates_of(seg, index)
             elif tag == "LIN":
+                if len(seg) > 3 and len(seg[3]) > NDC_CODE.most:
+                    _check(seg[3], NDC_CODE, index, 3, "NDC")
                 line[3] = seg
             elif tag == "CTP":
+                if len(seg) > 5 and len(seg[5]) > SHORT_CODE.most:
+                    _check(seg[5].split(comp, 1)[0], SHORT_CODE, index, 5, "NDC unit")
                 line[4] = seg
             elif tag == "REF" and len(seg) > 2:
+                if len(seg[2]) > IDENTIFIER.most:
+                    _check(seg[2], IDENTIFIER, index, 2, "reference")
                 if seg[1] == "XZ":
                     line[5] = seg[2]
                 elif seg[1] == "G1":
@@ -170,16 +200,21 @@ def _scan(
         elif tag == "HI":
             dx.extend(diagnoses(seg, index, comp))
         elif tag == "REF" and len(seg) > 2 and seg[1] == "G1":
+            _check(seg[2], IDENTIFIER, index, 2, "prior authorization number")
             prior_auth = seg[2]
         elif tag == "NM1" and len(seg) > 1 and seg[1] == "82":
             rendering = [seg[9] if len(seg) > 9 and seg[8] == "XX" else None, None]
+            _check(rendering[0] or "", IDENTIFIER, index, 9, "rendering provider id")
         elif tag == "PRV" and rendering is not None and len(seg) > 3:
+            _check(seg[3], IDENTIFIER, index, 3, "taxonomy")
             rendering[1] = seg[3]
         elif tag == "DTP" and len(seg) > 3 and seg[1] == "472":
             claim_dates = _dates_of(seg, index)
         elif tag == "NTE" and len(seg) > 2:
+            _check(seg[2], TEXT, index, 2, "note")
             notes.append(seg[2])
         elif tag == "K3" and len(seg) > 1:
+            _check(seg[1], TEXT, index, 1, "K3 text")
             k3.append(seg[1])
     return dx, notes, k3, prior_auth, claim_dates, rendering, lines
 
@@ -208,9 +243,12 @@ def _dates_of(seg: Segment, index: int) -> _Dates:
     if seg[2] == "RD8":
         start, sep, end = seg[3].partition("-")
         if not sep:
-            raise Malformed("invalid date range", index, 3, seg[3], "CCYYMMDD-CCYYMMDD")
-        return parse_date(start, index, 3), parse_date(end, index, 3)
-    raise Malformed("invalid date qualifier", index, 2, seg[2], "D8 or RD8")
+            raise Malformed("invalid date range", index, 3, preview(seg[3]), "CCYYMMDD-CCYYMMDD")
+        first, last = parse_date(start, index, 3), parse_date(end, index, 3)
+        if last < first:
+            raise Malformed("date range ends before it starts", index, 3, seg[3], "CCYYMMDD-CCYYMMDD, start first")
+        return first, last
+    raise Malformed("invalid date qualifier", index, 2, preview(seg[2]), "D8 or RD8")
 
 
 def _facts_cache(comp: str) -> dict[tuple[str, ...], _Sv1Facts]:
@@ -245,13 +283,16 @@ def _line(
     if facts is None:  # checked in this order: code, units, date, charge, pointers
         parts = sv1[1].split(comp)
         if len(parts) < 2 or not parts[1]:
-            raise Malformed("procedure code missing", sv1_at, 1, sv1[1], "HC:<code>[:modifiers]")
+            raise Malformed("procedure code missing", sv1_at, 1, preview(sv1[1]), "HC:<code>[:modifiers]")
+        _sv1_bounds(parts, sv1_at)
         try:
             units = float(sv1[4])
         except ValueError:
             units = math.nan
-        if not 0 < units < math.inf:  # float() also takes nan, inf and 1e400, which no claim bills
-            raise Malformed("invalid unit count", sv1_at, 4, sv1[4], "a number more than 0")
+        if not 0 < units <= MAX_QUANTITY:  # float() also takes nan, inf and 1e400, which no claim bills
+            raise Malformed(
+                "invalid unit count", sv1_at, 4, preview(sv1[4]), f"a number more than 0, at most {MAX_QUANTITY:,.0f}"
+            )
         if when is None:
             raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
         n = len(sv1)
@@ -270,6 +311,16 @@ def _line(
     elif when is None:
         raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
     return number, facts, when
+
+
+def _sv1_bounds(parts: list[str], sv1_at: int) -> None:
+    """SV101: the code, its modifiers (SV101-3..6) and description (SV101-7) within their lengths."""
+    _check(parts[1], PROCEDURE_CODE, sv1_at, 1, "procedure code")
+    for modifier in parts[2:6]:
+        if modifier:
+            _check(modifier, MODIFIER, sv1_at, 1, "modifier")
+    if len(parts) > 6:
+        _check(parts[6], TEXT, sv1_at, 1, "description")
 
 
 __all__ = ["ClaimServices", "Service", "build_claim", "claim_services"]

@@ -24,6 +24,7 @@ class Transaction:
     line_ending: str = "\n"
     source: str | None = None
     info: object = None  # BHT04 submission date, parsed once
+    number: int = 0  # segment number of the ST in the file
 
     @property
     def version(self) -> str:

@@ -14,6 +14,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 
+from preclaim.domain.limits import (
+    IDENTIFIER,
+    MODIFIER,
+    PROCEDURE_CODE,
+    TEXT,
+    Bound,
+    amount_problem,
+    out_of_bounds,
+    preview,
+)
 from preclaim.edi.x12.remit import (
     Adjustment,
     ClaimPayment,
@@ -126,6 +136,8 @@ class _Parser:
         for index, seg in enumerate(segments):
             self.number, self.seg = self.start + index, seg
             tag = seg[0]
+            if max(map(len, seg)) > TEXT.most:  # no 835 element is this long: refuse it before any lookup
+                self._bounds(TEXT)
             if tag == "CLP":
                 service, claim = None, self._clp()
                 head.children.append(claim)
@@ -137,6 +149,7 @@ class _Parser:
             elif tag == "DTM":
                 self._dtm(head, claim, service)
             elif tag == "LQ" and service is not None and self._get(1) == "HE":
+                self._bounds(IDENTIFIER, 2)
                 service.remarks.append(self._get(2) or "")
             elif tag == "REF" and service is not None and self._get(1) == "6R":
                 service.values["line_control"] = self._get(2)
@@ -164,6 +177,7 @@ class _Parser:
         return self._remittance(head)
 
     def _clp(self) -> _Fields:
+        self._bounds(IDENTIFIER, 1, 7)
         return _Fields({
             "claim_id": self._required(1), "status": self._required(2), "charge": self._amount(3),
             "paid": self._amount(4), "patient_responsibility": self._maybe_amount(5),
@@ -179,7 +193,11 @@ class _Parser:
             expected = f"qualifier{self.comp}code with a qualifier in {', '.join(sorted(SVC_QUALIFIERS))}"
             if hint:
                 expected += f" (the element uses {hint!r}; ISA16 declares {self.comp!r} as component separator)"
-            self._fail("invalid product/service composite", 1, composite, expected)
+            self._fail("invalid product/service composite", 1, preview(composite), expected)
+        self._component(parts[1], PROCEDURE_CODE if parts[0] == "HC" else IDENTIFIER, "code")
+        for modifier in parts[2:6]:
+            if modifier:
+                self._component(modifier, MODIFIER, "modifier")
         return _Fields({
             "qualifier": parts[0], "code": parts[1], "modifiers": tuple(m for m in parts[2:6] if m),
             "description": parts[6] if len(parts) > 6 and parts[6] else None,
@@ -189,6 +207,7 @@ class _Parser:
         })  # fmt: skip
 
     def _cas(self) -> list[Adjustment]:
+        self._bounds(IDENTIFIER, *range(1, len(self.seg), 3), *range(2, len(self.seg), 3))
         group = self._required(1)
         found = []
         for position in range(2, min(len(self.seg), 20), 3):
@@ -265,8 +284,9 @@ class _Parser:
             amount = Decimal(value)
         except InvalidOperation:
             amount = Decimal("NaN")
-        if not amount.is_finite():
-            self._fail("invalid amount", position, value, "a decimal number")
+        problem = amount_problem(amount)
+        if problem is not None:  # 1E999999999 would overflow the sums of the denial report
+            self._fail(f"invalid amount ({problem})", position, preview(value), "a decimal number")
         return amount
 
     def _date(self, position: int) -> dt.date | None:
@@ -282,6 +302,18 @@ class _Parser:
             where = f"segment {self.number} {self.seg[0]}{position:02d}"
             self.warnings.append(f"{where}: invalid date {value!r} ignored (expected CCYYMMDD)")
         return None
+
+    def _bounds(self, bound: Bound, *positions: int) -> None:
+        """Refuse an element (of `positions`, else any) longer or shorter than `bound` allows."""
+        seg = self.seg
+        for position in positions or range(1, len(seg)):
+            value = seg[position] if position < len(seg) else ""
+            if value and (problem := out_of_bounds(value, bound)):
+                self._fail("element out of bounds", position, preview(value), problem)
+
+    def _component(self, value: str, bound: Bound, what: str) -> None:
+        if problem := out_of_bounds(value, bound):
+            self._fail(f"invalid {what}", 1, preview(value), problem)
 
     def _fail(self, message: str, position: int, found: str, expected: str) -> None:
         raise X12Error(message, segment_number=self.number, segment_id=self.seg[0], element=position,

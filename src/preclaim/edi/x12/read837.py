@@ -20,12 +20,14 @@ from typing import BinaryIO, TypeVar, cast
 
 from preclaim.domain.claim import Claim, Patient
 from preclaim.edi.x12.build837 import (
+    SERVICE_SEGMENTS,
     BillingInfo,
     Malformed,
     SubscriberInfo,
     billing_info,
     parse_date,
     patient_of,
+    stray_service_segment,
     subscriber_info,
 )
 from preclaim.edi.x12.claim837 import ClaimServices, build_claim, claim_services
@@ -132,14 +134,16 @@ class _Reader:
                     if level == "20":
                         billing, subscriber, patient = loop, None, None
                     elif level == "22" and billing is not None:
+                        self._check_parent(seg, billing, number)
                         subscriber, patient = loop, None
                     elif level == "23" and subscriber is not None:
+                        self._check_parent(seg, subscriber, number)
                         patient = loop
                     else:
                         raise self._error("HL level out of place", number, "HL", "20, then 22, then 23", 3)
                 elif tag == "ST":
                     self._check_set(seg, gs, number)
-                    txn = Transaction(tok.delimiters, isa, gs, [seg], tok.line_ending or "", self.name)
+                    txn = Transaction(tok.delimiters, isa, gs, [seg], tok.line_ending or "", self.name, number=number)
                     current = txn.header
                     billing = subscriber = patient = None
                 elif tag == "GS":
@@ -161,9 +165,10 @@ class _Reader:
     ) -> PatientServices | None:
         """The light step: (patient key, payer id, claim services), or None for a claim `finish` rejects.
 
-        It runs what `finish` runs that can reject a claim (billing_info never does).
+        It runs every check `finish` runs that can reject a claim.
         """
         try:
+            _parents(txn, billing)
             sub, person = self._parties(subscriber, patient)
             services = claim_services(segs, self.comp, sub)
         except Malformed:
@@ -192,10 +197,9 @@ class _Reader:
         patient: Loop | None,
     ) -> ClaimItem:
         try:
-            if billing.info is None:
-                billing.info = billing_info(billing)
+            submitted_on = _parents(txn, billing)
             sub, person = self._parties(subscriber, patient)
-            claim = build_claim(segs, self.comp, cast(BillingInfo, billing.info), sub, person, _submitted_on(txn))
+            claim = build_claim(segs, self.comp, cast(BillingInfo, billing.info), sub, person, submitted_on)
         except Malformed as bad:
             err = X12Error(
                 bad.message,
@@ -209,6 +213,14 @@ class _Reader:
             claim_id = segs[0][1] if len(segs[0]) > 1 and segs[0][1] else None
             return RejectedClaim(claim_id, err, segs, number, txn, billing, subscriber, patient)
         return ParsedClaim(claim, segs, number, txn, billing, subscriber, patient)
+
+    def _check_parent(self, hl: Segment, parent: Loop, number: int) -> None:
+        """HL02 must name the HL the loop belongs to; an HL whose parent is missing cannot be placed."""
+        want = parent.segments[0][1] if len(parent.segments[0]) > 1 else ""
+        found = hl[2] if len(hl) > 2 else ""
+        if found != want or not want:
+            level = _LEVELS.get(parent.level, "parent")
+            raise self._error("HL parent missing", number, "HL", f"HL02 = {want!r}, the {level} HL before it", 2, found)
 
     def _check_set(self, st: Segment, gs: Segment, number: int) -> None:
         if st[1:2] != ["837"]:
@@ -239,14 +251,23 @@ class _Reader:
         )
 
 
+def _parents(txn: Transaction, billing: Loop) -> dt.date | None:
+    """Check what the claim inherits (transaction header, billing provider loop); the BHT04 date."""
+    if billing.info is None:
+        billing.info = billing_info(billing)
+    return _submitted_on(txn)
+
+
 def _submitted_on(txn: Transaction) -> dt.date | None:
     if txn.info is None:
         day: dt.date | str = ""
-        for seg in txn.header:
+        for i, seg in enumerate(txn.header):
             if seg[0] == "BHT" and len(seg) > 4:
                 try:
                     day = parse_date(seg[4])
                 except Malformed:
                     day = ""
+            elif seg[0] in SERVICE_SEGMENTS:  # before the first HL: no claim owns it
+                raise stray_service_segment(txn.number + i, seg[0])
         txn.info = day
     return txn.info if isinstance(txn.info, dt.date) else None

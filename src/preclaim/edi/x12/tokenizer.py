@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from preclaim.edi.x12.envelope import EnvelopeChecker
+from preclaim.edi.x12.wrapped import Unwrapped, joined_isa, not_intact, terminator_is_a_break, wrap_width
 from preclaim.errors import X12Error
 
 Segment = list[str]
@@ -26,6 +27,7 @@ MAX_SEGMENT = 1 << 20  # a longer segment is garbage, not a claim: stop before i
 # Offsets of the element separators inside the fixed-width ISA (ISA01..ISA16).
 _ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
 _LEADING_JUNK = b"\xef\xbb\xbf \t\r\n"
+_HEAD = 1 << 13  # the first read: the ISA and, in a wrapped file, the first two lines to measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +94,19 @@ class Tokenizer:
         self._chunk_size = chunk_size
         self._max_segment = max_segment
         self._offset = 0  # bytes consumed before the current chunk
-        first = stream.read(max(chunk_size, ISA_LENGTH))
+        first = stream.read(max(chunk_size, _HEAD))
         skipped = len(first) - len(first.lstrip(_LEADING_JUNK))
         first = first[skipped:]
-        self._offset = skipped
+        self._skipped = self._offset = skipped
+        width = wrap_width(first)
+        self._unwrapped: Unwrapped | None = None
+        if width:  # a fixed-width export: its ISA must be intact once joined, then the breaks are dropped
+            self._delimiters(self._decode(joined_isa(first, width), "", 0), width)
+            self._unwrapped = Unwrapped(stream, first, width, source)
+            self._stream = self._unwrapped  # type: ignore[assignment]  # read() is all the tokenizer uses
+            first = self._unwrapped.read(max(chunk_size, ISA_LENGTH))
         head = self._decode(first[:ISA_LENGTH], "", 0)
-        self.delimiters = parse_isa(head, source)
+        self.delimiters = self._delimiters(head, width)
         rest = first[ISA_LENGTH:]
         self.line_ending = _line_ending(rest)
         self._offset += ISA_LENGTH
@@ -106,6 +115,17 @@ class Tokenizer:
         self.isa: Segment = head[: ISA_LENGTH - 1].split(self.delimiters.element)
         self.envelope = EnvelopeChecker(source)
         self.segment_count = 0
+
+    def _delimiters(self, head: str, width: int | None) -> Delimiters:
+        if width is None:
+            return parse_isa(head, self.source)
+        try:
+            delimiters = parse_isa(head, self.source)
+        except X12Error:
+            raise not_intact(width, self.source, _preview(head)) from None
+        if delimiters.segment in "\r\n":
+            raise terminator_is_a_break(width, self.source)
+        return delimiters
 
     def __iter__(self) -> Iterator[Segment]:
         for _, batch in self.batches():
@@ -132,15 +152,19 @@ class Tokenizer:
             text = carry + self._decode(chunk, carry, self.segment_count) if chunk else carry
             self._offset += len(chunk)
             parts = _one_segment_a_line(text, term)
+            inside = False  # line breaks left inside segments
             if parts is None:
                 if "\n" in text or "\r" in text:
                     text = _drop_line_breaks(text, term)
                 parts = text.split(term)
-                if "\n" in text or "\r" in text:  # breaks inside segments: strip each one
+                if "\n" in text or "\r" in text:  # blank lines, or breaks inside segments
                     parts = [p.strip("\r\n") for p in parts]
+                    inside = True
             carry = parts.pop()
             if "" in parts:
                 parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
+            if inside:
+                self._no_breaks_inside(parts)
             if len(carry) > self._max_segment:
                 self._too_long(carry, self.segment_count + len(parts) + 1)
             # No collection can find garbage among lists made this instant: skip the GC during the burst.
@@ -170,6 +194,22 @@ class Tokenizer:
             )
         envelope.finish(self.segment_count)
 
+    def _no_breaks_inside(self, parts: list[str]) -> None:
+        """A line break inside a segment is a segment cut in two (or missing its terminator): refuse it
+        rather than glue a line break, or the next segment, into an id."""
+        for index, part in enumerate(parts):
+            if "\n" in part or "\r" in part:
+                before = part.replace("\r", "\n").split("\n", 1)[0]
+                raise X12Error(
+                    "line break inside a segment (a segment cut in two, or one missing its terminator)",
+                    segment_number=self.segment_count + index + 1,
+                    segment_id=part.split(self.delimiters.element, 1)[0][:3],
+                    element=before.count(self.delimiters.element) or None,
+                    found=_preview(part.replace("\r", "\\r").replace("\n", "\\n")),
+                    expected=f"line breaks only after the segment terminator {self.delimiters.segment!r}",
+                    source=self.source,
+                )
+
     def _decode(self, data: bytes, carry: str, segments_before: int) -> str:
         try:
             return data.decode("ascii")
@@ -179,8 +219,11 @@ class Tokenizer:
             number = segments_before + before.count(term) + 1
             current = before.rsplit(term, 1)[-1].strip("\r\n")
             sep = self.delimiters.element if hasattr(self, "delimiters") else "*"
+            offset = self._offset + err.start
+            if self._unwrapped is not None:
+                offset = self._skipped + self._unwrapped.raw_offset(offset - self._skipped)
             raise X12Error(
-                f"non-ASCII byte 0x{data[err.start]:02X} at byte offset {self._offset + err.start}",
+                f"non-ASCII byte 0x{data[err.start]:02X} at byte offset {offset}",
                 segment_number=number,
                 segment_id=current.split(sep, 1)[0][:3] or None,
                 found=_preview(current),
