@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -88,6 +89,53 @@ def splice(data: bytes, rng: random.Random) -> bytes:
     return data[:at] + piece + data[at:]
 
 
+# Values past what any field holds: more digits than int() converts, an exponent past every float and
+# decimal context, nan/inf spellings. What 837 amounts, CSV units, YAML integers and JSON numbers get.
+_HUGE_NUMBERS = (
+    b"9" * 5000,
+    b"1E999999999",
+    b"-1E999999999",
+    b"1E-999999999",
+    b"1e308",
+    b"1" + b"0" * 400,
+    b"inf",
+    b"NaN",
+)
+_NUMBER = re.compile(rb"\d+(?:\.\d+)?")
+_FIELD_START = re.compile(rb'[*:,"|^]')  # element/component separators, CSV commas, JSON string quotes
+_FILLER = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
+def _number_span(data: bytes, rng: random.Random) -> tuple[int, int]:
+    """A random number in the data (a value in JSON/YAML, an amount or count in X12/CSV), else a point."""
+    spans = [m.span() for m in _NUMBER.finditer(data)]
+    if not spans:
+        at = rng.randrange(len(data) + 1)
+        return at, at
+    return rng.choice(spans)
+
+
+def huge_number(data: bytes, rng: random.Random) -> bytes:
+    start, end = _number_span(data, rng)
+    return data[:start] + rng.choice(_HUGE_NUMBERS) + data[end:]
+
+
+def deep_nest(data: bytes, rng: random.Random) -> bytes:
+    """A number replaced by a value nested 100 to 100,000 levels: JSON and YAML stay well formed."""
+    depth = rng.choice((65, 1_000, 100_000))
+    opener, closer = rng.choice(((b"[", b"]"), (b'{"a":', b"}")))
+    start, end = _number_span(data, rng)
+    return data[:start] + opener * depth + b"1" + closer * depth + data[end:]
+
+
+def huge_field(data: bytes, rng: random.Random) -> bytes:
+    """70 KB to 1.1 MB of code-like characters at the start of a field (an element, a CSV cell, a string)."""
+    size = rng.choice((70_000, 140_000, 300_000, 1_100_000))
+    starts = [m.end() for m in _FIELD_START.finditer(data)]
+    at = rng.choice(starts) if starts else rng.randrange(len(data) + 1)
+    return data[:at] + bytes([rng.choice(_FILLER)]) * size + data[at:]
+
+
 _JSON_VALUES: tuple[Any, ...] = (None, -1, 0, 1.5, 10**30, "", "x" * 300, "2026-02-30", [], {}, True, [None], {"": 1})
 
 
@@ -127,7 +175,12 @@ MUTATORS: dict[str, Callable[[bytes, random.Random], bytes]] = {
     "swap-delimiters": swap_delimiters,
     "splice": splice,
     "json-value": json_value,
+    "huge-number": huge_number,
+    "deep-nest": deep_nest,
+    "huge-field": huge_field,
 }
+# Every target but cds-hooks draws from these, so inputs past every size a parser expects (huge numbers,
+# deep nesting, huge fields) are among what each one is fed.
 BYTE_OPS = tuple(name for name in MUTATORS if name != "json-value")
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from preclaim.engine import Engine
 from preclaim.errors import PreclaimError, X12Error
+from preclaim.fuzz.entries import history_csv, history_csv_seed, history_json, jwt_payload, jwt_payload_seed
 from preclaim.fuzz.mutate import BYTE_OPS, MUTATORS
 
 REPO = Path(__file__).resolve().parents[3]
@@ -186,6 +187,10 @@ def _examples() -> list[Path]:
     return sorted(p for p in (REPO / "examples").glob("*.json"))
 
 
+def _history_examples() -> list[Path]:
+    return [REPO / "examples" / "history.json"]
+
+
 def _policies() -> list[Path]:
     return sorted((REPO / "src" / "preclaim" / "policy" / "data").glob("*.yaml"))
 
@@ -206,6 +211,8 @@ TARGETS: dict[str, Target] = {
         Target("x12-837p", _read_837, _files("x12", "837p")),
         Target("x12-835", _read_835, _files("x12", "835")),
         Target("claim-json", _claim_json, _examples, ops=(*BYTE_OPS, "json-value", "json-value")),
+        Target("history-json", history_json, _history_examples, ops=(*BYTE_OPS, "json-value")),
+        Target("history-csv", history_csv, history_csv_seed),
         Target("policy-yaml", _policy, _policies),
         Target(
             "cds-hooks",
@@ -215,6 +222,8 @@ TARGETS: dict[str, Target] = {
             api=True,
         ),
         Target("audit-csv", _audit_csv, _audit_seed),
+        # the signed claims of a CDS Hooks JWT: deep, huge and odd payloads must be a 401, never a 500
+        Target("jwt-payload", jwt_payload, jwt_payload_seed, ops=(*BYTE_OPS, "json-value"), api=True),
     )
 }
 assert all(op in MUTATORS for t in TARGETS.values() for op in t.ops)

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from preclaim.edi.x12.envelope import EnvelopeChecker
-from preclaim.edi.x12.wrapped import Unwrapped, joined_isa, not_intact, terminator_is_a_break, wrap_width
+from preclaim.edi.x12.wrapped import (
+    Unwrapped,
+    joined_isa,
+    not_intact,
+    regular_lines,
+    terminator_is_a_break,
+    wrap_width,
+)
 from preclaim.errors import X12Error
 
 Segment = list[str]
@@ -100,13 +107,14 @@ class Tokenizer:
         self._skipped = self._offset = skipped
         width = wrap_width(first)
         self._unwrapped: Unwrapped | None = None
-        if width:  # a fixed-width export: its ISA must be intact once joined, then the breaks are dropped
-            self._delimiters(self._decode(joined_isa(first, width), "", 0), width)
+        if width and not self._wrapped_isa(first, width):
+            width = None  # a short ISA on a line of its own, not a wrapped file: parse_isa says what is wrong
+        if width:  # a fixed-width export: its ISA is intact once joined; the breaks are dropped as it streams
             self._unwrapped = Unwrapped(stream, first, width, source)
             self._stream = self._unwrapped  # type: ignore[assignment]  # read() is all the tokenizer uses
             first = self._unwrapped.read(max(chunk_size, ISA_LENGTH))
         head = self._decode(first[:ISA_LENGTH], "", 0)
-        self.delimiters = self._delimiters(head, width)
+        self.delimiters = parse_isa(head, source)
         rest = first[ISA_LENGTH:]
         self.line_ending = _line_ending(rest)
         self._offset += ISA_LENGTH
@@ -116,16 +124,19 @@ class Tokenizer:
         self.envelope = EnvelopeChecker(source)
         self.segment_count = 0
 
-    def _delimiters(self, head: str, width: int | None) -> Delimiters:
-        if width is None:
-            return parse_isa(head, self.source)
+    def _wrapped_isa(self, first: bytes, width: int) -> bool:
+        """True when the head is wrapped at `width` with an intact ISA and a terminator that is not a line
+        break; False when it is not wrapped after all; else one error that says the file is wrapped."""
+        head = self._decode(joined_isa(first, width), "", 0)
         try:
             delimiters = parse_isa(head, self.source)
         except X12Error:
+            if width < ISA_LENGTH - 1 and not regular_lines(first, width):
+                return False
             raise not_intact(width, self.source, _preview(head)) from None
         if delimiters.segment in "\r\n":
             raise terminator_is_a_break(width, self.source)
-        return delimiters
+        return True
 
     def __iter__(self) -> Iterator[Segment]:
         for _, batch in self.batches():

@@ -24,17 +24,30 @@ def wrap_width(first: bytes) -> int | None:
     at = _first_break(first)
     if at < 0 or (at == ISA_LENGTH - 1 and first[at : at + 1] in (b"\r", b"\n")):
         return None  # no line break, or the segment terminator is one (ISA16 is followed by it)
+    if at < ISA_LENGTH - 1:
+        return at  # a break inside the fixed-width ISA: wrapped, or a short ISA (see regular_lines)
+    term = first[ISA_LENGTH - 1 : ISA_LENGTH]
+    second = _second_line(first, at)
+    if first[at - 1 : at] == term:  # one segment (or several) a line, unless the next line is cut alike
+        return at if second is not None and len(second) == at and not second.endswith(term) else None
+    # A line ending inside a segment: wrapped when the next line is as long (or the last); otherwise a
+    # segment cut in two, which the tokenizer refuses.
+    return at if regular_lines(first, at) else None
+
+
+def regular_lines(first: bytes, width: int) -> bool:
+    """Whether the second line of the head is `width` long too (or is the last line)."""
+    second = _second_line(first, width)
+    return second is None or len(second) == width
+
+
+def _second_line(first: bytes, at: int) -> bytes | None:
+    """The line after the break at `at`; None when it is the last line."""
     rest = first[at + (2 if first[at : at + 2] == b"\r\n" else 1) :]
     after = _first_break(rest)
-    second = rest[:after] if after >= 0 else rest
-    as_long = len(second) == at or after < 0 or not rest[after:].strip(_BREAKS)  # or the last line
-    term = first[ISA_LENGTH - 1 : ISA_LENGTH]
-    if at >= ISA_LENGTH and first[at - 1 : at] == term:
-        # one segment (or several) a line, unless the next line is cut at the same width
-        return at if len(second) == at and not second.endswith(term) else None
-    # A line break inside the ISA, or a line ending inside a segment: wrapped when the next line is as
-    # long (or the last); otherwise a short ISA or a segment cut in two, which the tokenizer refuses.
-    return at if as_long else None
+    if after < 0 or not rest[after:].strip(_BREAKS):
+        return None
+    return rest[:after]
 
 
 def joined_isa(first: bytes, width: int) -> bytes:
