@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from preclaim.domain import Administration, Claim, Patient
-from preclaim.errors import InputError
+from preclaim.domain.limits import preview
+from preclaim.errors import InputError, StoreError
 from preclaim.store.models import AdministrationRow, ClaimLineRow, ClaimRow, PatientRow, RemittanceRow, utcnow
 
 Outcome = Literal["added", "updated", "unchanged"]
@@ -23,7 +24,18 @@ def encode_claim(claim: Claim) -> bytes:
 
 
 def decode_claim_document(document: str) -> Claim:
-    return msgspec.json.decode(document, type=Claim)
+    try:
+        return msgspec.json.decode(document, type=Claim)
+    except msgspec.ValidationError as exc:  # stored before a bound was added (a 6-character code, ...)
+        raw = msgspec.json.decode(document)
+        which = (
+            f"claim {preview(str(raw.get('id')))!r} of payer {preview(str((raw.get('payer') or {}).get('id')))!r}"
+            if isinstance(raw, dict)
+            else "a claim"
+        )
+        raise StoreError(
+            f"stored {which} no longer reads ({exc}); correct it and import it again, which replaces it"
+        ) from None
 
 
 def patient_row(session: Session, patient: Patient | str) -> PatientRow:

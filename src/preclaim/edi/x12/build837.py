@@ -131,6 +131,20 @@ def billing_info(loop: Loop) -> BillingInfo:
     return BillingInfo(Provider(npi=npi, name=name, state=state, taxonomy=taxonomy))
 
 
+_ID_MAX, _TEXT_MAX, _SHORT_MAX = IDENTIFIER.most, TEXT.most, SHORT_CODE.most
+
+
+def _subscriber_bounds(loop: Loop) -> None:
+    """Malformed naming the subscriber loop element out of bounds (the slow path of subscriber_info)."""
+    for i, seg in enumerate(loop.segments):
+        if seg[0] == "NM1" and seg[1:2] in (["IL"], ["PR"]):
+            _bounded(loop, i, 9, IDENTIFIER)
+            _bounded(loop, i, 3, TEXT)
+        elif seg[0] == "SBR":
+            _bounded(loop, i, 9, SHORT_CODE)
+            _bounded(loop, i, 4, TEXT)
+
+
 def stray_service_segment(number: int, tag: str) -> Malformed:
     return Malformed(
         f"{tag} before the claim's CLM: a service line segment outside a claim",
@@ -154,22 +168,34 @@ def _bounded(loop: Loop, index: int, position: int, bound: Bound) -> str | None:
 
 def subscriber_info(loop: Loop) -> SubscriberInfo:
     payer = member = filing = plan = birth = sex = None
-    for i, seg in enumerate(loop.segments):
+    payer_id: str | None = None
+    payer_name: str | None = None
+    for seg in loop.segments:
         tag = seg[0]
         if tag == "NM1":
             n = len(seg)
             if n > 1:
                 if seg[1] == "IL":
-                    member = _bounded(loop, i, 9, IDENTIFIER)
+                    member = seg[9] if n > 9 and seg[9] else None
                 elif seg[1] == "PR":
-                    payer = _payer(_bounded(loop, i, 9, IDENTIFIER) or "", _bounded(loop, i, 3, TEXT))
+                    payer_id, payer_name = seg[9] if n > 9 else "", seg[3] if n > 3 and seg[3] else None
         elif tag == "SBR":
-            filing = _bounded(loop, i, 9, SHORT_CODE)
-            plan = _bounded(loop, i, 4, TEXT)  # SBR04 plan name; SBR03 is a group number
+            n = len(seg)
+            filing = seg[9] if n > 9 and seg[9] else None
+            plan = seg[4] if n > 4 and seg[4] else None  # SBR04 plan name; SBR03 is a group number
         elif tag == "DMG":
-            birth, sex = _dmg(loop, i)
+            birth, sex = _dmg(loop, seg)
         elif tag in SERVICE_SEGMENTS:
-            raise stray_service_segment(loop.number + i, tag)
+            raise stray_service_segment(loop.number + loop.segments.index(seg), tag)
+    # A few comparisons on the hot path; the slow path names the element out of bounds.
+    if (
+        max(len(member or ""), len(payer_id or "")) > _ID_MAX
+        or max(len(payer_name or ""), len(plan or "")) > _TEXT_MAX
+        or len(filing or "") > _SHORT_MAX
+    ):
+        _subscriber_bounds(loop)
+    if payer_id is not None:
+        payer = _payer(payer_id, payer_name)
     if member is None:  # without it every such claim would share one patient's history
         where = next((i for i, seg in enumerate(loop.segments) if seg[:2] == ["NM1", "IL"]), None)
         at = (loop.number + (where or 0), "NM1" if where is not None else "HL")
@@ -208,7 +234,7 @@ def patient_of(loop: Loop, subscriber: SubscriberInfo) -> Patient:
         if seg[0] == "NM1" and _el(seg, 1) == "QC":
             last, first = _bounded(loop, i, 3, TEXT), _bounded(loop, i, 4, TEXT)
         elif seg[0] == "DMG":
-            birth, sex = _dmg(loop, i)
+            birth, sex = _dmg(loop, seg)
         elif seg[0] in SERVICE_SEGMENTS:
             raise stray_service_segment(loop.number + i, seg[0])
     payer_id = subscriber.payer.id if subscriber.payer else None
@@ -216,9 +242,8 @@ def patient_of(loop: Loop, subscriber: SubscriberInfo) -> Patient:
     return Patient(key=key, birth_date=birth, sex=sex, member_id=subscriber.member_id)  # type: ignore[arg-type]
 
 
-def _dmg(loop: Loop, index: int) -> tuple[dt.date | None, str | None]:
+def _dmg(loop: Loop, seg: Segment) -> tuple[dt.date | None, str | None]:
     """Birth date and sex; an impossible birth date is refused, not read as unknown (the age rules need it)."""
-    seg = loop.segments[index]
     n = len(seg)
     birth = None
     if n > 2 and seg[1] == "D8" and seg[2]:
@@ -227,9 +252,8 @@ def _dmg(loop: Loop, index: int) -> tuple[dt.date | None, str | None]:
             try:
                 birth = parse_date(seg[2])
             except Malformed:
-                raise Malformed(
-                    "invalid birth date", 0, 2, preview(seg[2]), "CCYYMMDD", (loop.number + index, "DMG")
-                ) from None
+                at = (loop.number + loop.segments.index(seg), "DMG")
+                raise Malformed("invalid birth date", 0, 2, preview(seg[2]), "CCYYMMDD", at) from None
     return birth, _SEX.get(seg[3]) if n > 3 else None
 
 

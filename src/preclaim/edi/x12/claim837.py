@@ -44,6 +44,8 @@ from preclaim.edi.x12.build837 import (
 from preclaim.edi.x12.tokenizer import Segment
 
 _NO_LINE = -1
+# Bounds as plain ints: the hot path compares a length and calls _check only when it is out of bounds.
+_ID, _TEXT, _SHORT, _NDC = IDENTIFIER.most, TEXT.most, SHORT_CODE.most, NDC_CODE.most
 _SV1_CACHE_LIMIT = 4096  # distinct SV1 segments of a batch are few (codes x charges x units x pointers)
 
 # What the in-file history keeps of a service line: (date of service, procedure code, units)
@@ -139,7 +141,7 @@ def _clm(segs: list[Segment], comp: str) -> tuple[Segment, str, str]:
     if not pos:
         raise Malformed("place of service missing", 0, 5, preview(clm[5]), "CLM05 as POS:B:frequency")
     frequency = rest.rpartition(comp)[2] or "1"
-    if len(clm[1]) > IDENTIFIER.most or len(pos) != 2 or len(frequency) > SHORT_CODE.most:
+    if len(clm[1]) > _ID or len(pos) != 2 or len(frequency) > _SHORT:
         _check(clm[1], IDENTIFIER, 0, 1, "claim id")
         _check(pos, PLACE_OF_SERVICE, 0, 5, "place of service")
         _check(frequency, SHORT_CODE, 0, 5, "frequency code")
@@ -177,15 +179,15 @@ def _scan(
                     if line[2] is None:
                         line[2] = _dates_of(seg, index)
             elif tag == "LIN":
-                if len(seg) > 3 and len(seg[3]) > NDC_CODE.most:
+                if len(seg) > 3 and len(seg[3]) > _NDC:
                     _check(seg[3], NDC_CODE, index, 3, "NDC")
                 line[3] = seg
             elif tag == "CTP":
-                if len(seg) > 5 and len(seg[5]) > SHORT_CODE.most:
+                if len(seg) > 5 and len(seg[5]) > _SHORT:
                     _check(seg[5].split(comp, 1)[0], SHORT_CODE, index, 5, "NDC unit")
                 line[4] = seg
             elif tag == "REF" and len(seg) > 2:
-                if len(seg[2]) > IDENTIFIER.most:
+                if len(seg[2]) > _ID:
                     _check(seg[2], IDENTIFIER, index, 2, "reference")
                 if seg[1] == "XZ":
                     line[5] = seg[2]
@@ -200,21 +202,26 @@ def _scan(
         elif tag == "HI":
             dx.extend(diagnoses(seg, index, comp))
         elif tag == "REF" and len(seg) > 2 and seg[1] == "G1":
-            _check(seg[2], IDENTIFIER, index, 2, "prior authorization number")
+            if len(seg[2]) > _ID:
+                _check(seg[2], IDENTIFIER, index, 2, "prior authorization number")
             prior_auth = seg[2]
         elif tag == "NM1" and len(seg) > 1 and seg[1] == "82":
             rendering = [seg[9] if len(seg) > 9 and seg[8] == "XX" else None, None]
-            _check(rendering[0] or "", IDENTIFIER, index, 9, "rendering provider id")
+            if len(seg) > 9 and len(seg[9]) > _ID:
+                _check(seg[9], IDENTIFIER, index, 9, "rendering provider id")
         elif tag == "PRV" and rendering is not None and len(seg) > 3:
-            _check(seg[3], IDENTIFIER, index, 3, "taxonomy")
+            if len(seg[3]) > _ID:
+                _check(seg[3], IDENTIFIER, index, 3, "taxonomy")
             rendering[1] = seg[3]
         elif tag == "DTP" and len(seg) > 3 and seg[1] == "472":
             claim_dates = _dates_of(seg, index)
         elif tag == "NTE" and len(seg) > 2:
-            _check(seg[2], TEXT, index, 2, "note")
+            if len(seg[2]) > _TEXT:
+                _check(seg[2], TEXT, index, 2, "note")
             notes.append(seg[2])
         elif tag == "K3" and len(seg) > 1:
-            _check(seg[1], TEXT, index, 1, "K3 text")
+            if len(seg[1]) > _TEXT:
+                _check(seg[1], TEXT, index, 1, "K3 text")
             k3.append(seg[1])
     return dx, notes, k3, prior_auth, claim_dates, rendering, lines
 

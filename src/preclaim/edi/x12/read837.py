@@ -134,10 +134,12 @@ class _Reader:
                     if level == "20":
                         billing, subscriber, patient = loop, None, None
                     elif level == "22" and billing is not None:
-                        self._check_parent(seg, billing, number)
+                        if seg[2:3] != billing.segments[0][1:2]:
+                            self._check_parent(seg, billing, number)
                         subscriber, patient = loop, None
                     elif level == "23" and subscriber is not None:
-                        self._check_parent(seg, subscriber, number)
+                        if seg[2:3] != subscriber.segments[0][1:2]:
+                            self._check_parent(seg, subscriber, number)
                         patient = loop
                     else:
                         raise self._error("HL level out of place", number, "HL", "20, then 22, then 23", 3)
@@ -168,7 +170,10 @@ class _Reader:
         It runs every check `finish` runs that can reject a claim.
         """
         try:
-            _parents(txn, billing)
+            if billing.info is None:  # what finish checks of the parents (each once per loop)
+                billing.info = billing_info(billing)
+            if txn.info is None:
+                _submitted_on(txn)
             sub, person = self._parties(subscriber, patient)
             services = claim_services(segs, self.comp, sub)
         except Malformed:
@@ -197,7 +202,9 @@ class _Reader:
         patient: Loop | None,
     ) -> ClaimItem:
         try:
-            submitted_on = _parents(txn, billing)
+            if billing.info is None:
+                billing.info = billing_info(billing)
+            submitted_on = _submitted_on(txn)
             sub, person = self._parties(subscriber, patient)
             claim = build_claim(segs, self.comp, cast(BillingInfo, billing.info), sub, person, submitted_on)
         except Malformed as bad:
@@ -249,13 +256,6 @@ class _Reader:
             expected=expected,
             source=self.name,
         )
-
-
-def _parents(txn: Transaction, billing: Loop) -> dt.date | None:
-    """Check what the claim inherits (transaction header, billing provider loop); the BHT04 date."""
-    if billing.info is None:
-        billing.info = billing_info(billing)
-    return _submitted_on(txn)
 
 
 def _submitted_on(txn: Transaction) -> dt.date | None:
