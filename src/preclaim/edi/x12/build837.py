@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import math
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Literal
 
 import msgspec
@@ -134,6 +135,23 @@ def billing_info(loop: Loop) -> BillingInfo:
 _ID_MAX, _TEXT_MAX, _SHORT_MAX = IDENTIFIER.most, TEXT.most, SHORT_CODE.most
 
 
+_first = itemgetter(0)
+
+
+def _stray(loop: Loop) -> None:
+    """Malformed for the first service-line segment of a parent loop."""
+    for i, seg in enumerate(loop.segments):
+        if seg[0] in SERVICE_SEGMENTS:
+            raise stray_service_segment(loop.number + i, seg[0])
+
+
+def _dependent_bounds(loop: Loop) -> None:
+    for i, seg in enumerate(loop.segments):
+        if seg[0] == "NM1" and _el(seg, 1) == "QC":
+            _bounded(loop, i, 3, TEXT)
+            _bounded(loop, i, 4, TEXT)
+
+
 def _subscriber_bounds(loop: Loop) -> None:
     """Malformed naming the subscriber loop element out of bounds (the slow path of subscriber_info)."""
     for i, seg in enumerate(loop.segments):
@@ -141,7 +159,7 @@ def _subscriber_bounds(loop: Loop) -> None:
             _bounded(loop, i, 9, IDENTIFIER)
             _bounded(loop, i, 3, TEXT)
         elif seg[0] == "SBR":
-            _bounded(loop, i, 9, SHORT_CODE)
+            _bounded(loop, i, 9, IDENTIFIER)
             _bounded(loop, i, 4, TEXT)
 
 
@@ -185,14 +203,11 @@ def subscriber_info(loop: Loop) -> SubscriberInfo:
             plan = seg[4] if n > 4 and seg[4] else None  # SBR04 plan name; SBR03 is a group number
         elif tag == "DMG":
             birth, sex = _dmg(loop, seg)
-        elif tag in SERVICE_SEGMENTS:
-            raise stray_service_segment(loop.number + loop.segments.index(seg), tag)
-    # A few comparisons on the hot path; the slow path names the element out of bounds.
-    if (
-        max(len(member or ""), len(payer_id or "")) > _ID_MAX
-        or max(len(payer_name or ""), len(plan or "")) > _TEXT_MAX
-        or len(filing or "") > _SHORT_MAX
-    ):
+    if not SERVICE_SEGMENTS.isdisjoint(map(_first, loop.segments)):
+        _stray(loop)
+    # One comparison on the hot path (the claim JSON holds SBR09 to 3 characters; here it need only not be
+    # garbage); the slow path checks each value against its own bound and names the one out of it.
+    if max(map(len, (member or "", payer_id or "", payer_name or "", plan or "", filing or ""))) > _ID_MAX:
         _subscriber_bounds(loop)
     if payer_id is not None:
         payer = _payer(payer_id, payer_name)
@@ -230,13 +245,15 @@ def patient_of(loop: Loop, subscriber: SubscriberInfo) -> Patient:
     """A dependent (2000C): keyed by the subscriber's ids plus a hash of the dependent's name and birth."""
     last = first = None
     birth = sex = None
-    for i, seg in enumerate(loop.segments):
+    for seg in loop.segments:
         if seg[0] == "NM1" and _el(seg, 1) == "QC":
-            last, first = _bounded(loop, i, 3, TEXT), _bounded(loop, i, 4, TEXT)
+            last, first = _el(seg, 3), _el(seg, 4)
         elif seg[0] == "DMG":
             birth, sex = _dmg(loop, seg)
-        elif seg[0] in SERVICE_SEGMENTS:
-            raise stray_service_segment(loop.number + i, seg[0])
+    if not SERVICE_SEGMENTS.isdisjoint(map(_first, loop.segments)):
+        _stray(loop)
+    if max(len(last or ""), len(first or "")) > _TEXT_MAX:
+        _dependent_bounds(loop)
     payer_id = subscriber.payer.id if subscriber.payer else None
     key = patient_key(payer_id, subscriber.member_id, (last or "").upper(), (first or "").upper(), str(birth))
     return Patient(key=key, birth_date=birth, sex=sex, member_id=subscriber.member_id)  # type: ignore[arg-type]

@@ -140,12 +140,10 @@ def _clm(segs: list[Segment], comp: str) -> tuple[Segment, str, str]:
     pos, _, rest = clm[5].partition(comp)
     if not pos:
         raise Malformed("place of service missing", 0, 5, preview(clm[5]), "CLM05 as POS:B:frequency")
-    frequency = rest.rpartition(comp)[2] or "1"
-    if len(clm[1]) > _ID or len(pos) != 2 or len(frequency) > _SHORT:
+    if len(pos) != 2 or len(clm[1]) > _ID:
         _check(clm[1], IDENTIFIER, 0, 1, "claim id")
         _check(pos, PLACE_OF_SERVICE, 0, 5, "place of service")
-        _check(frequency, SHORT_CODE, 0, 5, "frequency code")
-    return clm, pos, frequency
+    return clm, pos, rest.rpartition(comp)[2] or "1"
 
 
 def _check(value: str, bound: Bound, index: int, element: int, what: str) -> None:

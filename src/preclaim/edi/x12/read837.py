@@ -134,11 +134,11 @@ class _Reader:
                     if level == "20":
                         billing, subscriber, patient = loop, None, None
                     elif level == "22" and billing is not None:
-                        if seg[2:3] != billing.segments[0][1:2]:
+                        if seg[2] != billing.segments[0][1]:  # HL02 names its parent (HL01 of the 2000A)
                             self._check_parent(seg, billing, number)
                         subscriber, patient = loop, None
                     elif level == "23" and subscriber is not None:
-                        if seg[2:3] != subscriber.segments[0][1:2]:
+                        if seg[2] != subscriber.segments[0][1]:
                             self._check_parent(seg, subscriber, number)
                         patient = loop
                     else:
