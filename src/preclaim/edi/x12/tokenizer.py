@@ -11,8 +11,8 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Iterator
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO
 
