@@ -72,9 +72,16 @@ def add(
         try:
             return action()
         except msgspec.ValidationError as exc:
-            raise InputError(f"--status: {exc}") from None
+            problem, _, path = str(exc).rpartition(" - at ")
+            option = _OPTIONS.get(path.strip("`").removeprefix("$."), "--status")
+            raise InputError(f"{option}: {problem or exc}") from None
 
     run_guarded(guarded)
+
+
+# The Authorization field each `auth add` option fills, for errors that name the option.
+_OPTIONS = {"number": "NUMBER", "payer_id": "--payer", "code": "--code", "approved_units": "--units",
+            "patient_key": "--patient", "status": "--status"}  # fmt: skip
 
 
 def _left(auth: Authorization) -> str:
