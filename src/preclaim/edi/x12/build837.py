@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import math
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
 from typing import Literal
 
 import msgspec
@@ -135,9 +134,6 @@ def billing_info(loop: Loop) -> BillingInfo:
 _ID_MAX, _TEXT_MAX, _SHORT_MAX = IDENTIFIER.most, TEXT.most, SHORT_CODE.most
 
 
-_first = itemgetter(0)
-
-
 def _stray(loop: Loop) -> None:
     """Malformed for the first service-line segment of a parent loop."""
     for i, seg in enumerate(loop.segments):
@@ -203,11 +199,18 @@ def subscriber_info(loop: Loop) -> SubscriberInfo:
             plan = seg[4] if n > 4 and seg[4] else None  # SBR04 plan name; SBR03 is a group number
         elif tag == "DMG":
             birth, sex = _dmg(loop, seg)
-    if not SERVICE_SEGMENTS.isdisjoint(map(_first, loop.segments)):
-        _stray(loop)
-    # One comparison on the hot path (the claim JSON holds SBR09 to 3 characters; here it need only not be
-    # garbage); the slow path checks each value against its own bound and names the one out of it.
-    if max(map(len, (member or "", payer_id or "", payer_name or "", plan or "", filing or ""))) > _ID_MAX:
+        elif tag in SERVICE_SEGMENTS:
+            _stray(loop)
+    # Plain comparisons on the hot path (a tuple or map here would cost more than the rest of the loop in
+    # garbage collections); the claim JSON holds SBR09 to 3 characters, here it need only not be garbage.
+    # The slow path checks each value against its own bound and names the one out of it.
+    if (
+        len(member or "") > _ID_MAX
+        or len(payer_id or "") > _ID_MAX
+        or len(payer_name or "") > _ID_MAX
+        or len(plan or "") > _ID_MAX
+        or len(filing or "") > _ID_MAX
+    ):
         _subscriber_bounds(loop)
     if payer_id is not None:
         payer = _payer(payer_id, payer_name)
@@ -250,9 +253,9 @@ def patient_of(loop: Loop, subscriber: SubscriberInfo) -> Patient:
             last, first = _el(seg, 3), _el(seg, 4)
         elif seg[0] == "DMG":
             birth, sex = _dmg(loop, seg)
-    if not SERVICE_SEGMENTS.isdisjoint(map(_first, loop.segments)):
-        _stray(loop)
-    if max(len(last or ""), len(first or "")) > _TEXT_MAX:
+        elif seg[0] in SERVICE_SEGMENTS:
+            _stray(loop)
+    if len(last or "") > _TEXT_MAX or len(first or "") > _TEXT_MAX:
         _dependent_bounds(loop)
     payer_id = subscriber.payer.id if subscriber.payer else None
     key = patient_key(payer_id, subscriber.member_id, (last or "").upper(), (first or "").upper(), str(birth))
