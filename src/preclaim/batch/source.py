@@ -62,10 +62,23 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# A claim line, even with its claim_json, is a few KB; DuckDB spends about a second a scan on a line of
+# hundreds of KB (a stray quote, garbage), so a longer line is refused at once.
+MAX_LINE_BYTES = 1 << 18
+
+
 def _scan(path: Path, kind: str) -> str:
     if kind == "csv":
-        return f"read_csv({_quote(str(path))}, all_varchar=true, header=true)"
+        return f"read_csv({_quote(str(path))}, all_varchar=true, header=true, max_line_size={MAX_LINE_BYTES})"
     return f"read_parquet({_quote(str(path))})"
+
+
+def read_error(exc: duckdb.Error) -> str:
+    """DuckDB's error as one line; an over-long line says so (DuckDB's own first line names no limit)."""
+    text = str(exc)
+    if "max_line_size" in text:
+        return f"a line longer than {MAX_LINE_BYTES:,} bytes (a field this long is not a claim line)"
+    return f"cannot be read: {text.splitlines()[0]}"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, scan: str, where: str) -> dict[str, tuple[str, str]]:
@@ -73,7 +86,7 @@ def _columns(con: duckdb.DuckDBPyConnection, scan: str, where: str) -> dict[str,
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
-        raise InputError(f"cannot be read: {str(exc).splitlines()[0]}", where=where) from None
+        raise InputError(read_error(exc), where=where) from None
     return {str(name).strip().lower(): (str(name), str(kind)) for name, kind, *_ in described}
 
 
@@ -225,7 +238,7 @@ def stage(paths: Sequence[Path], target: Path, scratch: Path, chunk_lines: int, 
             f"TO {_quote(str(target))} (FORMAT parquet, PARTITION_BY (chunk), OVERWRITE_OR_IGNORE)"
         )
     except duckdb.Error as exc:
-        raise InputError(f"cannot be read: {str(exc).splitlines()[0]}", where=", ".join(map(str, paths))) from None
+        raise InputError(read_error(exc), where=", ".join(map(str, paths))) from None
     finally:
         con.close()
     return staged
