@@ -2,7 +2,7 @@
 
 A request path is percent-decoded before we see it, so `%0a` in a URL became a line break in the access log
 (a forged ERROR line after it), `%00` a NUL, `%1b[` a terminal escape; a JWT `tenant` or OAuth `client_id`
-with a newline did the same. Every argument of a record passing the filter below is escaped: backslash and
+with a newline did the same. Every record passing the filter below is formatted and escaped: backslash and
 every character str.isprintable() rejects (C0/C1 controls, DEL, line and paragraph separators, bidi
 overrides) become \\xNN / \\uNNNN, so one record is one line and the text can be read back unambiguously.
 Paths are logged as the route that matched (/v1/patients/{patient_key}/history), never as sent.
@@ -31,23 +31,15 @@ def _escape_char(c: str) -> str:
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
 
 
-def _safe(value: Any) -> Any:
-    return value if isinstance(value, int | float) else escape(str(value))
-
-
 class EscapeFilter(logging.Filter):
-    """Escapes a record's message and arguments once (a record may pass a logger's and a handler's filter)."""
+    """Formats a record's message and escapes it, once (a record may pass a logger's and a handler's filter).
+    The format strings are ours and hold no control characters, so escaping the whole line escapes exactly
+    the values put into it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, _MARK, False):
-            return True
-        setattr(record, _MARK, True)
-        if isinstance(record.msg, str):
-            record.msg = escape(record.msg)
-        if isinstance(record.args, Mapping):
-            record.args = {k: _safe(v) for k, v in record.args.items()}
-        elif record.args:
-            record.args = tuple(_safe(a) for a in record.args)
+        if not getattr(record, _MARK, False):
+            record.msg, record.args = escape(record.getMessage()), ()
+            setattr(record, _MARK, True)
         return True
 
 
