@@ -75,6 +75,7 @@ def test_other_servers_and_paths_are_not_within(other: str) -> None:
         ("//ehr.example.org/fhir", "absolute"),
         ("https:/ehr.example.org/fhir", "absolute"),
         ("https:///fhir", "plain host"),
+        ("https://ehr.example.org/" + "a" * 3000, "longer than 2048"),
     ],
 )
 def test_ambiguous_base_urls_are_refused_naming_why(raw: str, why: str) -> None:

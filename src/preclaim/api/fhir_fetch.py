@@ -15,7 +15,7 @@ import msgspec
 
 from preclaim.api.cds_models import HookRequest
 from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource, dicts
-from preclaim.api.fhir_urls import FhirBase, UnsafeUrl, check_fhir_id, parse_base
+from preclaim.api.fhir_urls import FhirBase, UnsafeUrl, allow_list_entry, check_fhir_id, parse_base
 from preclaim.api.problems import ApiError
 from preclaim.errors import InputError
 from preclaim.io.json_guard import check_json_depth
@@ -127,7 +127,7 @@ class FhirGatherer:
             base = parse_base(raw)
         except UnsafeUrl as exc:
             raise _refused(f"fhirServer is refused: {exc}") from None
-        if self.allowed and not any(base.within(parse_base(entry)) for entry in self.allowed):
+        if self.allowed and not any(base.within(allow_list_entry(entry)) for entry in self.allowed):
             raise _refused("fhirServer is not on this EHR's fhir_servers allow-list")
         return base
 

@@ -23,6 +23,7 @@ _HOST_PORT = re.compile(r"(?:\[(?P<ip6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]
 _DEFAULT_PORT = {"http": 80, "https": 443}
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"  # RFC 3986 pchar without percent: what a canonical segment keeps as is
 FHIR_ID = re.compile(r"[A-Za-z0-9.-]{1,64}")  # the FHIR id datatype
+MAX_URL = 2048
 
 
 class UnsafeUrl(ValueError):
@@ -63,11 +64,8 @@ class FhirBase:
 
 def parse_base(raw: str) -> FhirBase:
     """A FHIR server base URL, or UnsafeUrl naming what is wrong with it."""
-    return _parse(raw)
-
-
-@lru_cache(maxsize=512)
-def _parse(raw: str) -> FhirBase:
+    if len(raw) > MAX_URL:
+        raise UnsafeUrl(f"it is longer than {MAX_URL} characters")
     if not raw.isascii() or not raw.isprintable() or " " in raw:
         raise UnsafeUrl("it holds spaces, control or non-ASCII characters (write a host in its xn-- form)")
     if "\\" in raw:
@@ -84,6 +82,13 @@ def _parse(raw: str) -> FhirBase:
     base = FhirBase(scheme, host, port, _segments(match["path"]))
     _cross_check(base)
     return base
+
+
+@lru_cache(maxsize=256)
+def allow_list_entry(raw: str) -> FhirBase:
+    """A fhir_servers entry, parsed once (entries come from the config, so the cache stays small; request
+    values are never cached, or an EHR could fill memory with distinct long URLs)."""
+    return parse_base(raw)
 
 
 def _authority(authority: str, scheme: str) -> tuple[str, int]:
