@@ -122,6 +122,7 @@ def test_jwt_replay_after_exp_lifetime_and_claim_types_are_refused(keys: Keys, t
             "numeric jti": _claims(url, jti=12345),
             "list jti": _claims(url, jti=["a"]),
             "boolean exp": _claims(url, exp=True),
+            "tenant not a string": _claims(url, tenant={"id": "acme"}),
         }
         for name, claims in refused.items():
             code, detail = status(claims)

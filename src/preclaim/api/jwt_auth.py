@@ -122,6 +122,8 @@ class JwtVerifier:
             jti = claims.get("jti")
             if not isinstance(jti, str) or not jti.strip():
                 raise unauthorized("jti must be a non-empty string")
+            if not isinstance(claims.get("tenant", ""), str):
+                raise unauthorized("tenant must be a string")
             if not self.replay.check_and_add(issuer.iss, jti, exp + self.leeway_s, now):
                 raise unauthorized("jti was already used (replay)")
         return claims
