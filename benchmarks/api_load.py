@@ -184,7 +184,7 @@ class Server:
 
 def tokens(key: Any, alg: str, aud: str, count: int) -> list[str]:
     now = int(time.time())
-    claims = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 600}
+    claims = {"iss": ISS, "aud": aud, "iat": now, "exp": now + 300}  # the service caps the lifetime at 300 s
     return [
         jwt.encode({**claims, "jti": uuid.uuid4().hex}, key, algorithm=alg, headers={"kid": "bench", "typ": "JWT"})
         for _ in range(count)

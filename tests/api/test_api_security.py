@@ -169,10 +169,10 @@ def test_sqlite_replay_cache_is_shared_between_processes(tmp_path: Path) -> None
     from preclaim.api.replay import SqliteReplayCache
 
     one, two = SqliteReplayCache(tmp_path / "jti.db"), SqliteReplayCache(tmp_path / "jti.db")  # two workers
-    assert one.check_and_add(ISS, "abc", exp=2000.0, now=1000.0)
-    assert not two.check_and_add(ISS, "abc", exp=2000.0, now=1001.0)
-    assert two.check_and_add("https://other-ehr", "abc", exp=2000.0, now=1001.0)  # per issuer
-    assert two.check_and_add(ISS, "def", exp=1500.0, now=1002.0)
+    assert one.check_and_add(ISS, "abc", keep_until=2000.0, now=1000.0)
+    assert not two.check_and_add(ISS, "abc", keep_until=2000.0, now=1001.0)
+    assert two.check_and_add("https://other-ehr", "abc", keep_until=2000.0, now=1001.0)  # per issuer
+    assert two.check_and_add(ISS, "def", keep_until=1500.0, now=1002.0)
     one.close()
     two.close()
 

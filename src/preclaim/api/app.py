@@ -23,16 +23,18 @@ from starlette.responses import Response
 
 import preclaim
 from preclaim.api import catalog_routes, cds_routes, history_routes, rest_routes
-from preclaim.api.jwt_auth import JwksFetcher, JwtVerifier, KeyStore, Replay, ReplayCache
+from preclaim.api.jwt_auth import JwksFetcher, JwtVerifier, KeyStore
+from preclaim.api.log_safe import safe_logger
 from preclaim.api.middleware import BodyLimit, RateLimit, RequestContext
 from preclaim.api.openapi import install
 from preclaim.api.problems import ApiError, FieldError, from_preclaim, problem_response
+from preclaim.api.replay import Replay, ReplayCache
 from preclaim.api.seams import Checker, FeedbackSink, HistorySource, JsonlFeedback, NoHistory, load_checker
 from preclaim.api.settings import ServiceSettings
 from preclaim.api.state import ServiceState
 from preclaim.errors import PreclaimError
 
-log = logging.getLogger("preclaim.api")
+log = safe_logger("preclaim.api")
 
 
 def _fetcher(client: httpx.AsyncClient) -> JwksFetcher:
@@ -123,7 +125,12 @@ def create_app(
         history=history_source,
         feedback=feedback or _feedback(settings, history_source),
         cds_verifier=JwtVerifier(
-            settings.cds_issuers, KeyStore(_fetcher(http)), settings.algorithms, settings.jwt_leeway_s, replay
+            settings.cds_issuers,
+            KeyStore(_fetcher(http)),
+            settings.algorithms,
+            settings.jwt_leeway_s,
+            replay,
+            max_lifetime_s=settings.jwt_max_lifetime_s,
         ),
         oauth_verifier=JwtVerifier(
             settings.oauth_issuers, KeyStore(_fetcher(http)), settings.algorithms, settings.jwt_leeway_s, None
@@ -136,6 +143,9 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.insecure_dev:
             log.warning("INSECURE DEV MODE: authentication is OFF. Never expose this server beyond loopback.")
+        for issuer in settings.cds_issuers:
+            if not issuer.fhir_servers:  # its EHRs may send us, with their access token, to any fhirServer
+                log.warning("CDS issuer %s has no fhir_servers: list its FHIR base URLs", issuer.iss)
         yield
         await http.aclose()
         close = getattr(state.history, "close", None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import msgspec
@@ -12,13 +11,14 @@ from starlette.responses import Response
 from preclaim.api.cds_models import Feedback, HookRequest, HookResponse, Service
 from preclaim.api.cds_service import SERVICES, HookEvaluator
 from preclaim.api.fhir_fetch import FhirGatherer
+from preclaim.api.log_safe import safe_logger
 from preclaim.api.openapi import body_schema, responses
 from preclaim.api.problems import ApiError, field_error
 from preclaim.api.seams import NoHistory
 from preclaim.api.state import ServiceState, decode_body
 
 router = APIRouter(tags=["CDS Hooks"])
-log = logging.getLogger("preclaim.api.cds")
+log = safe_logger("preclaim.api.cds")
 _encode = msgspec.json.Encoder().encode
 
 

@@ -15,7 +15,10 @@ import msgspec
 
 from preclaim.api.cds_models import HookRequest
 from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource, dicts
+from preclaim.api.fhir_urls import FhirBase, UnsafeUrl, allow_list_entry, check_fhir_id, parse_base
 from preclaim.api.problems import ApiError
+from preclaim.errors import InputError
+from preclaim.io.json_guard import check_json_depth
 
 _MISSING = object()
 
@@ -60,13 +63,18 @@ def precondition_failed(detail: str) -> ApiError:
 
 class FhirGatherer:
     def __init__(self, client: httpx.AsyncClient, timeout_s: float, allowed: tuple[str, ...] = ()) -> None:
-        """`allowed`: fhirServer URL prefixes this EHR may send us to (empty = any): no SSRF via fhirServer."""
+        """`allowed`: fhirServer base URLs this EHR may send us to, with what is below them (empty = any).
+        The EHR's access token and the patient id go to no other server (see fhir_urls.py)."""
         self.client, self.timeout_s, self.allowed = client, timeout_s, allowed
 
     async def gather(self, request: HookRequest) -> FhirData:
         patient_id = str(request.context.get("patientId") or "")
         if not patient_id:
             raise ApiError(400, "invalid-context", "Invalid hook context", "context.patientId is required")
+        try:  # it goes into FHIR query paths: `../..` or `?x=` must not change what is read, or from where
+            check_fhir_id(patient_id, "context.patientId")
+        except UnsafeUrl as exc:
+            raise ApiError(400, "invalid-context", "Invalid hook context", str(exc)) from None
         prefetch = request.prefetch or {}
         data = FhirData()
         for key in ("draftOrders", "appointments"):
@@ -85,24 +93,22 @@ class FhirGatherer:
         return data
 
     async def _fetch_all(self, request: HookRequest, wanted: dict[str, tuple[str, bool]]) -> dict[str, Any]:
-        base = (request.fhirServer or "").rstrip("/")
+        raw = request.fhirServer or ""
         required = [k for k, (_, req) in wanted.items() if req]
-        if not base.startswith(("http://", "https://")):
+        if not raw.lower().startswith(("http://", "https://")):
             if required:
                 raise precondition_failed(f"prefetch lacks {', '.join(required)} and no fhirServer was given")
             return {}
-        if self.allowed and not any(base + "/" == p.rstrip("/") + "/" or base.startswith(p) for p in self.allowed):
-            raise ApiError(
-                400,
-                "invalid-request",
-                "fhirServer not allowed",
-                "fhirServer is not on this EHR's fhir_servers allow-list",
-            )
+        base = self.server(raw)
         headers = {"accept": "application/fhir+json"}
         if request.fhirAuthorization is not None:
             headers["authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
+        try:
+            urls = {k: base.url(query) for k, (query, _) in wanted.items()}
+        except UnsafeUrl as exc:
+            raise _refused(str(exc)) from None
         keys = list(wanted)
-        results = await asyncio.gather(*(self._get(f"{base}/{wanted[k][0]}", headers) for k in keys))
+        results = await asyncio.gather(*(self._get(urls[k], headers) for k in keys))
         out: dict[str, Any] = {}
         failed: list[str] = []
         for key, result in zip(keys, results, strict=True):
@@ -115,6 +121,16 @@ class FhirGatherer:
             raise precondition_failed(f"could not read from the FHIR server: {', '.join(failed)}")
         return out
 
+    def server(self, raw: str) -> FhirBase:
+        """The parsed fhirServer, when it is a clean base URL within an allow-list entry (no list: any)."""
+        try:
+            base = parse_base(raw)
+        except UnsafeUrl as exc:
+            raise _refused(f"fhirServer is refused: {exc}") from None
+        if self.allowed and not any(base.within(allow_list_entry(entry)) for entry in self.allowed):
+            raise _refused("fhirServer is not on this EHR's fhir_servers allow-list")
+        return base
+
     async def _get(self, url: str, headers: dict[str, str]) -> Any:
         """The decoded JSON, or a short reason string when the server cannot give it."""
         try:
@@ -124,6 +140,13 @@ class FhirGatherer:
         if response.status_code != 200:
             return f"HTTP {response.status_code}"
         try:
+            check_json_depth(response.content, where="FHIR response")
             return msgspec.json.decode(response.content)
+        except InputError:
+            return "JSON nested too deep"
         except msgspec.DecodeError:
             return "not JSON"
+
+
+def _refused(detail: str) -> ApiError:
+    return ApiError(400, "invalid-request", "fhirServer not allowed", detail)

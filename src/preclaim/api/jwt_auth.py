@@ -1,55 +1,40 @@
 """Verify the JWT an EHR signs for every CDS Hooks call (CDS Hooks 2.0 security), and OAuth2 bearer JWTs.
 
-Checks, in order: asymmetric allowed `alg` only (never `none` or HMAC), `typ` JWT, `kid` present, `iss` on the
-allow-list, key from the issuer's JWKS file or an allow-listed `jku`, signature, `aud` equal to the URL
-called, `exp`/`iat`/`jti` present and `exp` in the future, and `jti` not seen before (replay).
+Checks, in order: header and payload no deeper than a JSON document needs, asymmetric allowed `alg` only
+(never `none` or HMAC), `typ` JWT, `kid` present, `iss` on the allow-list, key from the issuer's JWKS file or
+an allow-listed `jku`, signature, `aud` equal to the URL called, `exp`/`iat`/`jti` present, `exp`/`iat`/`nbf`
+numbers, `exp` not past (leeway allowed), a lifetime (exp - iat) no longer than the cap, and `jti` a non-empty
+string not seen before from that issuer (replay). A jti is remembered until exp + leeway: as long as the
+signature check would still accept the token.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jwt
 import msgspec
 
 from preclaim.api.problems import ApiError
+from preclaim.api.replay import Replay, ReplayCache
 from preclaim.api.settings import Issuer
+from preclaim.errors import InputError
+from preclaim.io.json_guard import check_json_depth
 
 FORBIDDEN = frozenset({"none", "HS256", "HS384", "HS512"})
 _KEY_TYPE = {"ES": "EC", "RS": "RSA", "PS": "RSA"}
 JwksFetcher = Callable[[str], Awaitable[dict[str, Any]]]
+__all__ = ["JwtVerifier", "KeyStore", "Replay", "ReplayCache", "peek", "unauthorized"]
 
 
 def unauthorized(detail: str) -> ApiError:
     return ApiError(401, "unauthorized", "Unauthorized", detail, headers={"www-authenticate": "Bearer"})
-
-
-class Replay(Protocol):
-    def check_and_add(self, iss: str, jti: str, exp: float, now: float) -> bool: ...
-
-
-class ReplayCache:
-    """Remembers (iss, jti) until the token expires, in this process (one worker; see replay.py for more)."""
-
-    def __init__(self, max_entries: int = 200_000) -> None:
-        self.seen: dict[tuple[str, str], float] = {}
-        self.max_entries = max_entries
-        self._next_sweep = 0.0
-
-    def check_and_add(self, iss: str, jti: str, exp: float, now: float) -> bool:
-        if now >= self._next_sweep or len(self.seen) > self.max_entries:
-            self.seen = {k: e for k, e in self.seen.items() if e > now}
-            self._next_sweep = now + 30
-        key = (iss, jti)
-        if key in self.seen:
-            return False
-        self.seen[key] = exp
-        return True
 
 
 class KeyStore:
@@ -108,16 +93,19 @@ class JwtVerifier:
         algorithms: tuple[str, ...] = ("ES384", "RS384"),
         leeway_s: int = 30,
         replay: Replay | None = None,
+        max_lifetime_s: int | None = None,
     ) -> None:
+        """`replay`: a jti cache (CDS Hooks: jti required); `max_lifetime_s`: refuse exp - iat above it."""
         self.issuers = {i.iss: i for i in issuers}
         self.keys, self.leeway_s, self.replay = keys, leeway_s, replay
+        self.max_lifetime_s = max_lifetime_s
         self.algorithms = tuple(a for a in algorithms if a not in FORBIDDEN)
         for issuer in issuers:
             keys.load_file(issuer)
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         token = _bearer(authorization)
-        header, unverified = _peek(token)
+        header, unverified = peek(token)
         alg = header.get("alg")
         if alg not in self.algorithms:
             raise unauthorized(f"alg {alg!r} is not accepted; use one of {', '.join(self.algorithms)}")
@@ -128,11 +116,36 @@ class JwtVerifier:
             raise unauthorized("issuer is not on the allow-list")
         key = await self.keys.key(issuer, str(header["kid"]), header.get("jku"))
         claims = self._decode(token, key, alg, issuer, audience)
-        if self.replay is not None and not self.replay.check_and_add(
-            issuer.iss, str(claims["jti"]), float(claims["exp"]), time.time()
-        ):
-            raise unauthorized("jti was already used (replay)")
+        now = time.time()  # one clock reading for the expiry check and the replay cache, so they agree
+        exp = self._check_times(claims, now)
+        if self.replay is not None:
+            jti = claims.get("jti")
+            if not isinstance(jti, str) or not jti.strip():
+                raise unauthorized("jti must be a non-empty string")
+            if not isinstance(claims.get("tenant", ""), str):
+                raise unauthorized("tenant must be a string")
+            if not self.replay.check_and_add(issuer.iss, jti, exp + self.leeway_s, now):
+                raise unauthorized("jti was already used (replay)")
         return claims
+
+    def _check_times(self, claims: dict[str, Any], now: float) -> float:
+        """exp, iat (and nbf) as numbers (PyJWT takes "9999999999" as a date), exp not past, the lifetime
+        capped. Returns exp."""
+        exp, iat = _seconds(claims, "exp"), _seconds(claims, "iat")
+        _seconds(claims, "nbf")
+        if exp is None or iat is None:
+            raise unauthorized("exp and iat are required")
+        if exp <= now - self.leeway_s:
+            raise unauthorized("the JWT has expired")
+        if self.max_lifetime_s is not None:
+            if exp - iat > self.max_lifetime_s or exp > now + self.max_lifetime_s + self.leeway_s:
+                raise unauthorized(
+                    f"the JWT lives too long: exp - iat is {exp - iat:.0f} s, at most {self.max_lifetime_s} s "
+                    "are accepted (sign a fresh JWT for every call)"
+                )
+            if exp < iat:
+                raise unauthorized("exp is before iat")
+        return exp
 
     def _decode(self, token: str, key: jwt.PyJWK, alg: str, issuer: Issuer, audience: str) -> dict[str, Any]:
         required = ["iss", "aud", "exp", "iat"] + (["jti"] if self.replay is not None else [])
@@ -159,22 +172,41 @@ class JwtVerifier:
         return claims
 
 
-def _segment(part: str) -> dict[str, Any]:
-    value = msgspec.json.decode(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+def _seconds(claims: dict[str, Any], name: str) -> float | None:
+    """A NumericDate claim (RFC 7519: a JSON number) as float; None when absent."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise unauthorized(f"{name} must be a number (seconds since 1970), not a {type(value).__name__}")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds) or abs(seconds) > 1e11:  # beyond the year 5000: not a date anyone signs
+        raise unauthorized(f"{name} is not a plausible time")
+    return seconds
+
+
+def _segment(part: str, name: str) -> dict[str, Any]:
+    raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    check_json_depth(raw, where=f"JWT {name}")  # before any parser recurses into it (no RecursionError)
+    value = msgspec.json.decode(raw)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
 
 
-def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and claims before verification, to pick the issuer and key. PyJWT then verifies everything
-    (signature, aud, iss, exp...) in one pass; this cheap read saves it two extra parses per call."""
+    (signature, aud, iss, exp...) in one pass; this cheap read saves it two extra parses per call, and refuses
+    deep nesting before PyJWT's json.loads could recurse into it."""
     parts = token.split(".")
     if len(parts) != 3:
         raise unauthorized("malformed JWT: expected header.payload.signature")
     try:
-        return _segment(parts[0]), _segment(parts[1])
-    except (ValueError, msgspec.DecodeError) as exc:
+        return _segment(parts[0], "header"), _segment(parts[1], "payload")
+    except (ValueError, msgspec.DecodeError, InputError) as exc:  # InputError: nested too deep
         raise unauthorized(f"malformed JWT: {exc}") from None
 
 

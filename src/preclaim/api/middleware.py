@@ -1,7 +1,8 @@
 """Plain ASGI middleware (no per-request task overhead): request id + access log, body size and rate limits.
 
-Log lines carry the request id, method, path, status, duration and client; never a body, query string or
-header value, so no PHI reaches the logs.
+Log lines carry the request id, method, route template, status, duration and client; never a body, query
+string, header value or the path as sent (it can hold a patient id), so no PHI reaches the logs. Every value
+is escaped (log_safe.py): nothing a client sends can start a new log line.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from preclaim.api.log_safe import EscapeFilter, route_template, safe_logger
 from preclaim.api.problems import ApiError, problem_response
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-log = logging.getLogger("preclaim.api")
+log = safe_logger("preclaim.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -35,6 +37,7 @@ class RequestIdFilter(logging.Filter):
 def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(EscapeFilter())  # every preclaim logger, the web pages' too
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     root = logging.getLogger("preclaim")
     root.handlers[:] = [handler]
@@ -83,7 +86,8 @@ class RequestContext:
         finally:
             ms = (time.perf_counter() - started) * 1000
             client = scope.get("state", {}).get("client_id") or "-"
-            log.info("%s %s %d %.1fms client=%s", scope["method"], scope["path"], status[0], ms, client)
+            route = route_template(scope)
+            log.info("%s %s %d %.1fms client=%s", scope["method"], route, status[0], ms, client)
             request_id_var.reset(token)
 
 

@@ -84,6 +84,10 @@ def from_preclaim(exc: PreclaimError) -> ApiError:
     return ApiError(422, "invalid-input", title, exc.message, errors=(field_error(exc.message, field),))
 
 
+def too_deep(exc: PreclaimError) -> ApiError:
+    return ApiError(400, "json-too-deep", "JSON nested too deep", str(exc))
+
+
 def problem_response(exc: ApiError, instance: str, request_id: str | None) -> Response:
     body = Problem(
         type=PROBLEM_BASE + exc.slug,

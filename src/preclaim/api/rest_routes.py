@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 from typing import Any
 
 import msgspec
@@ -12,17 +11,18 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from preclaim.api.log_safe import safe_logger
 from preclaim.api.openapi import any_of, body_schema, responses
 from preclaim.api.problems import ApiError, FieldError, from_preclaim
 from preclaim.api.seams import Checker
-from preclaim.api.state import ServiceState
+from preclaim.api.state import ServiceState, guard_depth
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import PriorAuthDecision, Report, ReportBatch
 from preclaim.errors import PreclaimError
 from preclaim.io.sniff import HEAD_BYTES, sniff
 
 router = APIRouter(prefix="/v1", tags=["REST"])
-log = logging.getLogger("preclaim.api.rest")
+log = safe_logger("preclaim.api.rest")
 _encode = msgspec.json.Encoder(decimal_format="string").encode
 X12_MEDIA = ("application/edi-x12", "application/x12", "text/plain")
 
@@ -89,6 +89,7 @@ async def read_claims(request: Request) -> list[Claim]:
         )
     from preclaim.io.claim_json import decode_claims
 
+    guard_depth(body)
     try:
         return decode_claims(body, "body")
     except PreclaimError as exc:

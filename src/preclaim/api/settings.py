@@ -29,6 +29,7 @@ from typing import Literal
 
 import msgspec
 
+from preclaim.api.fhir_urls import UnsafeUrl, parse_base
 from preclaim.errors import InputError
 
 CONFIG_ENV = "PRECLAIM_SERVICE_CONFIG"
@@ -47,7 +48,15 @@ class Issuer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     jwks_file: str | None = None
     jku: tuple[str, ...] = ()
     audience: str | None = None  # OAuth issuers only; CDS audiences are the URL called
-    fhir_servers: tuple[str, ...] = ()  # CDS issuers: fhirServer URL prefixes we may read from (empty = any)
+    fhir_servers: tuple[str, ...] = ()  # CDS issuers: fhirServer base URLs we may read from, and below (empty = any)
+
+    def __post_init__(self) -> None:
+        """A config entry is held to the same rules as the fhirServer it is compared with (fhir_urls.py)."""
+        for n, entry in enumerate(self.fhir_servers):
+            try:
+                parse_base(entry)
+            except UnsafeUrl as exc:
+                raise ValueError(f"fhir_servers[{n}] {entry!r} is not a usable FHIR base URL: {exc}") from None
 
 
 class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -60,6 +69,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     rate_limit_per_minute: int = 600
     rate_burst: int = 100
     jwt_leeway_s: int = 30
+    jwt_max_lifetime_s: int = 300  # CDS Hooks JWTs: exp - iat above this is refused (see docs/service.md)
     fhir_timeout_s: float = 3.0
     data_dir: str | None = None
     policy_dirs: tuple[str, ...] = ()

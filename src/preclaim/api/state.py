@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import jwt
 import msgspec
 from starlette.requests import Request
 
-from preclaim.api.jwt_auth import JwtVerifier, unauthorized
-from preclaim.api.problems import ApiError, from_validation
+from preclaim.api.jwt_auth import JwtVerifier, peek, unauthorized
+from preclaim.api.problems import ApiError, from_validation, too_deep
 from preclaim.api.seams import Checker, FeedbackSink, HistorySource
 from preclaim.api.settings import ServiceSettings
+from preclaim.errors import InputError
+from preclaim.io.json_guard import check_json_depth
 
 
 @dataclass
@@ -67,11 +68,8 @@ class ServiceState:
         return client
 
     async def _oauth(self, request: Request, auth: str) -> str:
-        token = auth[7:].strip()
-        try:
-            iss = str(jwt.decode(token, options={"verify_signature": False}).get("iss"))
-        except jwt.PyJWTError:
-            raise unauthorized("malformed bearer token") from None
+        _, unverified = peek(auth[7:].strip())  # depth-checked before any parser recurses into it
+        iss = str(unverified.get("iss"))
         issuer = self.settings.oauth_issuer(iss)
         audience = (issuer.audience if issuer else None) or self.settings.public_url or str(request.base_url)
         claims = await self.oauth_verifier.verify(auth, audience)
@@ -81,7 +79,16 @@ class ServiceState:
 
 
 def decode_body(body: bytes, kind: Any) -> Any:
+    guard_depth(body)
     try:
         return msgspec.json.decode(body, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise from_validation(exc) from None
+
+
+def guard_depth(body: bytes) -> None:
+    """400 for JSON nested deeper than any request needs, before a parser recurses into it (no 500)."""
+    try:
+        check_json_depth(body, where="request body")
+    except InputError as exc:
+        raise too_deep(exc) from None
