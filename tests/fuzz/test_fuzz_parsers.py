@@ -15,11 +15,7 @@ from preclaim.fuzz import TARGETS, apply, classify
 EXAMPLES = {"policy-yaml": 150, "cds-hooks": 150, "audit-csv": 40}
 # Failures found and reported to their owner, not yet fixed: (target, exception type, innermost preclaim frame).
 # Listed here they turn into an expected failure (xfail), so the run still shows them; anything else fails.
-KNOWN: dict[tuple[str, str, str], str] = {
-    ("cds-hooks", "UnicodeDecodeError", "state.py:85"): "service helper: invalid UTF-8 in a JSON string is a 500",
-    # issue 11 item 5, fixed on branch security-service (JWT header and payload depth-checked before decoding)
-    ("jwt-payload", "RecursionError", "jwt_auth.py:163"): "deep JSON in a JWT payload is a 500",
-}
+KNOWN: dict[tuple[str, str, str], str] = {}
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
