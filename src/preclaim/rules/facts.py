@@ -13,6 +13,7 @@ from preclaim.codes import normalize_icd10
 from preclaim.domain.encounter import Phase
 from preclaim.policy.schema import Condition, DiagnosisEntry, Units
 from preclaim.rules.base import RuleContext
+from preclaim.rules.replacements import Superseded
 
 FactValue = str | float | bool | tuple[str, ...] | None
 
@@ -74,6 +75,14 @@ def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> Dia
 _BY_DATE = attrgetter("date")
 
 
+def superseded(ctx: RuleContext) -> Superseded:
+    """What of the history a replacement or void takes the place of (memoised per check)."""
+    gone = ctx.memo.get("superseded")
+    if gone is None:
+        gone = ctx.memo["superseded"] = Superseded(ctx.claim, ctx.history)
+    return cast("Superseded", gone)
+
+
 def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
     """Earlier administrations of `code` for this patient, from the chart and from earlier claims, by date.
 
@@ -87,21 +96,24 @@ def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, .
 
 
 def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
-    claim_id = ctx.claim.id
+    gone = superseded(ctx)
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
     for adm in ctx.history.administrations:
-        if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
+        if adm.code == code and adm.date <= before and not gone.administration(adm):
             if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
                 continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
             doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
-    for claim in ctx.history.claims:
-        if claim.id == claim_id or claim.frequency_code == "8":
-            continue
+    for index, claim in enumerate(ctx.history.claims):
         for line in claim.lines:
             key = (line.date_of_service, claim.id)
-            if line.code == code and line.date_of_service <= before and key not in seen:
+            if (
+                line.code == code
+                and line.date_of_service <= before
+                and key not in seen
+                and not gone.claim(index, claim, line.date_of_service)
+            ):
                 seen.add(key)
                 enc = claim.encounter
                 doses.append(
