@@ -130,10 +130,19 @@ class Frequency(_Strict, frozen=True):
 
     @property
     def interval(self) -> Interval | None:
-        """The maintenance interval, whichever form the file uses."""
+        """The maintenance interval, whichever form the file uses (one Interval per day count, reused)."""
         if self.maintenance_interval is not None:
             return self.maintenance_interval
-        return None if self.maintenance_min_days is None else Interval(days=self.maintenance_min_days)
+        days = self.maintenance_min_days
+        if days is None:
+            return None
+        found = _DAYS.get(days)
+        if found is None:
+            found = _DAYS[days] = Interval(days=days)
+        return found
+
+
+_DAYS: dict[int, Interval] = {}
 
 
 class ChemoRule(_Strict, frozen=True):

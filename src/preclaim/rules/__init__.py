@@ -8,7 +8,6 @@ from preclaim.rules import (
     modifiers,
     ndc_units,
     prior_auth,
-    setting,
     timely,
 )
 from preclaim.rules.base import Rule, RuleContext
@@ -18,7 +17,6 @@ ALL_RULES: tuple[Rule, ...] = (
     *ndc_units.RULES,
     *modifiers.RULES,
     *bundling.RULES,
-    *setting.RULES,
     *coverage.RULES,
     *frequency.RULES,
     *prior_auth.RULES,

@@ -71,7 +71,10 @@ def check_bundling(ctx: RuleContext) -> list[Finding]:
                         cure="documentation",
                     )
                 )
-        if (too_many := _injection_units(ctx, injections, lines)) is not None:
+        # One 96372 unit (the usual claim) can never exceed the drug lines it needs to be flagged at all.
+        if (len(injections) > 1 or injections[0].units > 1) and (
+            too_many := _injection_units(ctx, injections, lines)
+        ) is not None:
             findings.append(too_many)
         for inj in injections:
             if "25" in inj.modifiers:

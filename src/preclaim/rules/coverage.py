@@ -9,6 +9,8 @@ coverage is decided on the recoded claim. With GA and an ABN on file, a denial i
 
 from __future__ import annotations
 
+from typing import cast
+
 from preclaim.codes import normalize_icd10
 from preclaim.domain.claim import Diagnosis, ServiceLine
 from preclaim.domain.report import Finding, Source
@@ -102,7 +104,10 @@ def _usable(ctx: RuleContext, dx: Diagnosis) -> bool:
 
 
 def _supports(ctx: RuleContext, code: str, covered: tuple[DiagnosisEntry, ...], dx: Diagnosis) -> bool:
-    return code_in(dx.code, covered) is not None or chemo_adjunct_covers(ctx, code, covered, [dx])
+    if code_in(dx.code, covered) is not None:
+        return True
+    enc = ctx.claim.encounter
+    return enc is not None and enc.chemo is not None and chemo_adjunct_covers(ctx, code, covered, [dx])
 
 
 def _line_coverage(ctx: RuleContext, code: str, line: ServiceLine, coverage: Cited[Coverage]) -> Finding | None:
@@ -110,9 +115,16 @@ def _line_coverage(ctx: RuleContext, code: str, line: ServiceLine, coverage: Cit
     spec = coverage.value
     covered = covered_entries(ctx, spec)
     pointed = [dx for p in line.diagnosis_pointers if (dx := ctx.claim.diagnosis_at(p)) is not None]
-    if not pointed or not all(_usable(ctx, dx) for dx in pointed):
-        return None  # recode first: one error must not stack a medical-necessity denial on top
-    if any(code_in(dx.code, covered) for dx in pointed) or chemo_adjunct_covers(ctx, code, covered, pointed):
+    # Memoised per policy on the pointed diagnoses: claims repeat a few, and each needs code lookups.
+    key = ("line-coverage", id(spec), id(ctx.codes), *pointed)
+    known: tuple[Coverage, object, str] | None = ctx.policy.memo.get(key)  # type: ignore[assignment]
+    if known is None or known[0] is not spec or known[1] is not ctx.codes:  # ids of dead objects may be reused
+        known = (spec, ctx.codes, _judge(ctx, covered, pointed))
+        ctx.policy.memo[key] = known
+    if known[2] != "uncovered":
+        return None  # covered, or a diagnosis to recode first (one error must not stack a denial on top)
+    enc = ctx.claim.encounter
+    if enc is not None and enc.chemo is not None and chemo_adjunct_covers(ctx, code, covered, pointed):
         return None
     caveat = "" if spec.list_verified else " (checked against a list marked unverified; import the official list)"
     elsewhere = [
@@ -136,6 +148,17 @@ def _line_coverage(ctx: RuleContext, code: str, line: ServiceLine, coverage: Cit
     return _not_covered(ctx, line, coverage, covered, pointed, caveat)
 
 
+def _judge(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], pointed: list[Diagnosis]) -> str:
+    """ "recode" when a pointed diagnosis must be recoded first (ICD-9, not ICD-10-CM, a category; the code rules
+    say how), "covered" when one is covered, else "uncovered" (nothing pointed to counts as neither)."""
+    hit = False
+    for dx in pointed:
+        if not _usable(ctx, dx):
+            return "recode"
+        hit = hit or code_in(dx.code, covered) is not None
+    return "covered" if hit or not pointed else "uncovered"
+
+
 def _not_covered(
     ctx: RuleContext,
     line: ServiceLine,
@@ -157,7 +180,7 @@ def _not_covered(
         if ctx.claim_rule("liability_modifiers", LiabilityModifiers)
         else ""
     )
-    examples = suggestions(ctx, covered, pointed)
+    examples = _suggestions(ctx, spec, covered, pointed)
     instead = f" (e.g. {examples})" if examples else ""
     return finding(
         "diagnosis.not-covered",
@@ -171,6 +194,19 @@ def _not_covered(
         fix=f"code the condition the chart documents as the reason for the injection if this policy covers "
         f"it{instead}; otherwise the injection is not covered for this diagnosis." + abn,
     )
+
+
+def _suggestions(
+    ctx: RuleContext, spec: Coverage, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]
+) -> str:
+    """suggestions(), memoised per policy: denials repeat a few diagnoses."""
+    key = ("coverage-suggestions", id(spec), tuple([dx.code for dx in rejected]))
+    memo = ctx.policy.memo
+    cached = cast("tuple[Coverage, str] | None", memo.get(key))
+    if cached is None or cached[0] is not spec:  # the id of a section no longer loaded may be reused
+        cached = (spec, suggestions(ctx, covered, rejected))
+        memo[key] = cached
+    return cached[1]
 
 
 def suggestions(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]) -> str:

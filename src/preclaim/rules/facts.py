@@ -13,7 +13,7 @@ from preclaim.codes import normalize_icd10
 from preclaim.domain.encounter import Phase
 from preclaim.policy.schema import Condition, DiagnosisEntry, Units
 from preclaim.rules.base import RuleContext
-from preclaim.rules.replacements import Superseded
+from preclaim.rules.replacements import CORRECTIONS, still_counting
 
 FactValue = str | float | bool | tuple[str, ...] | None
 
@@ -75,14 +75,6 @@ def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> Dia
 _BY_DATE = attrgetter("date")
 
 
-def superseded(ctx: RuleContext) -> Superseded:
-    """What of the history a replacement or void takes the place of (memoised per check)."""
-    gone = ctx.memo.get("superseded")
-    if gone is None:
-        gone = ctx.memo["superseded"] = Superseded(ctx.claim, ctx.history)
-    return cast("Superseded", gone)
-
-
 def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
     """Earlier administrations of `code` for this patient, from the chart and from earlier claims, by date.
 
@@ -96,24 +88,26 @@ def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, .
 
 
 def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
-    gone = superseded(ctx)
+    claim_id = ctx.claim.id
+    history = ctx.history
+    # A replacement, a void or a claim naming a payer claim number, or claims in history that may be corrected:
+    # first drop what no longer counts. The usual claim (X12 batch history holds no claims) skips that.
+    if ctx.claim.frequency_code in CORRECTIONS or ctx.claim.payer_claim_control_number is not None or history.claims:
+        history = still_counting(ctx.claim, history)
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
-    for adm in ctx.history.administrations:
-        if adm.code == code and adm.date <= before and not gone.administration(adm):
+    for adm in history.administrations:
+        if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
             if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
                 continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
             doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
-    for index, claim in enumerate(ctx.history.claims):
+    for claim in history.claims:
+        if claim.id == claim_id or claim.frequency_code == "8":
+            continue
         for line in claim.lines:
             key = (line.date_of_service, claim.id)
-            if (
-                line.code == code
-                and line.date_of_service <= before
-                and key not in seen
-                and not gone.claim(index, claim, line.date_of_service)
-            ):
+            if line.code == code and line.date_of_service <= before and key not in seen:
                 seen.add(key)
                 enc = claim.encounter
                 doses.append(

@@ -29,31 +29,50 @@ def check_frequency(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
     if ctx.claim.frequency_code == "8":
         return findings
+    lines = ctx.dose_lines
+    if len(lines) == 1:  # the usual claim: one drug line, nothing to pair
+        code = ctx.drug_code_of(lines[0])
+        if code is not None:
+            _against_history(ctx, code, lines[0].date_of_service, lines[0], {}, findings)
+        return findings
     first_lines: dict[tuple[str, dt.date], ServiceLine] = {}
-    for line in ctx.dose_lines:
+    for line in lines:
         code = ctx.drug_code_of(line)
         if code is None:
             continue
         first = first_lines.setdefault((code, line.date_of_service), line)
         if first is not line:
             findings.append(_twice(line, first, code))
+    own = first_lines if len(first_lines) > 1 else {}  # the claim's own earlier dates count too
     for (code, day), line in first_lines.items():
-        cited = ctx.section(code, "frequency", Frequency)
-        earlier = earlier_doses(ctx, code, day)
-        same_day = [d for d in earlier if d.date == day]
-        if same_day:
-            findings.append(_duplicate(ctx, line.number, day, same_day[0], cited))
-            continue
-        if cited is None:
-            continue
-        prior = [d for d in earlier if d.date < day]
-        if len(first_lines) > 1:  # the claim's own earlier dates count too
-            prior = sorted(prior + _own_doses(ctx, code, day, first_lines), key=_BY_DATE)
-        if (too_soon := _interval(ctx, line.number, day, prior, cited)) is not None:
-            findings.append(as_patient_liability(too_soon) if patient_liable(ctx, line.number) else too_soon)
-        if (too_many := _yearly(line.number, day, prior, cited)) is not None:
-            findings.append(too_many)
+        _against_history(ctx, code, day, line, own, findings)
     return findings
+
+
+def _against_history(
+    ctx: RuleContext,
+    code: str,
+    day: dt.date,
+    line: ServiceLine,
+    own: dict[tuple[str, dt.date], ServiceLine],
+    findings: list[Finding],
+) -> None:
+    """Add the history findings of the first line billing `code` on `day` to `findings`."""
+    cited = ctx.section(code, "frequency", Frequency)
+    earlier = earlier_doses(ctx, code, day)
+    same_day = [d for d in earlier if d.date == day]
+    if same_day:
+        findings.append(_duplicate(ctx, line.number, day, same_day[0], cited))
+        return
+    if cited is None:
+        return
+    prior = [d for d in earlier if d.date < day]
+    if own:
+        prior = sorted(prior + _own_doses(ctx, code, day, own), key=_BY_DATE)
+    if (too_soon := _interval(ctx, line.number, day, prior, cited)) is not None:
+        findings.append(as_patient_liability(too_soon) if patient_liable(ctx, line.number) else too_soon)
+    if (too_many := _yearly(line.number, day, prior, cited)) is not None:
+        findings.append(too_many)
 
 
 def _own_doses(
@@ -108,11 +127,16 @@ def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: 
 def _interval(
     ctx: RuleContext, number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]
 ) -> Finding | None:
+    if not prior:
+        return None
     spec = cited.value
-    interval = spec.interval
-    if interval is None or not prior:
+    interval = spec.maintenance_interval or spec.interval
+    if interval is None:
         return None
     last = prior[-1]
+    gap = (day - last.date).days
+    if gap >= (interval.days if interval.days is not None else 31 * (interval.months or 1)):
+        return None  # due whatever the months in between (longest_gap inline): most claims stop here
     due = next_allowed(last.date, interval)
     if day >= due:
         return None
@@ -121,7 +145,7 @@ def _interval(
     if phase == "loading" and spec.loading_phase_allowed:
         return None  # more frequent doses are allowed in the documented initial/acute phase
     text = (
-        f"line {number}: {(day - last.date).days} days after the previous injection on {last.date.isoformat()}; "
+        f"line {number}: {gap} days after the previous injection on {last.date.isoformat()}; "
         f"the policy allows maintenance injections {describe(interval)}, so not before {due.isoformat()}"
     )
     maintenance = phase == "maintenance" or last.phase == "maintenance" or not spec.loading_phase_allowed

@@ -6,7 +6,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import LiabilityModifiers, Units, WasteModifiers
-from preclaim.rules.base import RuleContext, finding, plural
+from preclaim.rules.base import RuleContext, finding, plural, units_text
 from preclaim.rules.ndc_units import expected_units
 
 LIABILITY = ("GA", "GZ", "GY")
@@ -176,7 +176,7 @@ def _single_dose(
                 correction=Correction("add-modifier", "JZ"),
             )
         return None
-    units = ctx.section(line.code, "units", Units)
+    units = ctx.section(ctx.drug_code_of(line) or line.code, "units", Units)
     per_unit = units.value.amount_per_unit if units else 1000.0
     given = expected_units(dose, per_unit) if dose else line.units
     total = expected_units((dose or given * per_unit) + wasted, per_unit)
@@ -195,7 +195,7 @@ def _single_dose(
         return finding(
             "modifiers.jz-missing",
             "error",
-            f"line {line.number}: single-dose vial billed without JZ or JW; the {plural(given, 'unit')} billed "
+            f"line {line.number}: single-dose vial billed without JZ or JW; the units billed ({units_text(given)}) "
             f"already cover the {wasted:g} mcg discarded, so there is no billable waste",
             src,
             line=line.number,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import Administration, History
 
@@ -25,50 +27,44 @@ def replaces(correction: Claim, other: Claim) -> bool:
     return number is not None and number in (other.id, other.payer_claim_control_number)
 
 
-class Superseded:
-    """The parts of one patient's history that no longer count for `claim`, worked out once per check."""
+def still_counting(claim: Claim, history: History) -> History:
+    """The history without what no longer counts for `claim`: the claim itself and what it corrects, claims a
+    later replacement or void in history corrects, voids themselves, and (for a replacement naming nothing held
+    here) the same payer's billing of its own dates of service."""
+    number = claim.payer_claim_control_number
+    gone_ids = {claim.id} if number is None else {claim.id, number}  # administrations are known by claim id
+    kept: list[Claim] = []
+    named = False
+    claims = history.claims
+    corrections = any(other.frequency_code in CORRECTIONS for other in claims)
+    for i, other in enumerate(claims):
+        if replaces(claim, other):
+            named = True
+            gone_ids.add(other.id)
+        elif corrections and (other.frequency_code == "8" or _corrected_later(claims, i)):
+            gone_ids.add(other.id)
+        else:
+            kept.append(other)
+    if number is not None and not named:
+        named = any(adm.claim_id == number for adm in history.administrations)
+    days = frozenset(line.date_of_service for line in claim.lines) if claim.frequency_code == "7" and not named else ()
+    administrations = tuple(adm for adm in history.administrations if not _gone(adm, gone_ids, days, claim.payer.id))
+    if days:  # the same payer's lines on the presumed original's days go; its other lines stay
+        payer = claim.payer.id
+        kept = [other if other.payer.id != payer else _without_days(other, days) for other in kept]
+    return History(administrations=administrations, claims=tuple(kept), authorizations=history.authorizations)
 
-    __slots__ = ("_dropped_claims", "_ids", "_payer", "_presume_days")
 
-    def __init__(self, claim: Claim, history: History) -> None:
-        number = claim.payer_claim_control_number
-        # Claim ids whose administrations no longer count: the claim itself, what it corrects, what history voids.
-        self._ids: set[str] = {claim.id} if number is None else {claim.id, number}
-        self._dropped_claims: set[int] = set()
-        named = False
-        claims = history.claims
-        corrections = any(other.frequency_code in CORRECTIONS for other in claims)
-        for i, other in enumerate(claims):
-            if replaces(claim, other):
-                named = True
-                self._drop(i, other)
-            elif corrections and (other.frequency_code == "8" or _corrected_later(claims, i)):
-                self._drop(i, other)
-        if number is not None and not named:
-            named = any(adm.claim_id == number for adm in history.administrations)
-        # A replacement that names nothing held here replaces the same payer's claim of its own day(s).
-        self._presume_days: frozenset[dt.date] = frozenset(
-            line.date_of_service for line in claim.lines if claim.frequency_code == "7" and not named
-        )
-        self._payer = claim.payer.id
+def _gone(adm: Administration, gone_ids: set[str], days: frozenset[dt.date] | tuple[()], payer: str) -> bool:
+    if adm.claim_id is None:
+        return False  # a chart record, not a billed claim
+    return adm.claim_id in gone_ids or (adm.date in days and adm.payer_id in (None, payer))
 
-    def _drop(self, index: int, other: Claim) -> None:
-        self._dropped_claims.add(index)
-        self._ids.add(other.id)
 
-    def administration(self, adm: Administration) -> bool:
-        """True when this earlier administration no longer counts."""
-        if adm.claim_id is None:
-            return False  # a chart record, not a billed claim
-        if adm.claim_id in self._ids:
-            return True
-        return adm.date in self._presume_days and adm.payer_id in (None, self._payer)
-
-    def claim(self, index: int, other: Claim, day: dt.date) -> bool:
-        """True when the line of history claim `index` dated `day` no longer counts."""
-        if index in self._dropped_claims:
-            return True
-        return day in self._presume_days and other.payer.id == self._payer
+def _without_days(other: Claim, days: frozenset[dt.date]) -> Claim:
+    """The same payer's claim without its lines on the presumed original's days."""
+    lines = tuple(line for line in other.lines if line.date_of_service not in days)
+    return other if len(lines) == len(other.lines) else msgspec.structs.replace(other, lines=lines)
 
 
 def _corrected_later(claims: tuple[Claim, ...], index: int) -> bool:

@@ -24,57 +24,54 @@ TELEHEALTH_SOURCE = Source(
 )
 
 
-def _pos(ctx: RuleContext, line: ServiceLine) -> str:
-    return line.place_of_service or ctx.claim.place_of_service
-
-
-def check_facility_drug(ctx: RuleContext) -> list[Finding]:
+def check_setting(ctx: RuleContext) -> list[Finding]:
+    """Run by the place-of-service rule when the claim has a place of service `watched` returns."""
     findings: list[Finding] = []
+    claim = ctx.claim
     rule = ctx.claim_rule("incident_to", IncidentTo)
-    if rule is None or not ctx.drug_lines:
-        return findings
-    spec = rule.value
-    for line in ctx.drug_lines:
-        pos = _pos(ctx, line)
-        if pos in spec.drug_not_payable_pos:
-            findings.append(
-                finding(
-                    "setting.facility-drug",
-                    "error",
-                    f"line {line.number}: {line.code} billed by the practitioner in place of service {pos} (a "
-                    "hospital setting); the hospital furnishes the drug and bills it, so it is not payable to "
-                    "the practitioner",
-                    rule.source,
-                    line=line.number,
-                    carc=spec.drug_carc,
-                    fix=f"delete line {line.number}: the hospital reports the drug on its own claim; if the "
-                    "injection was given in the practice's own office, correct the place of service (11)",
-                )
-            )
+    for line in claim.lines:
+        pos = line.place_of_service or claim.place_of_service
+        drug = ctx.drug_code_of(line) is not None
+        if rule is not None and drug and pos in rule.value.drug_not_payable_pos:
+            findings.append(_facility_drug(line, pos, rule.value.drug_carc, rule.source))
+        if pos in TELEHEALTH_POS and (drug or line.code in INJECTION_CODES):
+            findings.append(_telehealth(line, pos))
     return findings
 
 
-def check_telehealth(ctx: RuleContext) -> list[Finding]:
-    findings: list[Finding] = []
-    for line in ctx.claim.lines:
-        pos = _pos(ctx, line)
-        if pos not in TELEHEALTH_POS:
-            continue
-        if line.code in INJECTION_CODES or ctx.drug_code_of(line) is not None:
-            findings.append(
-                finding(
-                    "setting.telehealth-injection",
-                    "error",
-                    f"line {line.number}: {line.code} billed with telehealth place of service {pos}; an "
-                    "injection is given in person",
-                    TELEHEALTH_SOURCE,
-                    line=line.number,
-                    carc="CO-5",
-                    fix="use the place of service where the injection was given (11 office, 12 home); bill a "
-                    "telehealth visit on its own line with its own place of service",
-                )
-            )
-    return findings
+def watched(ctx: RuleContext) -> frozenset[str]:
+    """The places of service either check looks at under this policy (memoised per policy)."""
+    found: frozenset[str] | None = ctx.policy.memo.get("setting-pos")  # type: ignore[assignment]
+    if found is None:
+        rule = ctx.claim_rule("incident_to", IncidentTo)
+        found = TELEHEALTH_POS | frozenset(rule.value.drug_not_payable_pos if rule is not None else ())
+        ctx.policy.memo["setting-pos"] = found
+    return found
 
 
-RULES = (check_facility_drug, check_telehealth)
+def _facility_drug(line: ServiceLine, pos: str, carc: str, source: Source) -> Finding:
+    return finding(
+        "setting.facility-drug",
+        "error",
+        f"line {line.number}: {line.code} billed by the practitioner in place of service {pos} (a hospital "
+        "setting); the hospital furnishes the drug and bills it, so it is not payable to the practitioner",
+        source,
+        line=line.number,
+        carc=carc,
+        fix=f"delete line {line.number}: the hospital reports the drug on its own claim; if the injection was "
+        "given in the practice's own office, correct the place of service (11)",
+    )
+
+
+def _telehealth(line: ServiceLine, pos: str) -> Finding:
+    return finding(
+        "setting.telehealth-injection",
+        "error",
+        f"line {line.number}: {line.code} billed with telehealth place of service {pos}; an injection is given "
+        "in person",
+        TELEHEALTH_SOURCE,
+        line=line.number,
+        carc="CO-5",
+        fix="use the place of service where the injection was given (11 office, 12 home); bill a telehealth "
+        "visit on its own line with its own place of service",
+    )
