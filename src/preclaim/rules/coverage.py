@@ -202,11 +202,11 @@ def _suggestions(
     """suggestions(), memoised per policy: denials repeat a few diagnoses."""
     key = ("coverage-suggestions", id(spec), tuple([dx.code for dx in rejected]))
     memo = ctx.policy.memo
-    cached = cast("tuple[Coverage, str] | None", memo.get(key))
-    if cached is None or cached[0] is not spec:  # the id of a section no longer loaded may be reused
-        cached = (spec, suggestions(ctx, covered, rejected))
+    cached = cast("tuple[Coverage, object, str] | None", memo.get(key))
+    if cached is None or cached[0] is not spec or cached[1] is not ctx.codes:  # ids of dead objects may be reused
+        cached = (spec, ctx.codes, suggestions(ctx, covered, rejected))
         memo[key] = cached
-    return cached[1]
+    return cached[2]
 
 
 def suggestions(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]) -> str:
@@ -226,7 +226,7 @@ def suggestions(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], rejected:
         shown.append(f"{written} {label}" if label else written)
         if len(shown) == 3:
             break
-    return ", ".join(shown)
+    return "; ".join(shown)  # labels hold commas
 
 
 RULES = (check_pointers, check_coverage, *chemo.RULES)

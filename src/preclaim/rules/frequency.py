@@ -18,9 +18,10 @@ from preclaim.rules.liability import as_patient_liability, patient_liable
 
 DUPLICATE_LINE_SOURCE = Source(
     "carc-18-line",
-    "X12 CARC 18 (exact duplicate claim/service); drug units are reported in multiples of the HCPCS descriptor "
-    "amount on one line per date of service (CMS Claims Processing Manual Pub. 100-04 ch. 17 §40, JW/JZ)",
-    "https://x12.org/codes/claim-adjustment-reason-codes",
+    "X12 CARC 18 (exact duplicate claim/service); units of a drug are reported as multiples of the HCPCS "
+    "descriptor's dosage, the amount given on one line and a discarded amount on a JW line (CGS Part B, Billing "
+    "and Coding: JW and JZ Modifier Guidelines, 2023-06-27)",
+    "https://cgsmedicare.com/partb/pubs/news/2023/06/cope140894.html",
 )
 _BY_DATE = attrgetter("date")
 
