@@ -19,12 +19,16 @@ WASTE_AND_LIABILITY = ("JZ", "JW", "GA", "GZ", "GY", "GX", "25", "59", "JA", "JB
 SIMILAR = ("J3420", "J3424", "J3425", "J3490", "J3430", "96372")
 DENIALS = (
     ("CO-181", "code not valid on the date of service (for example J3424, which does not exist)"),
-    ("CO-16 M53", "units do not match the dose: 1 unit per 1000 mcg or part of it"),
+    ("CO-16 M53", "more units than the dose: 1 unit per 1000 mcg or part of it (fewer units are simply paid less)"),
     ("CO-16 M119", "NDC missing, malformed (not 11 digits 5-4-2) or not matching the drug"),
     ("CO-4", "JW/JZ missing or wrong for the vial type; GA/GZ/GY conflict"),
     ("CO-50 N115", "diagnosis not on the LCD/article covered list (medical necessity)"),
     ("CO-11", "the drug line points to a diagnosis that does not support it"),
-    ("CO-151", "injections more often than the policy allows (monthly maintenance)"),
+    (
+        "CO-151",
+        "injections more often than the policy allows (monthly maintenance, in calendar months) without a "
+        "documented reason, on medical review",
+    ),
     ("CO-97", "99211 billed with 96372, or an E/M without modifier 25"),
     ("CO-197 / CO-15", "prior authorization missing, or its number missing or wrong"),
     ("OA-18", "duplicate of an injection already billed"),

@@ -1,5 +1,8 @@
 """Golden cases: tests/cases/<family>/<scenario>.json, each a claim (an example plus edits), optional history,
-and the findings a biller must see (or must not see). One parametrised test runs them all."""
+and the findings a biller must see (or must not see). One parametrised test runs them all.
+
+A case may cite where its expected outcome comes from in "source". `expect` keys: findings (rule, and optionally
+carc, line, severity), absent, verdict, prior_auth, checklist, fix_contains, fix_lacks, message_contains."""
 
 from __future__ import annotations
 
@@ -53,7 +56,7 @@ def test_golden_case(path: Path, engine: Engine) -> None:
     history = msgspec.convert(case.get("history", {}), History)
     report = engine.check(_claim(case), history, as_of=dt.date.fromisoformat(case.get("as_of", "2026-03-20")))
     expect = case["expect"]
-    got = {(f.rule, f.carc, f.line) for f in report.findings}
+    got = {(f.rule, f.carc, f.line, f.severity) for f in report.findings}
     for want in expect.get("findings", []):
         matches = [
             g
@@ -61,6 +64,7 @@ def test_golden_case(path: Path, engine: Engine) -> None:
             if g[0] == want["rule"]
             and ("carc" not in want or g[1] == want["carc"])
             and ("line" not in want or g[2] == want["line"])
+            and ("severity" not in want or g[3] == want["severity"])
         ]
         assert matches, f"{case['description']}: expected {want}, got {sorted(map(str, got))}"
     fired = {f.rule for f in report.findings}
@@ -75,3 +79,7 @@ def test_golden_case(path: Path, engine: Engine) -> None:
         assert items.get(item_id) == status, f"{case['description']}: checklist {items}"
     for want in expect.get("fix_contains", []):
         assert any(want in (f.fix or "") for f in report.findings), [f.fix for f in report.findings]
+    for unwanted in expect.get("fix_lacks", []):
+        assert not any(unwanted in (f.fix or "") for f in report.findings), [f.fix for f in report.findings]
+    for want in expect.get("message_contains", []):
+        assert any(want in f.message for f in report.findings), [f.message for f in report.findings]

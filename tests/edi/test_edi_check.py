@@ -118,3 +118,26 @@ def test_an_ndc_quantity_that_is_no_number_is_a_finding_not_a_crash(quantity: st
     claim = [line.replace("CTP****1*ML", f"CTP****{quantity}*ML") for line in b12_claim("Q")]
     (report,) = run([*subscriber(2), *claim])
     assert isinstance(report, Report) and report.verdict != "clean"
+
+
+def test_a_replacement_with_a_new_claim_id_is_not_a_duplicate_of_its_original() -> None:
+    replacement = [s.replace("11:B:1", "11:B:7") for s in b12_claim("A-R", extra=["REF*F8*22026075000100"])]
+    later = b12_claim("NEXT", day="20260112")
+    original, corrected, next_one = run(
+        [*subscriber(2), *b12_claim("A"), *subscriber(3), *replacement, *subscriber(4), *later]
+    )
+    assert "frequency.duplicate" not in rules(original) | rules(corrected)
+    assert isinstance(next_one, Report)
+    too_soon = [f for f in next_one.findings if f.rule == "frequency.too-soon"]
+    assert len(too_soon) == 1 and "10 days after the previous injection on 2026-01-02" in too_soon[0].message
+
+
+def test_a_replacement_naming_its_original_by_claim_id_in_ref_f8_drops_it_from_the_batch() -> None:
+    replacement = [s.replace("11:B:1", "11:B:7") for s in b12_claim("A-R", extra=["REF*F8*A"])]
+    results = run([*subscriber(2), *b12_claim("A"), *subscriber(3), *replacement, *subscriber(4), *b12_claim("B")])
+    assert "frequency.duplicate" not in rules(results[1])
+    last = results[2]
+    assert isinstance(last, Report)  # B repeats the day: of A and its replacement, only the replacement counts
+    assert [f.message for f in last.findings if f.rule == "frequency.duplicate"] == [
+        "line 2: 2026-01-02 was already billed or recorded for this patient (claim A-R)"
+    ]

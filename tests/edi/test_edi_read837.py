@@ -146,3 +146,11 @@ def test_claim_without_member_id_is_rejected_not_merged_with_others() -> None:
     assert isinstance(bad, RejectedClaim) and bad.claim_id == "A"
     assert (bad.error.segment_number, bad.error.segment_id, bad.error.element) == (15, "NM1", 9)
     assert isinstance(items[1], Claim)
+
+
+def test_ref_f8_is_the_payer_claim_control_number_of_a_replacement() -> None:
+    replacement = [s.replace("11:B:1", "11:B:7") for s in b12_claim("R1", extra=["REF*F8*22026075000100"])]
+    original, corrected = claims_of(interchange([*subscriber(2), *b12_claim("A1"), *subscriber(3), *replacement]))
+    assert isinstance(original, Claim) and isinstance(corrected, Claim)
+    assert (original.frequency_code, original.payer_claim_control_number) == ("1", None)
+    assert (corrected.frequency_code, corrected.payer_claim_control_number) == ("7", "22026075000100")

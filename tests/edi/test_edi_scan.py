@@ -20,7 +20,8 @@ def expected(data: bytes) -> list[PatientServices | None]:
         if isinstance(item, ParsedClaim):
             claim = item.claim
             lines = [(line.date_of_service, line.code, line.units) for line in claim.lines]
-            found.append((claim.patient.key, claim.payer.id, (claim.id, claim.frequency_code, lines)))
+            services = (claim.id, claim.frequency_code, lines, claim.payer_claim_control_number)
+            found.append((claim.patient.key, claim.payer.id, services))
         else:
             found.append(None)
     return found
@@ -67,6 +68,7 @@ ODD_CLAIMS = {
     "short clm": ["CLM*CS*52.00", *GOOD[1:]],
     "replacement": [s.replace("11:B:1", "11:B:7") for s in GOOD],
     "void": [s.replace("11:B:1", "11:B:8") for s in GOOD],
+    "replacement with F8": [GOOD[0].replace("11:B:1", "11:B:7"), "REF*F8*ICN0042", *GOOD[1:]],
     "no frequency": [s.replace("11:B:1", "11") for s in GOOD],
     "modifiers": edit(GOOD, "SV1*HC:J3420", "SV1*HC:J3420:JZ:59*27.00*UN*2*12**1:2"),
 }

@@ -74,3 +74,16 @@ def test_two_interchanges_in_one_file_round_trip(x12_samples: Path) -> None:
     out = io.StringIO()
     write_837(items, out)
     assert list(tokenize(io.BytesIO(out.getvalue().encode()))) == list(tokenize(io.BytesIO(data)))
+
+
+def test_ref_f8_is_written_back(tmp_path: Path) -> None:
+    from x12_builders import b12_claim, interchange, subscriber
+
+    void = [s.replace("11:B:1", "11:B:8") for s in b12_claim("V1", extra=["REF*G1*PA1", "REF*F8*ICN-0042"])]
+    data = interchange([*subscriber(2), *void])
+    target = tmp_path / "out.837"
+    write_837_file(read_837(io.BytesIO(data)), target)
+    (again,) = list(read_837(target))
+    assert again.claim.payer_claim_control_number == "ICN-0042"  # type: ignore[union-attr]
+    assert "REF*F8*ICN-0042~" in target.read_text()
+    assert list(tokenize(target)) == list(tokenize(io.BytesIO(data)))

@@ -100,6 +100,9 @@ class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     notes: tuple[Text, ...] = ()  # NTE
     k3: tuple[Text, ...] = ()  # K3 (CRD coverage-assertion-id travels here)
     encounter: Encounter | None = None
+    # REF*F8 (loop 2300): the payer's claim control number of the original claim a replacement (7) or void (8)
+    # corrects. On an original, the number the payer assigned to it, when known (835 CLP07): the two then match.
+    payer_claim_control_number: str | None = None
 
     @property
     def first_date_of_service(self) -> dt.date | None:

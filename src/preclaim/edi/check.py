@@ -39,7 +39,8 @@ class BatchHistory:
 
     Kept as compact entries (one per service line) and handed to the engine as Administration records,
     which is what its history rules read: a full Claim per line would not fit 100,000 claims in a small
-    memory budget. A replacement (CLM05-3 = 7) supersedes the claim with its id; a void (8) removes it.
+    memory budget. A replacement (CLM05-3 = 7) supersedes the claim it corrects (the same claim id, or the id
+    its REF*F8 names); a void (8) removes it.
 
     Two modes. After `prescan` (a first pass over a file), a claim's history is every other claim of the
     patient billed earlier in the file or dated earlier, whatever the file order: history is ordered by
@@ -57,8 +58,8 @@ class BatchHistory:
         self._in_order = False
         for index, claim in enumerate(claims):
             if claim is not None:
-                key, payer_id, (claim_id, frequency_code, services) = claim
-                self.record(index, key, claim_id, frequency_code, payer_id, services)
+                key, payer_id, (claim_id, frequency_code, services, original) = claim
+                self.record(index, key, claim_id, frequency_code, payer_id, services, original)
         # A stable sort by date gives what inserting each line after the lines of its day would.
         for seen in self._seen.values():
             seen.sort(key=_by_date)
@@ -90,17 +91,34 @@ class BatchHistory:
         if self.whole_file:
             return  # the first pass already holds every claim
         services = [(line.date_of_service, line.code, line.units) for line in claim.lines]
-        self.record(index, claim.patient.key, claim.id, claim.frequency_code, claim.payer.id, services)
+        self.record(
+            index,
+            claim.patient.key,
+            claim.id,
+            claim.frequency_code,
+            claim.payer.id,
+            services,
+            claim.payer_claim_control_number,
+        )
 
     def record(
-        self, index: int, key: str, claim_id: str, frequency_code: str, payer_id: str, services: list[Service]
+        self,
+        index: int,
+        key: str,
+        claim_id: str,
+        frequency_code: str,
+        payer_id: str,
+        services: list[Service],
+        original: str | None = None,
     ) -> None:
-        """Add the lines of the claim at `index` of the file (a replacement or void first drops its target)."""
+        """Add the lines of the claim at `index` of the file (a replacement or void first drops its target:
+        the claim with its id, or with the id its REF*F8 `original` names)."""
         seen = self._seen.get(key)
         if seen is None:
             seen = self._seen[key] = []
         if frequency_code in ("7", "8"):  # replacement or void: the earlier version no longer counts
-            seen[:] = [e for e in seen if e[4] != claim_id]
+            targets = (claim_id, original)
+            seen[:] = [e for e in seen if e[4] not in targets]
             if frequency_code == "8":
                 return
         for day, code, units in services:

@@ -145,12 +145,40 @@ def _check_references(policy: Policy, origin: str) -> None:
             raise PolicyError(
                 f"key {key}.source: unknown source {source!r}; the file's sources are: {known}", where=origin
             )
-        for field in ("carc", "denial_carc", "benefit_carc", "duplicate_carc", "carc_missing", "mue_carc"):
+        for field in (
+            "carc",
+            "denial_carc",
+            "benefit_carc",
+            "duplicate_carc",
+            "carc_missing",
+            "mue_carc",
+            "pointer_carc",
+            "drug_carc",
+        ):
             value = getattr(section, field, None)
             if isinstance(value, str) and not _CARC.match(value):
                 raise PolicyError(
                     f"key {key}.{field}: {value!r} is not a group code and reason like 'CO-50'", where=origin
                 )
+        if isinstance(section, schema.Frequency):
+            _check_frequency(policy, key, section, origin)
+
+
+def _check_frequency(policy: Policy, key: str, section: schema.Frequency, origin: str) -> None:
+    if section.maintenance_interval is not None and section.maintenance_min_days is not None:
+        raise PolicyError(f"key {key}: give maintenance_interval or maintenance_min_days, not both", where=origin)
+    interval = section.maintenance_interval
+    if interval is not None and (interval.days is None) == (interval.months is None):
+        raise PolicyError(f"key {key}.maintenance_interval: give either days or months", where=origin)
+    amount = section.maintenance_min_days if interval is None else (interval.days or interval.months)
+    if amount is not None and amount < 1:
+        raise PolicyError(f"key {key}: the maintenance interval must be at least 1, got {amount}", where=origin)
+    hard = section.hard_limit_source
+    if hard is not None and hard not in policy.sources:
+        known = ", ".join(sorted(policy.sources)) or "none"
+        raise PolicyError(
+            f"key {key}.hard_limit_source: unknown source {hard!r}; the file's sources are: {known}", where=origin
+        )
 
 
 def load_policy_file(path: Path) -> Policy:

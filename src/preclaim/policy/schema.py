@@ -93,19 +93,56 @@ class Coverage(_Strict, frozen=True):
     noncovered: tuple[DiagnosisEntry, ...] = ()
     denial_carc: str = "CO-50"
     denial_rarc: tuple[str, ...] = ()
+    # A line pointing away from the covered diagnosis on the claim: CO-11 by default; an LCD's MAC edits the
+    # pointed diagnosis against the article's list and denies it for medical necessity (CO-50, N115).
+    pointer_carc: str = "CO-11"
+    pointer_rarc: tuple[str, ...] = ()
     noncovered_reason: str = "not a covered indication"
     list_verified: bool = True
 
 
+class Interval(_Strict, frozen=True):
+    """How far apart maintenance injections must be: a number of days, or a number of calendar months.
+
+    `month_rule` says what a month means: `same-day` (not before the same day of the month N months later; the
+    last day of that month when it is shorter) or `calendar-month` (at most one injection per calendar month,
+    any day in it).
+    """
+
+    days: int | None = None
+    months: int | None = None
+    month_rule: Literal["same-day", "calendar-month"] = "same-day"
+
+
 class Frequency(_Strict, frozen=True):
     source: str
-    maintenance_min_days: int | None = None  # at least this many days between maintenance injections
+    maintenance_min_days: int | None = None  # older form of maintenance_interval: {days: N}
+    maintenance_interval: Interval | None = None
+    # A maintenance dose sooner than the interval is a medical-review risk (a warning) unless the payer states the
+    # interval as a hard limit: then this names the source (a key of `sources`) that says so, and it is an error.
+    hard_limit_source: str | None = None
     loading_phase_allowed: bool = True
     max_per_year: int | None = None
     denial_carc: str = "CO-151"
     denial_rarc: tuple[str, ...] = ()
     benefit_carc: str = "CO-119"
     duplicate_carc: str = "OA-18"
+
+    @property
+    def interval(self) -> Interval | None:
+        """The maintenance interval, whichever form the file uses (one Interval per day count, reused)."""
+        if self.maintenance_interval is not None:
+            return self.maintenance_interval
+        days = self.maintenance_min_days
+        if days is None:
+            return None
+        found = _DAYS.get(days)
+        if found is None:
+            found = _DAYS[days] = Interval(days=days)
+        return found
+
+
+_DAYS: dict[int, Interval] = {}
 
 
 class ChemoRule(_Strict, frozen=True):
@@ -181,6 +218,15 @@ class Bundling(_Strict, frozen=True):
     carc: str = "CO-97"
 
 
+class IncidentTo(_Strict, frozen=True):
+    """Drugs a practitioner bills "incident to" his own service: not in a facility, where the facility furnishes
+    and bills the drug (Medicare Benefit Policy Manual ch. 15 §50.3, §60)."""
+
+    source: str
+    drug_not_payable_pos: tuple[str, ...] = ()  # places of service where the practitioner's drug line is not paid
+    drug_carc: str = "CO-171"
+
+
 class WasteModifiers(_Strict, frozen=True):
     source: str
     required_from: dt.date | None = None  # JW/JZ reporting required for single-dose containers from this date
@@ -205,6 +251,7 @@ class NdcRules(_Strict, frozen=True):
 class ClaimRules(_Strict, frozen=True):
     timely_filing: TimelyFiling | None = None
     bundling: Bundling | None = None
+    incident_to: IncidentTo | None = None
     waste_modifiers: WasteModifiers | None = None
     liability_modifiers: LiabilityModifiers | None = None
     ndc: NdcRules | None = None

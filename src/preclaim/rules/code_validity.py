@@ -7,6 +7,7 @@ import datetime as dt
 from preclaim.codes import HcpcsCode
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
+from preclaim.rules import setting
 from preclaim.rules.base import RuleContext, finding
 
 ICD10_START = dt.date(2015, 10, 1)
@@ -154,6 +155,9 @@ def check_place_of_service(ctx: RuleContext) -> list[Finding]:
     for line in ctx.claim.lines:
         if line.place_of_service:
             codes.add(line.place_of_service)
+    watched = ctx.policy.memo.get("setting-pos") or setting.watched(ctx)
+    if not codes.isdisjoint(watched):  # type: ignore[arg-type]  # facility or telehealth: where it was given
+        findings.extend(setting.check_setting(ctx))
     for code in sorted(codes):
         if ctx.codes.place_of_service(code) is None:
             findings.append(

@@ -1,19 +1,26 @@
 """Medical necessity: every drug line points to a diagnosis, and the pointed diagnoses are covered.
 
-CO-11 when the claim holds a covered diagnosis but the line does not point to it (fix the pointer);
-the policy's denial code (CO-50, with N115 under an LCD) when no covered diagnosis is on the claim.
+When the claim holds a covered diagnosis but the line does not point to it, the fix is the pointer: CO-11 by
+default, or the policy's own code (an LCD's MAC edits the pointed diagnosis: CO-50 with N115). When no covered
+diagnosis is on the claim, the policy's denial code (CO-50, with N115 under an LCD). A pointed diagnosis that
+must be recoded first (ICD-9, not ICD-10-CM, a category) is not judged: the code rules report the recode, and
+coverage is decided on the recoded claim. With GA and an ABN on file, a denial is the patient's (PR).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import cast
 
+from preclaim.codes import normalize_icd10
 from preclaim.domain.claim import Diagnosis, ServiceLine
 from preclaim.domain.report import Finding, Source
 from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import ChemoAdjunct, Coverage, DiagnosisEntry, LiabilityModifiers
+from preclaim.policy.schema import Coverage, DiagnosisEntry, LiabilityModifiers
+from preclaim.rules import chemo
 from preclaim.rules.base import RuleContext, finding
-from preclaim.rules.facts import code_in, earlier_doses
+from preclaim.rules.chemo import chemo_adjunct_covers
+from preclaim.rules.facts import code_in
+from preclaim.rules.liability import as_patient_liability, patient_liable
 
 POINTER_SOURCE = Source(
     "x12-837p-sv107",
@@ -74,9 +81,11 @@ def check_coverage(ctx: RuleContext) -> list[Finding]:
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
         coverage = ctx.section(code, "coverage", Coverage) if code else None
-        if coverage is None or not line.diagnosis_pointers:
+        if coverage is None or code is None or not line.diagnosis_pointers:
             continue
-        if (problem := _line_coverage(ctx, line, coverage)) is not None:
+        if (problem := _line_coverage(ctx, code, line, coverage)) is not None:
+            if problem.rule == "diagnosis.not-covered" and patient_liable(ctx, line.number):
+                problem = as_patient_liability(problem)
             findings.append(problem)
     return findings
 
@@ -86,19 +95,42 @@ def _describe(dx: Diagnosis, ctx: RuleContext) -> str:
     return f"{dx.code} ({entry.description})" if entry else dx.code
 
 
-def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage]) -> Finding | None:
+def _usable(ctx: RuleContext, dx: Diagnosis) -> bool:
+    """An ICD-10-CM code that can be billed as sent; anything else is recoded first (code rules say how)."""
+    if dx.system != "icd10":
+        return False
+    entry = ctx.codes.icd10(dx.code)
+    return entry is not None and entry.billable
+
+
+def _supports(ctx: RuleContext, code: str, covered: tuple[DiagnosisEntry, ...], dx: Diagnosis) -> bool:
+    if code_in(dx.code, covered) is not None:
+        return True
+    enc = ctx.claim.encounter
+    return enc is not None and enc.chemo is not None and chemo_adjunct_covers(ctx, code, covered, [dx])
+
+
+def _line_coverage(ctx: RuleContext, code: str, line: ServiceLine, coverage: Cited[Coverage]) -> Finding | None:
     """The coverage problem of a drug line, if none of the diagnoses it points to is covered."""
     spec = coverage.value
     covered = covered_entries(ctx, spec)
     pointed = [dx for p in line.diagnosis_pointers if (dx := ctx.claim.diagnosis_at(p)) is not None]
-    for dx in pointed:
-        if dx.system == "icd10" and code_in(dx.code, covered):
-            return None
+    # Memoised per policy on the pointed diagnoses: claims repeat a few, and each needs code lookups.
+    key = ("line-coverage", id(spec), id(ctx.codes), *pointed)
+    known: tuple[Coverage, object, str] | None = ctx.policy.memo.get(key)  # type: ignore[assignment]
+    if known is None or known[0] is not spec or known[1] is not ctx.codes:  # ids of dead objects may be reused
+        known = (spec, ctx.codes, _judge(ctx, covered, pointed))
+        ctx.policy.memo[key] = known
+    if known[2] != "uncovered":
+        return None  # covered, or a diagnosis to recode first (one error must not stack a denial on top)
+    enc = ctx.claim.encounter
+    if enc is not None and enc.chemo is not None and chemo_adjunct_covers(ctx, code, covered, pointed):
+        return None
     caveat = "" if spec.list_verified else " (checked against a list marked unverified; import the official list)"
     elsewhere = [
         (i, dx)
         for i, dx in enumerate(ctx.claim.diagnoses, start=1)
-        if dx.system == "icd10" and code_in(dx.code, covered)
+        if _usable(ctx, dx) and _supports(ctx, code, covered, dx)
     ]
     if elsewhere:
         position, dx = elsewhere[0]
@@ -109,9 +141,33 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
             f"{line.code}; diagnosis {position} {_describe(dx, ctx)} does{caveat}",
             coverage.source,
             line=line.number,
-            carc="CO-11",
+            carc=spec.pointer_carc,
+            rarc=spec.pointer_rarc,
             fix=f"point line {line.number} to diagnosis {position} ({dx.code})",
         )
+    return _not_covered(ctx, line, coverage, covered, pointed, caveat)
+
+
+def _judge(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], pointed: list[Diagnosis]) -> str:
+    """ "recode" when a pointed diagnosis must be recoded first (ICD-9, not ICD-10-CM, a category; the code rules
+    say how), "covered" when one is covered, else "uncovered" (nothing pointed to counts as neither)."""
+    hit = False
+    for dx in pointed:
+        if not _usable(ctx, dx):
+            return "recode"
+        hit = hit or code_in(dx.code, covered) is not None
+    return "covered" if hit or not pointed else "uncovered"
+
+
+def _not_covered(
+    ctx: RuleContext,
+    line: ServiceLine,
+    coverage: Cited[Coverage],
+    covered: tuple[DiagnosisEntry, ...],
+    pointed: list[Diagnosis],
+    caveat: str,
+) -> Finding:
+    spec = coverage.value
     excluded = [dx for dx in pointed if code_in(dx.code, spec.noncovered)]
     why = (
         "is excluded: " + spec.noncovered_reason
@@ -124,6 +180,8 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
         if ctx.claim_rule("liability_modifiers", LiabilityModifiers)
         else ""
     )
+    examples = _suggestions(ctx, spec, covered, pointed)
+    instead = f" (e.g. {examples})" if examples else ""
     return finding(
         "diagnosis.not-covered",
         "error",
@@ -133,72 +191,42 @@ def _line_coverage(ctx: RuleContext, line: ServiceLine, coverage: Cited[Coverage
         carc=spec.denial_carc,
         rarc=spec.denial_rarc,
         cure="none",
-        fix="code the condition the chart documents as the reason for the injection if it is covered "
-        "(e.g. D51.0 pernicious anemia, E53.8 B12 deficiency, K90.x malabsorption); otherwise the injection "
-        "is not covered for this diagnosis." + abn,
+        fix=f"code the condition the chart documents as the reason for the injection if this policy covers "
+        f"it{instead}; otherwise the injection is not covered for this diagnosis." + abn,
     )
 
 
-def check_chemo_timing(ctx: RuleContext) -> list[Finding]:
-    findings: list[Finding] = []
-    enc = ctx.claim.encounter
-    if enc is None or enc.chemo is None:
-        return findings
-    for line in ctx.drug_lines:
-        code = ctx.drug_code_of(line)
-        cited = ctx.section(code, "chemo_adjunct", ChemoAdjunct) if code else None
-        rule = getattr(cited.value, enc.chemo.drug) if cited else None
-        if cited is None or rule is None:
+def _suggestions(
+    ctx: RuleContext, spec: Coverage, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]
+) -> str:
+    """suggestions(), memoised per policy: denials repeat a few diagnoses."""
+    key = ("coverage-suggestions", id(spec), tuple([dx.code for dx in rejected]))
+    memo = ctx.policy.memo
+    cached = cast("tuple[Coverage, object, str] | None", memo.get(key))
+    if cached is None or cached[0] is not spec or cached[1] is not ctx.codes:  # ids of dead objects may be reused
+        cached = (spec, ctx.codes, suggestions(ctx, covered, rejected))
+        memo[key] = cached
+    return cached[2]
+
+
+def suggestions(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]) -> str:
+    """Up to three covered codes from the policy's own list, one per chapter letter, never one the finding
+    rejects (nor a category holding it); a category is written with "-" (more characters needed)."""
+    shown: list[str] = []
+    letters: set[str] = set()
+    rejected_codes = [normalize_icd10(dx.code) for dx in rejected]
+    for entry in covered:
+        target = normalize_icd10(entry.code)
+        if target[:1] in letters or any(r.startswith(target) or target.startswith(r) for r in rejected_codes):
             continue
-        day, first = line.date_of_service, enc.chemo.first_dose
-        if day < first and (first - day).days > rule.max_days_before_first:
-            findings.append(
-                finding(
-                    "chemo.too-early",
-                    "error",
-                    f"line {line.number}: given {(first - day).days} days before the first {enc.chemo.drug} dose; "
-                    f"the policy allows {rule.description}",
-                    cited.source,
-                    line=line.number,
-                    carc="CO-50",
-                    rarc=("N115",),
-                    cure="none",
-                    fix=f"give the first B12 injection no more than {rule.max_days_before_first} days before {first}",
-                )
-            )
-        findings.extend(_chemo_repeat(ctx, line, cited, rule.repeat_min_days, rule.description, first))
-    return findings
+        letters.add(target[:1])
+        found = ctx.codes.icd10(target)
+        written = target if found is None or found.billable else target + ("-" if "." in target else ".-")
+        label = entry.label or (found.description if found else None)
+        shown.append(f"{written} {label}" if label else written)
+        if len(shown) == 3:
+            break
+    return "; ".join(shown)  # labels hold commas
 
 
-def _chemo_repeat(
-    ctx: RuleContext,
-    line: ServiceLine,
-    cited: Cited[ChemoAdjunct],
-    min_days: int | None,
-    text: str,
-    first: dt.date,
-) -> list[Finding]:
-    findings: list[Finding] = []
-    code = ctx.drug_code_of(line) or line.code
-    earlier = [d for d in earlier_doses(ctx, code, line.date_of_service) if d.date < line.date_of_service]
-    if min_days is None or not earlier or line.date_of_service <= first:
-        return findings
-    gap = (line.date_of_service - earlier[-1].date).days
-    if gap < min_days:
-        findings.append(
-            finding(
-                "chemo.too-soon",
-                "error",
-                f"line {line.number}: {gap} days after the previous B12 injection; the chemotherapy-adjunct schedule "
-                f"is {text}",
-                cited.source,
-                line=line.number,
-                carc="CO-151",
-                cure="none",
-                fix=f"next injection on or after {earlier[-1].date + dt.timedelta(days=min_days)}",
-            )
-        )
-    return findings
-
-
-RULES = (check_pointers, check_coverage, check_chemo_timing)
+RULES = (check_pointers, check_coverage, *chemo.RULES)

@@ -12,6 +12,7 @@ from typing import NamedTuple, cast
 
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import ChecklistItem, ChecklistStatus, Finding
+from preclaim.policy.intervals import longest_gap, next_allowed
 from preclaim.policy.resolver import source_of
 from preclaim.policy.schema import DocumentationItem, Frequency, Units
 from preclaim.rules.base import RuleContext, finding
@@ -68,10 +69,15 @@ def _deficiency(enc: Encounter) -> Status:
 def _phase_applies(ctx: RuleContext, code: str) -> bool:
     cited = ctx.section(code, "frequency", Frequency)
     day = ctx.first_day
-    if cited is None or cited.value.maintenance_min_days is None or day is None:
+    if cited is None or day is None:
+        return False
+    interval = cited.value.maintenance_interval or cited.value.interval
+    if interval is None:
         return False
     prior = [d for d in earlier_doses(ctx, code, day) if d.date < day]
-    return bool(prior) and (day - prior[-1].date).days < cited.value.maintenance_min_days
+    if not prior or (day - prior[-1].date).days >= longest_gap(interval):
+        return False
+    return day < next_allowed(prior[-1].date, interval)
 
 
 def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | None:

@@ -13,6 +13,7 @@ from preclaim.codes import normalize_icd10
 from preclaim.domain.encounter import Phase
 from preclaim.policy.schema import Condition, DiagnosisEntry, Units
 from preclaim.rules.base import RuleContext
+from preclaim.rules.replacements import CORRECTIONS, still_counting
 
 FactValue = str | float | bool | tuple[str, ...] | None
 
@@ -93,15 +94,20 @@ def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, .
 
 def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
     claim_id = ctx.claim.id
+    history = ctx.history
+    # A replacement, a void or a claim naming a payer claim number, or claims in history that may be corrected:
+    # first drop what no longer counts. The usual claim (X12 batch history holds no claims) skips that.
+    if ctx.claim.frequency_code in CORRECTIONS or ctx.claim.payer_claim_control_number is not None or history.claims:
+        history = still_counting(ctx.claim, history)
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
-    for adm in ctx.history.administrations:
+    for adm in history.administrations:
         if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
             if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
                 continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
             doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
-    for claim in ctx.history.claims:
+    for claim in history.claims:
         if claim.id == claim_id or claim.frequency_code == "8":
             continue
         for line in claim.lines:

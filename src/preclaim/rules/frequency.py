@@ -1,39 +1,107 @@
-"""Frequency against history: duplicates (OA-18), maintenance more often than allowed (CO-151), yearly
-benefit maximum (CO-119). The initial/acute (loading) phase may be more frequent when documented."""
+"""Frequency against history: duplicates (OA-18), maintenance more often than allowed (CO-151 at risk, or a
+denial where the payer states a hard limit), yearly benefit maximum (CO-119). The initial/acute (loading)
+phase may be more frequent when documented. A void (CLM05-3 = 8) cancels a claim: it has no frequency."""
 
 from __future__ import annotations
 
 import datetime as dt
+from operator import attrgetter
 
+from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Finding, Source
-from preclaim.policy.resolver import Cited
+from preclaim.policy.intervals import describe, next_allowed
+from preclaim.policy.resolver import Cited, source_of
 from preclaim.policy.schema import Frequency
 from preclaim.rules.base import RuleContext, finding
 from preclaim.rules.facts import Dose, earlier_doses
+from preclaim.rules.liability import as_patient_liability, patient_liable
+
+DUPLICATE_LINE_SOURCE = Source(
+    "carc-18-line",
+    "X12 CARC 18 (exact duplicate claim/service); units of a drug are reported as multiples of the HCPCS "
+    "descriptor's dosage, the amount given on one line and a discarded amount on a JW line (CGS Part B, Billing "
+    "and Coding: JW and JZ Modifier Guidelines, 2023-06-27)",
+    "https://cgsmedicare.com/partb/pubs/news/2023/06/cope140894.html",
+)
+_BY_DATE = attrgetter("date")
 
 
 def check_frequency(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    seen: set[str] = set()
-    for line in ctx.dose_lines:
+    if ctx.claim.frequency_code == "8":
+        return findings
+    lines = ctx.dose_lines
+    if len(lines) == 1:  # the usual claim: one drug line, nothing to pair
+        code = ctx.drug_code_of(lines[0])
+        if code is not None:
+            _against_history(ctx, code, lines[0].date_of_service, lines[0], {}, findings)
+        return findings
+    first_lines: dict[tuple[str, dt.date], ServiceLine] = {}
+    for line in lines:
         code = ctx.drug_code_of(line)
-        if code is None or code in seen:
+        if code is None:
             continue
-        seen.add(code)
-        cited = ctx.section(code, "frequency", Frequency)
-        earlier = earlier_doses(ctx, code, line.date_of_service)
-        same_day = [d for d in earlier if d.date == line.date_of_service]
-        if same_day:
-            findings.append(_duplicate(ctx, line.number, line.date_of_service, same_day[0], cited))
-            continue
-        if cited is None:
-            continue
-        prior = [d for d in earlier if d.date < line.date_of_service]
-        if (too_soon := _interval(ctx, line.number, line.date_of_service, prior, cited)) is not None:
-            findings.append(too_soon)
-        if (too_many := _yearly(line.number, line.date_of_service, prior, cited)) is not None:
-            findings.append(too_many)
+        first = first_lines.setdefault((code, line.date_of_service), line)
+        if first is not line:
+            findings.append(_twice(line, first, code))
+    own = first_lines if len(first_lines) > 1 else {}  # the claim's own earlier dates count too
+    for (code, day), line in first_lines.items():
+        _against_history(ctx, code, day, line, own, findings)
     return findings
+
+
+def _against_history(
+    ctx: RuleContext,
+    code: str,
+    day: dt.date,
+    line: ServiceLine,
+    own: dict[tuple[str, dt.date], ServiceLine],
+    findings: list[Finding],
+) -> None:
+    """Add the history findings of the first line billing `code` on `day` to `findings`."""
+    cited = ctx.section(code, "frequency", Frequency)
+    earlier = earlier_doses(ctx, code, day)
+    same_day = [d for d in earlier if d.date == day]
+    if same_day:
+        findings.append(_duplicate(ctx, line.number, day, same_day[0], cited))
+        return
+    if cited is None:
+        return
+    prior = [d for d in earlier if d.date < day]
+    if own:
+        prior = sorted(prior + _own_doses(ctx, code, day, own), key=_BY_DATE)
+    if (too_soon := _interval(ctx, line.number, day, prior, cited)) is not None:
+        findings.append(as_patient_liability(too_soon) if patient_liable(ctx, line.number) else too_soon)
+    if (too_many := _yearly(line.number, day, prior, cited)) is not None:
+        findings.append(too_many)
+
+
+def _own_doses(
+    ctx: RuleContext, code: str, day: dt.date, first_lines: dict[tuple[str, dt.date], ServiceLine]
+) -> list[Dose]:
+    enc = ctx.claim.encounter
+    phase = enc.phase if enc else None
+    return [
+        Dose(other_day, line.units, None, phase, ctx.claim.id)
+        for (other_code, other_day), line in first_lines.items()
+        if other_code == code and other_day < day
+    ]
+
+
+def _twice(line: ServiceLine, first: ServiceLine, code: str) -> Finding:
+    day = line.date_of_service.isoformat()
+    return finding(
+        "frequency.duplicate-line",
+        "error",
+        f"line {line.number}: {code} is billed again for {day} (also on line {first.number}); a drug is billed on "
+        "one line per date of service, with the units of the whole dose",
+        DUPLICATE_LINE_SOURCE,
+        line=line.number,
+        carc="OA-18",
+        fix=f"bill one {code} line for {day} with the total units (lines {first.number} and {line.number} "
+        f"together), or delete line {line.number} if it repeats line {first.number}; a discarded amount from a "
+        "single-dose vial goes on its own line with JW",
+    )
 
 
 def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: Cited[Frequency] | None) -> Finding:
@@ -60,45 +128,54 @@ def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: 
 def _interval(
     ctx: RuleContext, number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]
 ) -> Finding | None:
+    if not prior:
+        return None
     spec = cited.value
-    if spec.maintenance_min_days is None or not prior:
+    interval = spec.maintenance_interval or spec.interval
+    if interval is None:
         return None
     last = prior[-1]
     gap = (day - last.date).days
-    if gap >= spec.maintenance_min_days:
+    if gap >= (interval.days if interval.days is not None else 31 * (interval.months or 1)):
+        return None  # due whatever the months in between (longest_gap inline): most claims stop here
+    due = next_allowed(last.date, interval)
+    if day >= due:
         return None
     enc = ctx.claim.encounter
     phase = enc.phase if enc else None
-    next_day = last.date + dt.timedelta(days=spec.maintenance_min_days)
     if phase == "loading" and spec.loading_phase_allowed:
         return None  # more frequent doses are allowed in the documented initial/acute phase
     text = (
-        f"line {number}: {gap} days after the previous injection on {last.date.isoformat()}; maintenance "
-        f"injections are allowed no more often than every {spec.maintenance_min_days} days"
+        f"line {number}: {gap} days after the previous injection on {last.date.isoformat()}; "
+        f"the policy allows maintenance injections {describe(interval)}, so not before {due.isoformat()}"
     )
-    if phase == "maintenance" or last.phase == "maintenance" or not spec.loading_phase_allowed:
+    maintenance = phase == "maintenance" or last.phase == "maintenance" or not spec.loading_phase_allowed
+    if spec.hard_limit_source is not None and maintenance:
         return finding(
             "frequency.too-soon",
             "error",
-            text,
-            cited.source,
+            text + "; the payer states this as a limit, so the line will deny",
+            source_of(cited.policy, spec.hard_limit_source),
             line=number,
             carc=spec.denial_carc,
             rarc=spec.denial_rarc,
             cure="none",
-            fix=f"hold the injection until {next_day.isoformat()}, unless the chart documents an initial/acute "
+            fix=f"hold the injection until {due.isoformat()}, unless the chart documents an initial/acute "
             "phase (then record it)",
         )
+    why = "" if maintenance else "; more frequent injections are accepted in the initial/acute (loading) phase"
     return finding(
         "frequency.too-soon",
         "warning",
-        text + " unless this is the initial/acute (loading) phase",
+        text + why + f"; a sooner maintenance dose is a medical-review risk ({spec.denial_carc} if the record "
+        "does not justify it)",
         cited.source,
         line=number,
         carc=spec.denial_carc,
         rarc=spec.denial_rarc,
         cure="documentation",
-        fix=f"document the loading phase (labs, schedule) or hold the injection until {next_day.isoformat()}",
+        fix=f"hold the injection until {due.isoformat()}, or document why it is needed sooner (initial/acute "
+        "phase with labs, or the clinical reason)",
     )
 
 

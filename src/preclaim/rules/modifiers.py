@@ -6,7 +6,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import LiabilityModifiers, Units, WasteModifiers
-from preclaim.rules.base import RuleContext, finding, plural
+from preclaim.rules.base import RuleContext, finding, plural, units_text
 from preclaim.rules.ndc_units import expected_units
 
 LIABILITY = ("GA", "GZ", "GY")
@@ -96,22 +96,40 @@ def _waste_for_line(
         return findings
     if kind == "unknown":
         if not has_jz and not waste_lines:
-            findings.append(
-                finding(
-                    "modifiers.vial-unknown",
-                    "warning",
-                    f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
-                    "(no waste) or a JW line (waste) since 2023-07-01",
-                    src,
-                    line=line.number,
-                    fix="record the vial type or the NDC of the vial used",
-                    cure="documentation",
-                )
-            )
+            findings.append(_vial_unknown(line, src))
         return findings
     if (problem := _single_dose(ctx, rule, line, waste_lines)) is not None:
         findings.append(problem)
     return findings
+
+
+def _vial_unknown(line: ServiceLine, src: Source) -> Finding:
+    """Without an NDC nothing says which vial was used, and most cyanocobalamin packages are multi-dose (no
+    JW/JZ): information, not a warning that makes a correct claim unclean. An NDC whose listing does not state
+    the dose type is worth a warning: the label decides."""
+    text = (
+        f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
+        "(no waste) or a JW line (waste) since 2023-07-01"
+    )
+    if line.ndc is None:
+        return finding(
+            "modifiers.vial-unknown",
+            "info",
+            text + "; most cyanocobalamin vials are multi-dose (no JW/JZ)",
+            src,
+            line=line.number,
+            fix="nothing if the vial was multi-dose; otherwise report the NDC, and JZ or a JW line",
+            cure="documentation",
+        )
+    return finding(
+        "modifiers.vial-unknown",
+        "warning",
+        text + f"; the listing of NDC {line.ndc.code} does not state the dose type",
+        src,
+        line=line.number,
+        fix="check the vial's label (single-dose or multi-dose) and record the vial type",
+        cure="documentation",
+    )
 
 
 def _single_dose(
@@ -158,7 +176,7 @@ def _single_dose(
                 correction=Correction("add-modifier", "JZ"),
             )
         return None
-    units = ctx.section(line.code, "units", Units)
+    units = ctx.section(ctx.drug_code_of(line) or line.code, "units", Units)
     per_unit = units.value.amount_per_unit if units else 1000.0
     given = expected_units(dose, per_unit) if dose else line.units
     total = expected_units((dose or given * per_unit) + wasted, per_unit)
@@ -172,6 +190,19 @@ def _single_dose(
             line=waste_lines[0].number,
             carc=carc,
             fix=f"delete JW line {waste_lines[0].number}",
+        )
+    if extra <= 0 and not waste_lines and not has_jz:
+        return finding(
+            "modifiers.jz-missing",
+            "error",
+            f"line {line.number}: single-dose vial billed without JZ or JW; the units billed ({units_text(given)}) "
+            f"already cover the {wasted:g} mcg discarded, so there is no billable waste",
+            src,
+            line=line.number,
+            carc=carc,
+            fix="add modifier JZ: when the billed units cover the dose and the discarded amount, CMS expects one "
+            "line with JZ and no JW line (CMS JW/JZ modifier FAQ)",
+            correction=Correction("add-modifier", "JZ"),
         )
     if extra > 0 and not waste_lines:
         return finding(

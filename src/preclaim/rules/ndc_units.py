@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from preclaim.codes import normalize_ndc
 from preclaim.domain.claim import ServiceLine
@@ -171,8 +172,8 @@ def check_units(ctx: RuleContext) -> list[Finding]:
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
         units = ctx.section(code, "units", Units) if code else None
-        if units is None or line.code != code:
-            continue
+        if units is None or code is None:
+            continue  # a wrong or unclassified code (J3424, J3490) is checked in the units of its right one
         spec = units.value
         if not float(line.units).is_integer():
             findings.append(
@@ -194,21 +195,7 @@ def check_units(ctx: RuleContext) -> list[Finding]:
             want = expected_units(amount, spec.amount_per_unit)
             if line.units != want:
                 what = "wasted" if waste_line else "given"
-                findings.append(
-                    finding(
-                        "units.dose",
-                        "error",
-                        f"line {line.number}: {amount:g} {spec.measure} {what} is {plural(want, 'unit')} "
-                        f"of {line.code} "
-                        f"(1 unit = up to {spec.amount_per_unit:g} {spec.measure}); billed {units_text(line.units)}",
-                        units.source,
-                        line=line.number,
-                        carc="CO-16",
-                        rarc=("M53",),
-                        fix=f"bill {plural(want, 'unit')}",
-                        correction=Correction("set-units", str(want)),
-                    )
-                )
+                findings.append(_dose_units(line, code, units, f"{amount:g} {spec.measure} {what}", want))
         # The dose, when known, already decides the units.
         if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
             findings.append(disagrees)
@@ -226,6 +213,43 @@ def check_units(ctx: RuleContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _dose_units(line: ServiceLine, code: str, units: Cited[Units], amount: str, want: int) -> Finding:
+    """Units that do not match the dose: more than it needs is a billing error (CO-16 M53); fewer is revenue
+    the clinic does not claim (the payer pays what is billed), so a warning that says how much."""
+    spec = units.value
+    text = (
+        f"line {line.number}: {amount} is {plural(want, 'unit')} of {code} "
+        f"(1 unit = up to {spec.amount_per_unit:g} {spec.measure}); billed {units_text(line.units)}"
+    )
+    correction = Correction("set-units", str(want))
+    if line.units > want:
+        return finding(
+            "units.dose",
+            "error",
+            text,
+            units.source,
+            line=line.number,
+            carc="CO-16",
+            rarc=("M53",),
+            fix=f"bill {plural(want, 'unit')}",
+            correction=correction,
+        )
+    missing = want - line.units
+    money = ""
+    if line.charge is not None and line.units > 0:
+        per_unit = line.charge / Decimal(str(line.units))
+        money = f" (${per_unit * Decimal(str(missing)):,.2f} at this line's charge of ${per_unit:,.2f} a unit)"
+    return finding(
+        "units.dose",
+        "warning",
+        f"{text}: {plural(missing, 'unit')} not billed{money}; the payer pays only what is billed",
+        units.source,
+        line=line.number,
+        fix=f"bill {plural(want, 'unit')} to be paid for the whole dose",
+        correction=correction,
+    )
 
 
 def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | None:

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from preclaim.domain.report import PolicyRef, Source
 from preclaim.policy import PayerKey, Policy, PolicyLibrary, ResolvedPolicy, source_of
+from preclaim.policy.intervals import maintenance_text
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import Coverage, DiagnosisEntry, DocumentationItem, Frequency, PriorAuth, Units
 
@@ -131,13 +132,8 @@ def _frequency_units(resolved: ResolvedPolicy, code: str) -> SheetGroup:
     items: list[SheetItem] = []
     if (cited := _cited(resolved, code, "frequency")) is not None:
         freq = cast(Frequency, cited.value)
-        if freq.maintenance_min_days:
-            items.append(
-                SheetItem(
-                    f"Maintenance: at least {freq.maintenance_min_days} days apart (else {freq.denial_carc}).",
-                    cited.source,
-                )
-            )
+        if freq.interval is not None:
+            items.append(SheetItem(f"Maintenance: {maintenance_text(freq)}.", cited.source))
         if freq.max_per_year:
             items.append(
                 SheetItem(f"At most {freq.max_per_year} injections a year ({freq.benefit_carc}).", cited.source)

@@ -50,8 +50,8 @@ _SV1_CACHE_LIMIT = 4096  # distinct SV1 segments of a batch are few (codes x cha
 
 # What the in-file history keeps of a service line: (date of service, procedure code, units)
 Service = tuple[dt.date, str, float]
-# (claim id, CLM05-3 frequency code, services)
-ClaimServices = tuple[str, str, list[Service]]
+# (claim id, CLM05-3 frequency code, services, REF*F8 payer claim control number of the original or None)
+ClaimServices = tuple[str, str, list[Service], str | None]
 # Everything an SV1 says that does not depend on where it stands: (code, units, modifiers, charge,
 # pointers, SV105 place of service or None, SV101-7 description, SV101-1 qualifier, SV103 unit basis)
 _Sv1Facts = tuple[str, float, tuple[str, ...], Decimal | None, tuple[int, ...], str | None, str | None, str, str]
@@ -71,7 +71,7 @@ def build_claim(
     submitted_on: dt.date | None,
 ) -> Claim:
     clm, pos, frequency = _clm(segs, comp)
-    dx, notes, k3, prior_auth, claim_dates, rendering, lines = _scan(segs, comp)
+    dx, notes, k3, (prior_auth, original), claim_dates, rendering, lines = _scan(segs, comp)
     payer, charge = _claim_checks(segs, clm, lines, subscriber)
     facts = _facts_cache(comp)
     service_lines = []
@@ -115,11 +115,14 @@ def build_claim(
         submitted_on,
         tuple(notes),
         tuple(k3),
+        None,
+        original,
     )
 
 
 def claim_services(segs: list[Segment], comp: str, subscriber: SubscriberInfo) -> ClaimServices:
-    """Claim id, frequency code and (date, code, units) per line; raises Malformed where build_claim does."""
+    """Claim id, frequency code, (date, code, units) per line and the REF*F8 number; raises Malformed where
+    build_claim does."""
     clm, _pos, frequency = _clm(segs, comp)
     scan = _scan(segs, comp)
     claim_dates, lines = scan[4], scan[6]
@@ -129,7 +132,7 @@ def claim_services(segs: list[Segment], comp: str, subscriber: SubscriberInfo) -
     for line in lines:
         _number, sv1, when = _line(segs, line, comp, claim_dates, facts)
         services.append((when[0], sv1[0], sv1[1]))
-    return clm[1], frequency, services
+    return clm[1], frequency, services, scan[3][1]
 
 
 def _clm(segs: list[Segment], comp: str) -> tuple[Segment, str, str]:
@@ -152,14 +155,17 @@ def _check(value: str, bound: Bound, index: int, element: int, what: str) -> Non
         raise Malformed(f"invalid {what}", index, element, preview(value), problem)
 
 
+_Refs = tuple[str | None, str | None]  # 2300 REF*G1 prior authorization, REF*F8 payer claim control number
+
+
 def _scan(
     segs: list[Segment], comp: str
-) -> tuple[list[Diagnosis], list[str], list[str], str | None, _Dates | None, list[str | None] | None, list[_Line]]:
-    """One pass over the claim's segments: (dx, notes, k3, prior auth, claim dates, rendering, lines)."""
+) -> tuple[list[Diagnosis], list[str], list[str], _Refs, _Dates | None, list[str | None] | None, list[_Line]]:
+    """One pass over the claim's segments: (dx, notes, k3, (prior auth, F8), claim dates, rendering, lines)."""
     dx: list[Diagnosis] = []
     notes: list[str] = []
     k3: list[str] = []
-    prior_auth = None
+    prior_auth = original = None
     claim_dates: _Dates | None = None
     rendering: list[str | None] | None = None  # [npi, taxonomy] of 2310B
     lines: list[_Line] = []
@@ -199,10 +205,13 @@ def _scan(
             lines.append(line)
         elif tag == "HI":
             dx.extend(diagnoses(seg, index, comp))
-        elif tag == "REF" and len(seg) > 2 and seg[1] == "G1":
-            if len(seg[2]) > _ID:
-                _check(seg[2], IDENTIFIER, index, 2, "prior authorization number")
-            prior_auth = seg[2]
+        elif tag == "REF" and len(seg) > 2:
+            if seg[1] in ("G1", "F8") and len(seg[2]) > _ID:
+                _check(seg[2], IDENTIFIER, index, 2, "reference number")
+            if seg[1] == "G1":
+                prior_auth = seg[2]
+            elif seg[1] == "F8":
+                original = seg[2] or None
         elif tag == "NM1" and len(seg) > 1 and seg[1] == "82":
             rendering = [seg[9] if len(seg) > 9 and seg[8] == "XX" else None, None]
             if len(seg) > 9 and len(seg[9]) > _ID:
@@ -221,7 +230,7 @@ def _scan(
             if len(seg[1]) > _TEXT:
                 _check(seg[1], TEXT, index, 1, "K3 text")
             k3.append(seg[1])
-    return dx, notes, k3, prior_auth, claim_dates, rendering, lines
+    return dx, notes, k3, (prior_auth, original), claim_dates, rendering, lines
 
 
 def _claim_checks(
