@@ -123,7 +123,8 @@ def test_code_page_has_seven_sections_and_j3424_points_to_j3420() -> None:
             ["--payer-id", "WHA", "--payer-name", "Western Health Advantage", "--dose", "2000", "--dx", "D51.0"],
             "required",
         ),
-        (["--payer-id", "77027", "--filing", "MC", "--state", "FL"], "conditional"),
+        # Florida Medicaid fee-for-service: office-administered J3420 PA is not confirmed by a public source.
+        (["--payer-id", "77027", "--filing", "MC", "--state", "FL"], "unknown"),
         (["--payer-id", "77027", "--filing", "MC", "--state", "FL", "--dialysis"], "not-required"),
         (["--payer-id", "NOBODY"], "unknown"),
     ],

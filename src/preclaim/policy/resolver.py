@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Generic, TypeVar
 
 from preclaim.domain.report import PolicyRef, Source
+from preclaim.policy.program import ProgramMatch, derive_program
 from preclaim.policy.schema import ClaimRules, DiagnosisEntry, DrugPolicy, Policy
 
 T = TypeVar("T")
@@ -34,6 +35,11 @@ class PayerKey:
     filing_indicator: str | None
     state: str | None
     plan: str | None
+
+    @property
+    def program(self) -> ProgramMatch:
+        """The claim's program (line of business), derived from the other fields (memoised by derive_program)."""
+        return derive_program(self.filing_indicator, self.payer_id, self.payer_name, self.plan)
 
 
 _SOURCES: dict[tuple[int, str], tuple[Policy, Source]] = {}
@@ -101,6 +107,8 @@ def _matches(policy: Policy, key: PayerKey, day: dt.date) -> bool:
         if not any(n.lower() in name for n in m.payer_names):
             return False
     if m.filing_indicators and key.filing_indicator not in m.filing_indicators:
+        return False
+    if m.programs and key.program.program not in m.programs:
         return False
     if m.states and key.state not in m.states:
         return False
