@@ -180,7 +180,9 @@ def _medicaid(payer_id: str | None, text: str, why: str) -> ProgramMatch:
     if brand:
         return ProgramMatch("medicaid-managed-care", f"{why}; {brand!r} in the payer/plan name is a managed-care plan")
     if "medicaid" in text:
-        return ProgramMatch("medicaid-ffs", f"{why}; the payer name is a state Medicaid program, not a managed-care plan")
+        return ProgramMatch(
+            "medicaid-ffs", f"{why}; the payer name is a state Medicaid program, not a managed-care plan"
+        )
     return ProgramMatch(
         "medicaid-managed-care",
         f"{why}; the payer is not a known state fee-for-service Medicaid id or name, so it is taken as a "
@@ -209,7 +211,9 @@ def derive_program(
     if code in _COMMERCIAL_CODES or not code:
         said = f"SBR09 {code}" if code else "no SBR09 on the claim"
         if ma:
-            return ProgramMatch("medicare-advantage", f"{said}; the payer/plan name is a Medicare Advantage plan ({ma!r})")
+            return ProgramMatch(
+                "medicare-advantage", f"{said}; the payer/plan name is a Medicare Advantage plan ({ma!r})"
+            )
         if _has(text, _MEDICAID_MARKERS) or (not code and state_ffs(payer_id, text)):
             return _medicaid(payer_id, text, f"{said}; the payer/plan name is a Medicaid plan")
         if code:
