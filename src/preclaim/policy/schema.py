@@ -192,6 +192,12 @@ class TimelyFiling(_Strict, frozen=True):
         if given[0] <= 0:
             raise ValueError("the filing limit must be a positive number")
 
+    @property
+    def min_days(self) -> int:
+        """A lower bound of the limit in days (a month has at least 28, a year 365): a claim sent within it is on
+        time without any calendar arithmetic, which is nearly every claim."""
+        return self.days if self.days is not None else 28 * (self.months or 0) + 365 * (self.years or 0)
+
     def deadline(self, service: dt.date) -> dt.date:
         """The last day a claim for this date of service is timely."""
         if self.days is not None:

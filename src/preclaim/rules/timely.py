@@ -18,10 +18,10 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
         return findings
     sent = ctx.claim.submitted_on or ctx.as_of
     limit = rule.value
+    on_time = limit.min_days
     for line in ctx.claim.lines:
-        due = limit.deadline(line.date_of_service)
-        if sent > due:
-            age = (sent - line.date_of_service).days
+        age = (sent - line.date_of_service).days
+        if age > on_time and sent > (due := limit.deadline(line.date_of_service)):
             findings.append(
                 finding(
                     "timely-filing.late",
