@@ -120,7 +120,8 @@ def _commercial(library: PolicyLibrary, code: str) -> Section:
     lines: list[str] = []
     sources: list[Source] = []
     for policy in _policies_for(library, code):
-        if "MB" in policy.match.filing_indicators or policy.layer == 0:
+        medicare = "MB" in policy.match.filing_indicators or "medicare-ffs" in policy.match.programs
+        if medicare or policy.layer == 0:
             continue
         pa = policy.drugs[code].prior_auth
         label = policy.payer_label or policy.title

@@ -125,7 +125,8 @@ def test_code_page_has_seven_sections_and_j3424_points_to_j3420() -> None:
             ["--payer-id", "WHA", "--payer-name", "Western Health Advantage", "--dose", "2000", "--dx", "D51.0"],
             "required",
         ),
-        (["--payer-id", "77027", "--filing", "MC", "--state", "FL"], "conditional"),
+        # Florida Medicaid fee-for-service: office-administered J3420 PA is not confirmed by a public source.
+        (["--payer-id", "77027", "--filing", "MC", "--state", "FL"], "unknown"),
         (["--payer-id", "77027", "--filing", "MC", "--state", "FL", "--dialysis"], "not-required"),
         (["--payer-id", "NOBODY"], "unknown"),
     ],
@@ -134,6 +135,34 @@ def test_pa_answers(args: list[str], status: str) -> None:
     result = run("pa", *args, "--format", "json", *AS_OF)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["claims"][0]["prior_auth"]["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("args", "program", "status"),
+    [
+        (["--program", "medicaid-ffs", "--state", "FL", "--dx", "N18.6"], "medicaid-ffs", "not-required"),
+        (["--program", "medicaid-ffs", "--state", "FL"], "medicaid-ffs", "unknown"),
+        (["--payer-id", "61101", "--payer-name", "Humana Gold Plus", "--state", "FL"], "medicare-advantage", "unknown"),
+        (["--program", "medicare-advantage", "--state", "GA"], "medicare-advantage", "unknown"),
+        (["--program", "medicare-ffs", "--state", "GA"], "medicare-ffs", "not-required"),
+    ],
+)
+def test_pa_front_desk_asks_about_an_ma_or_medicaid_plan(args: list[str], program: str, status: str) -> None:
+    result = run("pa", *args, "--format", "json", *AS_OF)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)["claims"][0]
+    assert answer["program"]["id"] == program and answer["program"]["reason"]
+    assert answer["prior_auth"]["status"] == status
+    text = run("pa", *args, *AS_OF)
+    assert "Program: " in text.stdout and "Prior authorization: " + status in text.stdout
+
+
+def test_pa_program_that_contradicts_the_payer_is_one_line_exit_2() -> None:
+    result = run("pa", "--program", "medicaid-ffs", "--payer-name", "Sunshine Health", *AS_OF)
+    assert result.returncode == 2
+    assert "medicaid-managed-care" in result.stderr and "Traceback" not in result.stderr
+    unknown_state = run("pa", "--program", "medicaid-ffs", "--state", "ZZ", *AS_OF)
+    assert unknown_state.returncode == 2 and "--payer-id" in unknown_state.stderr
 
 
 def test_policies_list_show_validate(tmp_path: Path) -> None:

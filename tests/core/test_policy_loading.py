@@ -43,10 +43,15 @@ def test_resolver_layers_lcd_over_national_in_florida_only() -> None:
     day = dt.date(2026, 3, 1)
     florida = library.resolve(PayerKey("09102", "First Coast", "MB", "FL", None), day)
     georgia = library.resolve(PayerKey("10211", "Palmetto", "MB", "GA", None), day)
-    assert [p.id for p in florida.layers] == ["baseline-coding", "medicare-national-b12", "lcd-l33967"]
+    assert [p.id for p in florida.layers] == [
+        "baseline-coding",
+        "medicare-ffs-b12",
+        "medicare-national-b12",
+        "lcd-l33967",
+    ]
     assert florida.drug_section("J3420", "coverage").policy.id == "lcd-l33967"  # type: ignore[union-attr]
     assert georgia.drug_section("J3420", "coverage").policy.id == "medicare-national-b12"  # type: ignore[union-attr]
-    assert florida.claim_rule("timely_filing").policy.id == "medicare-national-b12"  # type: ignore[union-attr]
+    assert florida.claim_rule("timely_filing").policy.id == "medicare-ffs-b12"  # type: ignore[union-attr]
 
 
 def test_policy_not_yet_effective_does_not_match() -> None:

@@ -16,15 +16,14 @@ import typer
 from rich.markup import escape
 
 from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, run_guarded
-from preclaim.cli.render import render_prior_auth, render_report, render_summary
+from preclaim.cli.pa import pa as pa_command
+from preclaim.cli.render import render_report, render_summary
 from preclaim.cli.store_link import open_link
 from preclaim.codepage import code_page
-from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
-from preclaim.domain.encounter import Encounter
 from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
 from preclaim.engine import Engine
 from preclaim.errors import InputError, PreclaimError
-from preclaim.io.claim_json import decode_claims, load_claims, load_history, read_bytes
+from preclaim.io.claim_json import decode_claims, load_history, read_bytes
 from preclaim.io.report_json import reports_to_json
 from preclaim.io.sniff import read_head, sniff
 from preclaim.policy import load_library, load_policy_file, policy_dirs
@@ -108,87 +107,6 @@ def check(
             if len(reports) > 1:
                 render_summary(out, reports)
         return 0 if all(r.verdict == "clean" for r in reports) else 1
-
-    run_guarded(action)
-
-
-def _encounter_claim(
-    payer_id: str,
-    payer_name: str | None,
-    filing: str | None,
-    state: str | None,
-    plan: str | None,
-    dose: float | None,
-    diagnoses: list[str],
-    dialysis: bool | None,
-    date: AsOf,
-) -> Claim:
-    day = as_of_date(date)
-    units = max(1, -(-int(dose or 1000) // 1000))
-    return Claim(
-        id="pa-question",
-        payer=Payer(payer_id, payer_name),
-        patient=Patient("pa-question"),
-        place_of_service="11",
-        lines=(ServiceLine(1, "J3420", float(units), day, diagnosis_pointers=tuple(range(1, len(diagnoses[:4]) + 1))),),
-        diagnoses=tuple(Diagnosis(d) for d in diagnoses),
-        plan=plan,
-        filing_indicator=filing,
-        billing_provider=Provider(state=state),
-        encounter=Encounter(dose_mcg=dose, dialysis=dialysis),
-    )
-
-
-def pa(
-    payer_id: Annotated[
-        str | None, typer.Option("--payer-id", help="Payer id as on the claim (e.g. 60054, DEMO1).")
-    ] = None,
-    payer_name: Annotated[str | None, typer.Option("--payer-name")] = None,
-    filing: Annotated[str | None, typer.Option("--filing", help="Claim filing indicator: MB, MC, CI, HM, ...")] = None,
-    state: Annotated[
-        str | None, typer.Option("--state", help="Billing provider state (Medicare jurisdiction).")
-    ] = None,
-    plan: Annotated[str | None, typer.Option("--plan")] = None,
-    dose: Annotated[float | None, typer.Option("--dose", help="Dose in mcg.")] = None,
-    dx: Annotated[list[str] | None, typer.Option("--dx", help="ICD-10-CM diagnosis (repeatable).")] = None,
-    dialysis: Annotated[bool | None, typer.Option("--dialysis/--no-dialysis")] = None,
-    encounter: Annotated[
-        Path | None, typer.Option("--encounter", help="A claim JSON describing the encounter.")
-    ] = None,
-    history: Annotated[Path | None, typer.Option("--history")] = None,
-    as_of: AsOf = None,
-    fmt: Format = OutputFormat.text,
-    policies: Policies = None,
-) -> None:
-    """Does this payer and plan need prior authorization for a B12 injection, why, and what to document?"""
-
-    def action() -> int:
-        engine = Engine.default(policies or ())
-        if encounter is not None:
-            claims = load_claims(encounter)
-        elif payer_id or payer_name:
-            claims = [
-                _encounter_claim(payer_id or "", payer_name, filing, state, plan, dose, dx or [], dialysis, as_of)
-            ]
-        else:
-            raise InputError(
-                "give --payer-id/--payer-name (with --filing, --state ...) or --encounter FILE", where="pa"
-            )
-        past = load_history(history) if history else EMPTY_HISTORY
-        day = as_of_date(as_of)
-        results = []
-        for claim in claims:
-            report = engine.check(claim, past, as_of=day)
-            results.append({"claim_id": claim.id, "prior_auth": report.prior_auth, "checklist": report.checklist})
-            if fmt is OutputFormat.text:
-                render_prior_auth(out, report.prior_auth)
-                if report.checklist:
-                    out.print("What to document:")
-                    for item in report.checklist:
-                        out.print(f"  [{item.status}] {item.item}  ({item.source.title})")
-        if fmt is OutputFormat.json:
-            sys.stdout.buffer.write(msgspec.json.encode({"claims": results}) + b"\n")
-        return 0
 
     run_guarded(action)
 
@@ -291,7 +209,7 @@ def _validate(target: str | None) -> int:
 
 def register(app: typer.Typer) -> None:
     app.command()(check)
-    app.command()(pa)
+    app.command()(pa_command)
     app.command()(code)
     app.command(name="policies")(policies_cmd)
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Generic, TypeVar
 
 from preclaim.domain.report import PolicyRef, Source
+from preclaim.policy.program import ProgramMatch, derive_program
 from preclaim.policy.schema import ClaimRules, DiagnosisEntry, DrugPolicy, Policy
 
 T = TypeVar("T")
@@ -34,6 +35,11 @@ class PayerKey:
     filing_indicator: str | None
     state: str | None
     plan: str | None
+
+    @property
+    def program(self) -> ProgramMatch:
+        """The claim's program (line of business), derived from the other fields (memoised by derive_program)."""
+        return derive_program(self.filing_indicator, self.payer_id, self.payer_name, self.plan)
 
 
 _SOURCES: dict[tuple[int, str], tuple[Policy, Source]] = {}
@@ -88,10 +94,9 @@ class ResolvedPolicy:
         return frozenset(self.drugs)
 
 
-def _matches(policy: Policy, key: PayerKey, day: dt.date) -> bool:
+def _matches(policy: Policy, key: PayerKey) -> bool:
+    """Whether the policy's `match` selects this payer key (effective dates are checked separately)."""
     m = policy.match
-    if not policy.effective.contains(day):
-        return False
     if m.payer_ids and key.payer_id not in m.payer_ids:
         name = (key.payer_name or "").lower()
         if not (m.payer_names and any(n.lower() in name for n in m.payer_names)):
@@ -101,6 +106,8 @@ def _matches(policy: Policy, key: PayerKey, day: dt.date) -> bool:
         if not any(n.lower() in name for n in m.payer_names):
             return False
     if m.filing_indicators and key.filing_indicator not in m.filing_indicators:
+        return False
+    if m.programs and key.program.program not in m.programs:
         return False
     if m.states and key.state not in m.states:
         return False
@@ -114,6 +121,8 @@ class PolicyLibrary:
         self.policies = tuple(sorted(policies, key=lambda p: (p.layer, p.id)))
         self.code_lists = dict(code_lists or {})
         self._cache: dict[tuple[PayerKey, dt.date], ResolvedPolicy] = {}
+        # Policies whose `match` selects a key, whatever the day: a batch meets few payers but many dates.
+        self._by_key: dict[PayerKey, tuple[Policy, ...]] = {}
         # One ResolvedPolicy per set of matching policies, whatever the day: its memo is then shared by every
         # claim it governs, and memory does not grow with the number of dates of service seen.
         self._by_layers: dict[tuple[int, ...], ResolvedPolicy] = {}
@@ -122,7 +131,12 @@ class PolicyLibrary:
         return next((p for p in self.policies if p.id == policy_id), None)
 
     def matching(self, key: PayerKey, day: dt.date) -> list[Policy]:
-        return [p for p in self.policies if _matches(p, key, day)]
+        candidates = self._by_key.get(key)
+        if candidates is None:
+            if len(self._by_key) >= _RESOLVE_CACHE_LIMIT:
+                self._by_key.clear()
+            candidates = self._by_key[key] = tuple(p for p in self.policies if _matches(p, key))
+        return [p for p in candidates if p.effective.contains(day)]
 
     def resolve(self, key: PayerKey, day: dt.date) -> ResolvedPolicy:
         cache_key = (key, day)

@@ -11,6 +11,8 @@ from typing import Literal
 
 import msgspec
 
+from preclaim.policy.program import Program
+
 Confidence = Literal["verified", "secondary", "unverified", "illustrative"]
 FactName = Literal[
     "dose_mcg",
@@ -59,6 +61,9 @@ class Match(_Strict, frozen=True):
     filing_indicators: tuple[str, ...] = ()
     states: tuple[str, ...] = ()  # billing provider state (Medicare jurisdiction)
     plans: tuple[str, ...] = ()
+    # The claim's program (line of business) derived from SBR09, payer id, name and plan: medicare-ffs,
+    # medicare-advantage, medicaid-ffs, medicaid-managed-care, commercial, unknown (see policy/program.py).
+    programs: tuple[Program, ...] = ()
 
 
 class Condition(_Strict, frozen=True):
@@ -204,10 +209,50 @@ class DrugPolicy(_Strict, frozen=True):
 
 
 class TimelyFiling(_Strict, frozen=True):
+    """The filing limit from the date of service: exactly one of days, months or years.
+
+    Months and years are calendar based (42 CFR 424.44: one calendar year, so a 2024-02-29 service is due
+    2025-02-28); days count days.
+    """
+
     source: str
-    days: int
+    days: int | None = None
+    months: int | None = None
+    years: int | None = None
     carc: str = "CO-29"
     rarc: tuple[str, ...] = ("N211",)
+
+    def __post_init__(self) -> None:
+        given = [n for n in (self.days, self.months, self.years) if n is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `days`, `months` or `years`")
+        if given[0] <= 0:
+            raise ValueError("the filing limit must be a positive number")
+
+    @property
+    def min_days(self) -> int:
+        """A lower bound of the limit in days (a month has at least 28, a year 365): a claim sent within it is on
+        time without any calendar arithmetic, which is nearly every claim."""
+        return self.days if self.days is not None else 28 * (self.months or 0) + 365 * (self.years or 0)
+
+    def deadline(self, service: dt.date) -> dt.date:
+        """The last day a claim for this date of service is timely."""
+        if self.days is not None:
+            return service + dt.timedelta(days=self.days)
+        months = (self.months or 0) + 12 * (self.years or 0)
+        year, month = divmod(service.month - 1 + months, 12)
+        year += service.year
+        month += 1
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        return dt.date(year, month, min(service.day, last))
+
+    def describe(self) -> str:
+        """'90 days', '12 months', '1 calendar year'."""
+        if self.days is not None:
+            return f"{self.days} day{'s' * (self.days != 1)}"
+        if self.years is not None:
+            return f"{self.years} calendar year{'s' * (self.years != 1)}"
+        return f"{self.months} month{'s' * (self.months != 1)}"
 
 
 class Bundling(_Strict, frozen=True):

@@ -172,10 +172,32 @@ def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactVal
         return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
     if name == "chemo_drug":
         return enc.chemo.drug if enc and enc.chemo else None
+    if name == "dialysis":
+        return dialysis(ctx)
     if enc is None:
         return None
     value = getattr(enc, name, None)
     return value if isinstance(value, str | bool | float | int) else None
+
+
+# ESRD (N18.6) and dependence on renal dialysis (Z99.2) in ICD-10-CM; POS 65 is an end-stage renal disease
+# treatment facility in the CMS place-of-service code set.
+DIALYSIS_DIAGNOSES = ("N18.6", "Z99.2")
+DIALYSIS_POS = "65"
+
+
+def dialysis(ctx: RuleContext) -> bool | None:
+    """On dialysis: the chart's answer when it has one, else True when the claim shows it (N18.6, Z99.2 or POS 65),
+    else unknown (a claim without those codes says nothing either way)."""
+    enc = ctx.claim.encounter
+    if enc is not None and enc.dialysis is not None:
+        return enc.dialysis
+    claim = ctx.claim
+    if claim.place_of_service == DIALYSIS_POS or any(ln.place_of_service == DIALYSIS_POS for ln in claim.lines):
+        return True
+    if any(code_in(dx.code, DIALYSIS_DIAGNOSES) is not None for dx in claim.diagnoses if dx.system == "icd10"):
+        return True
+    return None
 
 
 def evaluate(condition: Condition, value: FactValue) -> bool | None:

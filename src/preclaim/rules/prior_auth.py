@@ -40,13 +40,13 @@ def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, 
         return "not-required", [spec.reason], cited
     if spec.requirement == "always":
         return "required", [spec.reason], cited
-    if spec.requirement == "unknown":
-        return "unknown", [spec.reason], cited
     units = ctx.section(code, "units", Units)
     unit_spec = units.value if units else None
     exempt, why_exempt = any_holds(ctx, code, spec.unless_any, unit_spec)
     if exempt:
         return "not-required", [f"{spec.reason}; not needed here: {_says(why_exempt)}"], cited
+    if spec.requirement == "unknown":  # an exemption the payer states still answers (e.g. dialysis patients)
+        return "unknown", [spec.reason], cited
     needed, why = any_holds(ctx, code, spec.when_any, unit_spec)
     if needed:
         return "required", [f"{spec.reason}; here: {_says(why)}"], cited

@@ -1,4 +1,8 @@
-"""Timely filing: a claim sent after the payer's deadline is denied with no appeal rights (CO-29, N211)."""
+"""Timely filing: a claim sent after the payer's deadline is denied with no appeal rights (CO-29, N211).
+
+The limit is days, months or calendar years after the line's date of service (its "from" date), as the policy
+states: Medicare's one calendar year (42 CFR 424.44) makes a 2024-02-29 service due 2025-02-28.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,17 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
     if rule is None:
         return findings
     sent = ctx.claim.submitted_on or ctx.as_of
+    limit = rule.value
+    on_time = limit.min_days
     for line in ctx.claim.lines:
         age = (sent - line.date_of_service).days
-        if age > rule.value.days:
+        if age > on_time and sent > (due := limit.deadline(line.date_of_service)):
             findings.append(
                 finding(
                     "timely-filing.late",
                     "error",
-                    f"line {line.number}: sent {age} days after the date of service; "
-                    f"the limit is {rule.value.days} days",
+                    f"line {line.number}: sent {sent} ({age} days after the date of service {line.date_of_service}); "
+                    f"the limit is {limit.describe()}, so it was due by {due}",
                     rule.source,
                     line=line.number,
                     carc=rule.value.carc,

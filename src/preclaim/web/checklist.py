@@ -14,7 +14,15 @@ from preclaim.domain.report import PolicyRef, Source
 from preclaim.policy import PayerKey, Policy, PolicyLibrary, ResolvedPolicy, source_of
 from preclaim.policy.intervals import maintenance_text
 from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import Coverage, DiagnosisEntry, DocumentationItem, Frequency, PriorAuth, Units
+from preclaim.policy.schema import (
+    Coverage,
+    DiagnosisEntry,
+    DocumentationItem,
+    Frequency,
+    PriorAuth,
+    TimelyFiling,
+    Units,
+)
 
 MAX_DIAGNOSES = 14
 
@@ -55,13 +63,20 @@ def plan_key(policy: Policy) -> PayerKey:
     m = policy.match
     payer = m.payer_ids[0] if m.payer_ids else (m.payer_names[0] if m.payer_names else "")
     name = policy.payer_label or (m.payer_names[0] if m.payer_names else None)
-    return PayerKey(
-        payer,
-        name,
-        m.filing_indicators[0] if m.filing_indicators else None,
-        m.states[0] if m.states else None,
-        m.plans[0] if m.plans else None,
-    )
+    filing = m.filing_indicators[0] if m.filing_indicators else None
+    if filing is None and m.programs:  # a filing indicator of the policy's first program, so the key selects it
+        filing = _PROGRAM_FILING.get(m.programs[0])
+    return PayerKey(payer, name, filing, m.states[0] if m.states else None, m.plans[0] if m.plans else None)
+
+
+# SBR09 codes of each program (X12 claim filing indicator); unknown has none.
+_PROGRAM_FILING = {
+    "medicare-ffs": "MB",
+    "medicare-advantage": "16",
+    "medicaid-ffs": "MC",
+    "medicaid-managed-care": "MC",
+    "commercial": "CI",
+}
 
 
 def plans(library: PolicyLibrary) -> list[Policy]:
@@ -177,7 +192,8 @@ def _claim(resolved: ResolvedPolicy) -> SheetGroup:
         if getattr(c.value, "em_with_injection_needs_25", False):
             items.append(SheetItem("A separate E/M visit with the injection needs modifier 25.", c.source))
     if (c := rules.get("timely_filing")) is not None:
-        items.append(SheetItem(f"File within {getattr(c.value, 'days', '?')} days of the date of service.", c.source))
+        limit = c.value.describe() if isinstance(c.value, TimelyFiling) else "the plan's limit"
+        items.append(SheetItem(f"File within {limit} of the date of service.", c.source))
     return SheetGroup("On the claim", tuple(items))
 
 
