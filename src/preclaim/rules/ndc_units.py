@@ -212,20 +212,7 @@ def check_units(ctx: RuleContext) -> list[Finding]:
         # The dose, when known, already decides the units.
         if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
             findings.append(disagrees)
-        if spec.mue is not None and line.units > spec.mue:
-            findings.append(
-                finding(
-                    "units.mue",
-                    "error",
-                    f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
-                    units.source,
-                    line=line.number,
-                    carc=spec.mue_carc,
-                    rarc=spec.mue_rarc,
-                    fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
-                )
-            )
-    return findings
+    return findings  # units above a MUE: rules/ncci.py (an imported CMS table wins over a policy's units.mue)
 
 
 def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | None:

@@ -1,0 +1,225 @@
+"""CMS NCCI edits from the imported practitioner tables: procedure-to-procedure pairs on one date of service, and
+medically unlikely edits (units per line or per day). A payer opts in with the policy section `ncci`; without
+imported tables only a policy's own MUE (`units.mue`) is checked.
+
+PTP (CMS PTP page; First Coast "CO 236" page on the modifiers): when both codes of an edit are billed for the
+same date of service, the column 2 line is denied. Indicator 0: no modifier helps. Indicator 1: an
+NCCI-associated modifier on the column 2 line lets both pay when the services were distinct (from 2019-07-01,
+59/XE/XS/XP/XU may sit on either line for Part B). Indicator 9: the edit does not apply.
+MUE (NGS and Palmetto MUE articles): MAI 1 is a claim-line edit; MAI 2 and 3 count every line of the code on
+the date of service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from preclaim.codes.ncci_tables import MueEdit, MueQuarter, NcciTables, PtpEdit, mue_source
+from preclaim.domain.claim import ServiceLine
+from preclaim.domain.report import Finding
+from preclaim.policy.schema import Ncci, Units
+from preclaim.rules import bundling
+from preclaim.rules.base import EM_CODES, INJECTION_CODES, RuleContext, finding, plural, units_text
+
+DISTINCT = frozenset({"59", "XE", "XS", "XP", "XU"})
+# NCCI-associated modifiers, as First Coast lists them from the NCCI Policy Manual.
+NCCI_MODIFIERS = DISTINCT | frozenset(
+    {"E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "TA", "T1", "T2", "T3"}
+    | {"T4", "T5", "T6", "T7", "T8", "T9", "LT", "RT", "LC", "LD", "RC", "LM", "RI", "24", "25", "57", "58", "78"}
+    | {"79", "27", "91"}
+)
+EITHER_LINE_FROM = dt.date(2019, 7, 1)
+# Bundling findings about the same pair of lines: the PTP edit would repeat them.
+_BUNDLING_SAME_PAIR = frozenset(
+    {"bundling.99211-with-injection", "bundling.em-needs-25", "bundling.injection-facility-pos"}
+)
+_MAI_TEXT = {
+    1: "a claim-line edit",
+    2: "a date-of-service edit set by policy: units above it are not paid, even on appeal",
+    3: "a date-of-service edit set on clinical grounds: units above it are paid only on appeal with records",
+}
+
+
+def _is_em(code: str) -> bool:
+    return code.startswith("99") and code.isdigit() and 99201 <= int(code) <= 99499
+
+
+def _bypassed(column1: ServiceLine, column2: ServiceLine, day: dt.date) -> bool:
+    """Does an NCCI-associated modifier let an indicator-1 pair pay? 59/X{EPSU} never on E/M, 25 only on E/M."""
+    em = _is_em(column2.code)
+    for modifier in column2.modifiers:
+        if modifier in NCCI_MODIFIERS and not (em and modifier in DISTINCT) and (modifier != "25" or em):
+            return True
+    return day >= EITHER_LINE_FROM and not _is_em(column1.code) and any(m in DISTINCT for m in column1.modifiers)
+
+
+def _bundling_pair(first: str, second: str) -> bool:
+    """An E/M code with an injection code: the pair the bundling rule judges."""
+    return (first in EM_CODES and second in INJECTION_CODES) or (second in EM_CODES and first in INJECTION_CODES)
+
+
+def _bundling_lines(ctx: RuleContext) -> frozenset[int]:
+    """Lines the same-day bundling rule already denies for this claim (computed only when a PTP edit hits)."""
+    key = "ncci.bundling-lines"
+    known = ctx.memo.get(key)
+    if known is None:
+        found = bundling.check_bundling(ctx)
+        known = ctx.memo[key] = frozenset(f.line for f in found if f.rule in _BUNDLING_SAME_PAIR and f.line)
+    return known  # type: ignore[return-value]
+
+
+def _ptp_finding(spec: Ncci, tables: NcciTables, edit: PtpEdit, col1: ServiceLine, col2: ServiceLine) -> Finding:
+    edit_text = (
+        f"NCCI PTP edit column 1 {col1.code} / column 2 {col2.code}, modifier indicator {edit.indicator}"
+        f" ({edit.rationale or 'no rationale given'})"
+    )
+    with_what = f"with {col1.code} (line {col1.number}) on {col2.date_of_service}"
+    if edit.indicator == 0:
+        return finding(
+            "ncci.ptp",
+            "error",
+            f"line {col2.number}: {col2.code} is not paid {with_what}, whatever the modifiers: {edit_text}",
+            tables.ptp_source(edit),
+            line=col2.number,
+            carc=spec.ptp_carc,
+            fix=f"remove the {col2.code} line: its payment is included in {col1.code}",
+        )
+    if _is_em(col2.code):
+        how = f"add modifier 25 to line {col2.number} if the visit was significant and separately identifiable"
+    else:
+        how = (
+            f"add XE, XS, XP or XU (or 59) to line {col2.number} if the services were distinct (separate encounter, "
+            "site or practitioner)"
+        )
+    return finding(
+        "ncci.ptp-modifier",
+        "error",
+        f"line {col2.number}: {col2.code} billed {with_what} needs an NCCI-associated modifier: {edit_text}",
+        tables.ptp_source(edit),
+        line=col2.number,
+        carc=spec.ptp_modifier_carc,
+        fix=f"{how} and the chart shows it; otherwise remove the {col2.code} line",
+    )
+
+
+def check_ptp(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
+    tables = ctx.codes.ncci
+    lines = ctx.claim.lines
+    if tables is None or not tables.has_ptp or len(lines) < 2:
+        return findings
+    rule = ctx.claim_rule("ncci", Ncci)
+    if rule is None or not rule.value.ptp:
+        return findings
+    denied: set[int] = set()
+    for col2 in lines:
+        for col1 in lines:
+            day = col2.date_of_service
+            if col1.code == col2.code or col1.date_of_service != day or col2.number in denied:
+                continue
+            edit = tables.ptp_in_force(col1.code, col2.code, day)
+            if edit is None or edit.indicator == 9 or (edit.indicator == 1 and _bypassed(col1, col2, day)):
+                continue
+            reported = _bundling_lines(ctx)
+            if col2.number in reported or (col1.number in reported and _bundling_pair(col1.code, col2.code)):
+                continue  # one finding per problem: the bundling rule already denies this pair
+            denied.add(col2.number)
+            findings.append(_ptp_finding(rule.value, tables, edit, col1, col2))
+    return findings
+
+
+def _mue_finding(spec: Ncci, edit: MueEdit, quarter: MueQuarter, lines: list[ServiceLine], units: float) -> Finding:
+    first = lines[0]
+    where = f"line {first.number}" if len(lines) == 1 else f"lines {', '.join(str(ln.number) for ln in lines)}"
+    per = "on one line" if edit.mai == 1 else f"on {first.date_of_service}"
+    if edit.mai == 1:
+        fix = (
+            f"bill at most {plural(edit.value, 'unit')} on the line; medically necessary units beyond it go on another "
+            "line with 76, 77, an anatomic modifier or XE/XS/XP/XU (59)"
+        )
+    else:
+        fix = f"bill at most {plural(edit.value, 'unit')} of {edit.code} for the day, over all its lines"
+    return finding(
+        "units.mue",
+        "error",
+        f"{where}: {units_text(units)} units of {edit.code} {per} exceed the CMS MUE of {edit.value} "
+        f"(MAI {edit.mai}, {_MAI_TEXT[edit.mai]})",
+        mue_source(edit, quarter),
+        line=first.number,
+        carc=spec.mue_carc,
+        rarc=spec.mue_rarc,
+        fix=fix,
+    )
+
+
+def _table_mue(ctx: RuleContext, spec: Ncci, tables: NcciTables, findings: list[Finding]) -> set[int]:
+    """MUE findings from the imported table; returns the lines whose code the table governs."""
+    governed: set[int] = set()
+    per_day: dict[tuple[str, dt.date], tuple[MueEdit, MueQuarter, list[ServiceLine]]] = {}
+    for line in ctx.claim.lines:
+        found = tables.mue(line.code, line.date_of_service)
+        if found is None:
+            continue
+        edit, quarter = found
+        governed.add(line.number)
+        if edit.mai == 1:
+            if line.units > edit.value:
+                findings.append(_mue_finding(spec, edit, quarter, [line], line.units))
+        else:
+            per_day.setdefault((line.code, line.date_of_service), (edit, quarter, []))[2].append(line)
+    for edit, quarter, lines in per_day.values():
+        total = sum(ln.units for ln in lines)
+        if total > edit.value:
+            findings.append(_mue_finding(spec, edit, quarter, lines, total))
+    return governed
+
+
+def _policy_mue(ctx: RuleContext, governed: set[int], findings: list[Finding]) -> None:
+    """A MUE a policy states for a drug (units.mue), where no imported CMS table row governs the line."""
+    for line in ctx.drug_lines:
+        code = ctx.drug_code_of(line)
+        units = ctx.section(code, "units", Units) if code else None
+        if units is None or line.code != code or line.number in governed:
+            continue
+        spec = units.value
+        if spec.mue is not None and line.units > spec.mue:
+            findings.append(
+                finding(
+                    "units.mue",
+                    "error",
+                    f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
+                    units.source,
+                    line=line.number,
+                    carc=spec.mue_carc,
+                    rarc=spec.mue_rarc,
+                    fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
+                )
+            )
+
+
+def _policy_has_mue(ctx: RuleContext) -> bool:
+    key = "ncci.policy-mue"
+    known = ctx.policy.memo.get(key)
+    if known is None:
+        known = ctx.policy.memo[key] = any(
+            isinstance(s.value, Units) and s.value.mue is not None
+            for sections in ctx.policy.drugs.values()
+            if (s := sections.get("units")) is not None
+        )
+    return bool(known)
+
+
+def check_mue(ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
+    tables = ctx.codes.ncci
+    governed: set[int] = set()
+    if tables is not None and tables.has_mue:
+        rule = ctx.claim_rule("ncci", Ncci)
+        if rule is not None and rule.value.mue:
+            governed = _table_mue(ctx, rule.value, tables, findings)
+    if _policy_has_mue(ctx):
+        _policy_mue(ctx, governed, findings)
+    return findings
+
+
+RULES = (check_ptp, check_mue)
