@@ -74,7 +74,8 @@ def test_parts_from_the_cms_part_zips_are_imported_with_their_lines(tmp_path: Pa
 
 
 def test_one_zip_holding_several_parts_and_a_zip_of_part_zips(tmp_path: Path) -> None:
-    both = zipped(tmp_path / "ccipra-v322r0.zip", F1, F2, ("ccipra-v322r0-f1.xlsx", b"PK placeholder"))
+    readme = ("README.txt", b"Release notes: not a table")  # left alone next to files named like CMS parts
+    both = zipped(tmp_path / "ccipra-v322r0.zip", F1, F2, ("ccipra-v322r0-f1.xlsx", b"PK placeholder"), readme)
     assert import_ptp([both], tmp_path / "a").rows == F1_ROWS + F2_ROWS
     nested = zipped(tmp_path / "all-parts.zip", part_zip(tmp_path, F1), part_zip(tmp_path, F2))
     result = import_ptp([nested], tmp_path / "b")

@@ -24,6 +24,7 @@ from preclaim.domain.claim import Claim
 from preclaim.domain.report import Finding
 from preclaim.engine import Engine
 from preclaim.policy import load_library
+from preclaim.rules import ncci as rules_ncci
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "codes" / "ncci_fixtures"
@@ -208,11 +209,13 @@ def test_cli_check_with_imported_tables(home: Path, tmp_path: Path) -> None:
     assert ptp and ptp[0]["source"]["version"] == "v322r0, ccipra-v322r0-f2.TXT line 12"
 
 
-def test_no_tables_no_findings_and_nothing_loaded(tmp_path: Path) -> None:
+def test_no_tables_no_findings_and_the_table_rules_are_not_run(tmp_path: Path, engine: Engine) -> None:
     codes = load_codes(tmp_path)
     assert codes.ncci is None
-    engine = Engine(load_library(()), codes)
-    assert ncci(engine, claim({"code": "96401"}, l1_units=9)) == []
+    bare = Engine(load_library(()), codes)
+    assert not set(rules_ncci.RULES) & set(bare.rules)  # a check without tables costs what it did before
+    assert set(rules_ncci.RULES) <= set(engine.rules)
+    assert ncci(bare, claim({"code": "96401"}, l1_units=9)) == []
 
 
 def test_zip_fixture_roundtrip_matches_direct_files(tmp_path: Path, home: Path) -> None:

@@ -14,6 +14,7 @@ data folder; a malformed row stops the import with the file, part, line and colu
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from array import array
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ from preclaim.codes.ncci_tables import NO_DELETION, code_number
 from preclaim.errors import CodeSetError
 
 _INDICATORS = {"0": 0, "1": 1, "9": 9}
-_HEADER_SEARCH = 40  # lines to look through for the "Column 1 / Column 2" header
+_HEADER_SEARCH = 40
+_CMS_NAME = re.compile(r"cci(pra|oph)", re.IGNORECASE)  # lines to look through for the "Column 1 / Column 2" header
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,13 @@ def _version_of(member: Member) -> str:
     )
 
 
+def _part_files(found: list[Member]) -> list[Member]:
+    """The PTP part files among the text files: when some are named like CMS parts (ccipra-…), any other text file
+    in the download (a readme) is left alone."""
+    named = [m for m in found if _CMS_NAME.search(m.name)]
+    return named or found
+
+
 def _check_kind(member: Member) -> None:
     names = " ".join(member.names).lower()
     if "ccioph" in names or "hospital" in names:
@@ -202,7 +211,7 @@ def import_ptp(
     try:
         for path in paths:
             with members(path, (".txt",), "NCCI PTP") as found:
-                for member in found:
+                for member in _part_files(found):
                     _check_kind(member)
                     own = version or _version_of(member)
                     if chosen is None:

@@ -179,8 +179,11 @@ class NcciTables:
 
     def mue_quarter(self, day: dt.date) -> MueQuarter | None:
         """The imported MUE table in effect on `day`; the oldest one for earlier days (cited as such)."""
-        chosen = self.mue_quarters[0] if self.mue_quarters else None
-        for quarter in self.mue_quarters:
+        quarters = self.mue_quarters
+        if len(quarters) < 2:  # the usual case: one quarter imported
+            return quarters[0] if quarters else None
+        chosen = quarters[0]
+        for quarter in quarters:
             if quarter.start <= day:
                 chosen = quarter
         return chosen

@@ -1,6 +1,6 @@
 """CMS NCCI edits from the imported practitioner tables: procedure-to-procedure pairs on one date of service, and
 medically unlikely edits (units per line or per day). A payer opts in with the policy section `ncci`; without
-imported tables only a policy's own MUE (`units.mue`) is checked.
+imported tables the engine does not run these rules; a policy's own MUE (`units.mue`) is checked with the units.
 
 PTP (CMS PTP page; First Coast "CO 236" page on the modifiers): when both codes of an edit are billed for the
 same date of service, the column 2 line is denied. Indicator 0: no modifier helps. Indicator 1: an
@@ -17,7 +17,7 @@ import datetime as dt
 from preclaim.codes.ncci_tables import MueEdit, MueQuarter, NcciTables, PtpEdit, mue_source
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Finding
-from preclaim.policy.schema import Ncci, Units
+from preclaim.policy.schema import Ncci
 from preclaim.rules import bundling
 from preclaim.rules.base import EM_CODES, INJECTION_CODES, RuleContext, finding, plural, units_text
 
@@ -152,16 +152,34 @@ def _mue_finding(spec: Ncci, edit: MueEdit, quarter: MueQuarter, lines: list[Ser
     )
 
 
-def _table_mue(ctx: RuleContext, spec: Ncci, tables: NcciTables, findings: list[Finding]) -> set[int]:
-    """MUE findings from the imported table; returns the lines whose code the table governs."""
-    governed: set[int] = set()
+def _table(ctx: RuleContext) -> tuple[Ncci, NcciTables] | None:
+    """The payer's NCCI section and the imported MUE table, when both apply to this claim."""
+    tables = ctx.codes.ncci
+    if tables is None or not tables.has_mue:
+        return None
+    rule = ctx.claim_rule("ncci", Ncci)
+    return (rule.value, tables) if rule is not None and rule.value.mue else None
+
+
+def table_mue_governs(ctx: RuleContext, line: ServiceLine) -> bool:
+    """True when an imported CMS MUE row judges this line: a policy's own units.mue then gives way to it."""
+    applies = _table(ctx)
+    return applies is not None and applies[1].mue(line.code, line.date_of_service) is not None
+
+
+def check_mue(ctx: RuleContext) -> list[Finding]:
+    """Units above the imported CMS MUE: per line for MAI 1, per code and date of service for MAI 2 and 3."""
+    findings: list[Finding] = []
+    applies = _table(ctx)
+    if applies is None:
+        return findings
+    spec, tables = applies
     per_day: dict[tuple[str, dt.date], tuple[MueEdit, MueQuarter, list[ServiceLine]]] = {}
     for line in ctx.claim.lines:
         found = tables.mue(line.code, line.date_of_service)
         if found is None:
             continue
         edit, quarter = found
-        governed.add(line.number)
         if edit.mai == 1:
             if line.units > edit.value:
                 findings.append(_mue_finding(spec, edit, quarter, [line], line.units))
@@ -171,55 +189,9 @@ def _table_mue(ctx: RuleContext, spec: Ncci, tables: NcciTables, findings: list[
         total = sum(ln.units for ln in lines)
         if total > edit.value:
             findings.append(_mue_finding(spec, edit, quarter, lines, total))
-    return governed
-
-
-def _policy_mue(ctx: RuleContext, governed: set[int], findings: list[Finding]) -> None:
-    """A MUE a policy states for a drug (units.mue), where no imported CMS table row governs the line."""
-    for line in ctx.drug_lines:
-        code = ctx.drug_code_of(line)
-        units = ctx.section(code, "units", Units) if code else None
-        if units is None or line.code != code or line.number in governed:
-            continue
-        spec = units.value
-        if spec.mue is not None and line.units > spec.mue:
-            findings.append(
-                finding(
-                    "units.mue",
-                    "error",
-                    f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
-                    units.source,
-                    line=line.number,
-                    carc=spec.mue_carc,
-                    rarc=spec.mue_rarc,
-                    fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
-                )
-            )
-
-
-def _policy_has_mue(ctx: RuleContext) -> bool:
-    key = "ncci.policy-mue"
-    known = ctx.policy.memo.get(key)
-    if known is None:
-        known = ctx.policy.memo[key] = any(
-            isinstance(s.value, Units) and s.value.mue is not None
-            for sections in ctx.policy.drugs.values()
-            if (s := sections.get("units")) is not None
-        )
-    return bool(known)
-
-
-def check_mue(ctx: RuleContext) -> list[Finding]:
-    findings: list[Finding] = []
-    tables = ctx.codes.ncci
-    governed: set[int] = set()
-    if tables is not None and tables.has_mue:
-        rule = ctx.claim_rule("ncci", Ncci)
-        if rule is not None and rule.value.mue:
-            governed = _table_mue(ctx, rule.value, tables, findings)
-    if _policy_has_mue(ctx):
-        _policy_mue(ctx, governed, findings)
     return findings
 
 
+# Both need imported tables: the engine runs them only then (rules.rules_for), so a check without tables costs
+# nothing more than before. A policy's own MUE is checked with the units (ndc_units.check_units).
 RULES = (check_ptp, check_mue)

@@ -10,6 +10,7 @@ from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import NdcRules, Units
 from preclaim.rules.base import RuleContext, finding, plural, units_text
+from preclaim.rules.ncci import table_mue_governs
 
 WASTE = "JW"
 NDC_FORMAT_SOURCE = Source(
@@ -212,7 +213,20 @@ def check_units(ctx: RuleContext) -> list[Finding]:
         # The dose, when known, already decides the units.
         if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
             findings.append(disagrees)
-    return findings  # units above a MUE: rules/ncci.py (an imported CMS table wins over a policy's units.mue)
+        if spec.mue is not None and line.units > spec.mue and not table_mue_governs(ctx, line):
+            findings.append(
+                finding(
+                    "units.mue",
+                    "error",
+                    f"line {line.number}: {units_text(line.units)} units exceed the MUE of {spec.mue}",
+                    units.source,
+                    line=line.number,
+                    carc=spec.mue_carc,
+                    rarc=spec.mue_rarc,
+                    fix=f"bill at most {spec.mue} units a day unless the payer's MUE rules allow more",
+                )
+            )
+    return findings
 
 
 def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | None:
