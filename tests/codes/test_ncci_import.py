@@ -103,6 +103,7 @@ def test_reimport_is_idempotent_and_parts_can_come_one_at_a_time(tmp_path: Path)
         (9, "96372\t99211\t\t20200101\t*\t7\tx", ":9", "part f2, column Modifier: found '7', expected 0, 1 or 9"),
         (8, "96366\t96372\t\t2020-01-01\t*\t9\tx", ":8", "column Effective Date: found '2020-01-01', expected a date"),
         (10, "96372\t99213\t\t20200101\t20201399\t1\tx", ":10", "column Deletion Date: found '20201399'"),
+        (10, "96372\t99213\t\t+0200101\t*\t1\tx", ":10", "column Effective Date: found '+0200101', expected a date"),
         (7, "9637\t96372\t\t20230101\t*\t0\tx", ":7", "column Column 1: found '9637', expected a 5-character"),
         (11, "96374\t96372\t\t20100101", ":11", "found 4 tab-separated columns, expected 7"),
         (12, "\t96372\t\t20100101\t*\t0\tx", ":12", "column Column 1: empty"),
@@ -240,3 +241,33 @@ def test_cli_imports_report_what_changed_and_exit_2_with_one_line_on_bad_files(t
         assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
     wrong = run_cli("codes", "import-mue", str(MUE), "--quarter", "Q3-26", home=home)
     assert wrong.returncode == 2 and "'Q3-26' is not like 2026Q3" in wrong.stderr
+
+
+def test_a_damaged_stored_part_is_reported_not_read_as_fewer_rows(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    import_ptp([part_zip(tmp_path, F2)], home)
+    manifest = read_ptp_manifest(home)
+    assert manifest is not None
+    stored = folder(home) / manifest.parts[0].file
+    stored.write_bytes(stored.read_bytes()[:-3])
+    with pytest.raises(CodeSetError, match="part f2 is shorter than its 7 rows; import it again") as caught:
+        load_ncci(home)
+    assert caught.value.where == str(stored)
+
+
+def test_a_missing_or_damaged_download_is_one_clear_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with pytest.raises(CodeSetError, match="no such NCCI PTP file"):
+        import_ptp([tmp_path / "ccipra-v322r0-f1.zip"], home)
+    with pytest.raises(CodeSetError, match="no such NCCI MUE file"):
+        import_mue(tmp_path / "mue.zip", home)
+    damaged = tmp_path / "ccipra-v322r0-f1.zip"
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("ccipra-v322r0-f1.TXT", F1.read_bytes())
+    data = damaged.read_bytes()
+    at = data.index(b"Misuse of Column Two")
+    damaged.write_bytes(data[:at] + b"X" + data[at + 1 :])  # one changed byte: the member's CRC no longer matches
+    with pytest.raises(CodeSetError, match="cannot read the file at this line") as caught:
+        import_ptp([damaged], home)
+    assert caught.value.where is not None and caught.value.where.startswith(f"{damaged}!ccipra-v322r0-f1.TXT:")
+    assert not folder(home).exists() or not any(folder(home).iterdir())

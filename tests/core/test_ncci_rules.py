@@ -91,6 +91,11 @@ def test_indicator_1_needs_an_ncci_associated_modifier(engine: Engine) -> None:
     assert len(ncci(engine, claim({"code": "96374", "modifiers": ["RT"]}))) == 1  # only 59/X{EPSU} go on either line
 
 
+def test_a_line_that_is_column_2_of_two_edits_is_reported_once_by_the_stricter(engine: Engine) -> None:
+    (found,) = ncci(engine, claim({"code": "96374"}, {"code": "96401"}))  # 96374/96372 is 1, 96401/96372 is 0
+    assert (found.rule, found.line) == ("ncci.ptp", 1) and "with 96401 (line 4)" in found.message
+
+
 def test_59_on_the_column_1_line_does_not_bypass_before_july_2019(engine: Engine) -> None:
     early = "2019-06-28"
     subject = claim({"code": "96374", "modifiers": ["59"], "date_of_service": early}, l1_date_of_service=early)

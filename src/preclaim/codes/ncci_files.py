@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -102,6 +103,8 @@ def quarter_start(quarter: str) -> dt.date:
 def members(path: Path, wanted: tuple[str, ...], what: str) -> Iterator[list[Member]]:
     """The data files (names ending in one of `wanted`) in `path`: the file itself, or the members of a zip and of
     the zips inside it. Excel-only downloads are refused with what to give instead."""
+    if not path.is_file():
+        raise CodeSetError(f"no such {what} file", where=str(path))
     with ExitStack() as stack:
         found: list[Member] = []
         excel: list[str] = []
@@ -161,6 +164,14 @@ def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[
 
 def text_lines(member: Member) -> Iterator[tuple[int, str]]:
     """(line number, line without its end) for each line of a member, decoded as CMS publishes (Latin-1)."""
-    with member.open() as raw, io.TextIOWrapper(raw, encoding="latin-1", newline="") as text:
-        for number, line in enumerate(text, start=1):
-            yield number, line.rstrip("\r\n")
+    number = 0
+    try:
+        with member.open() as raw, io.TextIOWrapper(raw, encoding="latin-1", newline="") as text:
+            for number, line in enumerate(text, start=1):
+                yield number, line.rstrip("\r\n")
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged download
+        raise read_error(member, number + 1, exc) from None
+
+
+def read_error(member: Member, line: int, exc: Exception) -> CodeSetError:
+    return CodeSetError(f"cannot read the file at this line: {exc}", where=f"{member.where}:{line}")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,15 @@ from pathlib import Path
 import msgspec
 
 from preclaim.codes import ncci_store as store
-from preclaim.codes.ncci_files import Member, effective_of, members, parse_quarter, quarter_of, quarter_start
+from preclaim.codes.ncci_files import (
+    Member,
+    effective_of,
+    members,
+    parse_quarter,
+    quarter_of,
+    quarter_start,
+    read_error,
+)
 from preclaim.codes.ncci_tables import code_number
 from preclaim.errors import CodeSetError
 
@@ -40,13 +50,17 @@ class MueResult:
 
 def _records(member: Member) -> Iterator[tuple[int, list[str]]]:
     """(line number of the record's last line, cells) for each CSV record, streamed."""
-    with member.open() as raw, io.TextIOWrapper(raw, encoding="latin-1", newline="") as text:
-        reader = csv.reader(text)
-        try:
+    line = 0
+    try:
+        with member.open() as raw, io.TextIOWrapper(raw, encoding="latin-1", newline="") as text:
+            reader = csv.reader(text)
             for cells in reader:
-                yield reader.line_num, cells
-        except csv.Error as exc:
-            raise CodeSetError(f"not a readable CSV record: {exc}", where=f"{member.where}:{reader.line_num}") from None
+                line = reader.line_num
+                yield line, cells
+    except csv.Error as exc:
+        raise CodeSetError(f"not a readable CSV record: {exc}", where=f"{member.where}:{line + 1}") from None
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged download
+        raise read_error(member, line + 1, exc) from None
 
 
 def _words(cell: str) -> str:

@@ -113,7 +113,7 @@ class _Reader:
         ordinal = self.dates.get(text)
         if ordinal is None:
             try:
-                if len(text) != 8:
+                if len(text) != 8 or not text.isdigit():
                     raise ValueError
                 ordinal = dt.date(int(text[:4]), int(text[4:6]), int(text[6:])).toordinal()
             except ValueError:

@@ -99,15 +99,15 @@ def _read_part(base: Path, record: PtpPartRecord) -> PtpPart:
     try:
         with path.open("rb") as handle:
             for name, code in COLUMNS:
-                column = array(code)
-                want = record.rows * column.itemsize
-                data = handle.read(want)
-                if len(data) != want:
-                    raise CodeSetError(
-                        f"imported NCCI PTP part {record.name} is shorter than its {record.rows} rows; import it again",
-                        where=str(path),
-                    )
-                column.frombytes(data)
+                column = array(code, [0]) * record.rows  # read straight into the array: no second copy in memory
+                with memoryview(column) as view, view.cast("B") as raw:
+                    got = handle.readinto(raw)
+                    if got != raw.nbytes:
+                        raise CodeSetError(
+                            f"imported NCCI PTP part {record.name} is shorter than its {record.rows} rows; "
+                            "import it again",
+                            where=str(path),
+                        )
                 arrays[name] = column
     except OSError as exc:
         raise CodeSetError(f"cannot read the imported NCCI PTP part {record.name}: {exc}", where=str(path)) from None

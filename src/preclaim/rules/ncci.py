@@ -111,11 +111,20 @@ def check_ptp(ctx: RuleContext) -> list[Finding]:
     rule = ctx.claim_rule("ncci", Ncci)
     if rule is None or not rule.value.ptp:
         return findings
-    denied: set[int] = set()
+    findings.extend(_ptp_finding(rule.value, tables, *hit) for hit in _ptp_hits(ctx, tables, lines))
+    return findings
+
+
+def _ptp_hits(
+    ctx: RuleContext, tables: NcciTables, lines: tuple[ServiceLine, ...]
+) -> list[tuple[PtpEdit, ServiceLine, ServiceLine]]:
+    """(edit, column 1 line, column 2 line) per denied line: one each, the most restrictive edit (0 before 1)."""
+    hits: list[tuple[PtpEdit, ServiceLine, ServiceLine]] = []
     for col2 in lines:
+        day = col2.date_of_service
+        best: tuple[PtpEdit, ServiceLine, ServiceLine] | None = None
         for col1 in lines:
-            day = col2.date_of_service
-            if col1.code == col2.code or col1.date_of_service != day or col2.number in denied:
+            if col1.code == col2.code or col1.date_of_service != day:
                 continue
             edit = tables.ptp_in_force(col1.code, col2.code, day)
             if edit is None or edit.indicator == 9 or (edit.indicator == 1 and _bypassed(col1, col2, day)):
@@ -123,9 +132,11 @@ def check_ptp(ctx: RuleContext) -> list[Finding]:
             reported = _bundling_lines(ctx)
             if col2.number in reported or (col1.number in reported and _bundling_pair(col1.code, col2.code)):
                 continue  # one finding per problem: the bundling rule already denies this pair
-            denied.add(col2.number)
-            findings.append(_ptp_finding(rule.value, tables, edit, col1, col2))
-    return findings
+            if best is None or edit.indicator < best[0].indicator:
+                best = (edit, col1, col2)
+        if best is not None:
+            hits.append(best)
+    return hits
 
 
 def _mue_finding(spec: Ncci, edit: MueEdit, quarter: MueQuarter, lines: list[ServiceLine], units: float) -> Finding:
