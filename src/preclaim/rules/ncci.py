@@ -102,16 +102,18 @@ def _ptp_finding(spec: Ncci, tables: NcciTables, edit: PtpEdit, col1: ServiceLin
     )
 
 
-def check_ptp(ctx: RuleContext) -> list[Finding]:
+def check_ncci(ctx: RuleContext) -> list[Finding]:
+    """PTP pairs and MUEs from the imported tables, for payers whose policy has the `ncci` section."""
     findings: list[Finding] = []
     tables = ctx.codes.ncci
-    lines = ctx.claim.lines
-    if tables is None or not tables.has_ptp or len(lines) < 2:
+    rule = ctx.claim_rule("ncci", Ncci) if tables is not None else None
+    if tables is None or rule is None:
         return findings
-    rule = ctx.claim_rule("ncci", Ncci)
-    if rule is None or not rule.value.ptp:
-        return findings
-    findings.extend(_ptp_finding(rule.value, tables, *hit) for hit in _ptp_hits(ctx, tables, lines))
+    spec, lines = rule.value, ctx.claim.lines
+    if spec.ptp and tables.has_ptp and len(lines) > 1:
+        findings.extend(_ptp_finding(spec, tables, *hit) for hit in _ptp_hits(ctx, tables, lines))
+    if spec.mue and tables.has_mue:
+        _check_mue(spec, tables, lines, findings)
     return findings
 
 
@@ -178,15 +180,10 @@ def table_mue_governs(ctx: RuleContext, line: ServiceLine) -> bool:
     return applies is not None and applies[1].mue(line.code, line.date_of_service) is not None
 
 
-def check_mue(ctx: RuleContext) -> list[Finding]:
+def _check_mue(spec: Ncci, tables: NcciTables, lines: tuple[ServiceLine, ...], findings: list[Finding]) -> None:
     """Units above the imported CMS MUE: per line for MAI 1, per code and date of service for MAI 2 and 3."""
-    findings: list[Finding] = []
-    applies = _table(ctx)
-    if applies is None:
-        return findings
-    spec, tables = applies
     per_day: dict[tuple[str, dt.date], tuple[MueEdit, MueQuarter, list[ServiceLine]]] = {}
-    for line in ctx.claim.lines:
+    for line in lines:
         found = tables.mue(line.code, line.date_of_service)
         if found is None:
             continue
@@ -196,13 +193,12 @@ def check_mue(ctx: RuleContext) -> list[Finding]:
                 findings.append(_mue_finding(spec, edit, quarter, [line], line.units))
         else:
             per_day.setdefault((line.code, line.date_of_service), (edit, quarter, []))[2].append(line)
-    for edit, quarter, lines in per_day.values():
-        total = sum(ln.units for ln in lines)
+    for edit, quarter, same_day in per_day.values():
+        total = sum(ln.units for ln in same_day)
         if total > edit.value:
-            findings.append(_mue_finding(spec, edit, quarter, lines, total))
-    return findings
+            findings.append(_mue_finding(spec, edit, quarter, same_day, total))
 
 
-# Both need imported tables: the engine runs them only then (rules.rules_for), so a check without tables costs
+# It needs imported tables: the engine runs it only then (rules.rules_for), so a check without tables costs
 # nothing more than before. A policy's own MUE is checked with the units (ndc_units.check_units).
-RULES = (check_ptp, check_mue)
+RULES = (check_ncci,)
