@@ -16,7 +16,7 @@ from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
 from preclaim.paths import user_home
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
-from preclaim.rules import ALL_RULES, RuleContext
+from preclaim.rules import RuleContext, rules_for
 from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
@@ -70,6 +70,7 @@ class Engine:
     def __init__(self, policies: PolicyLibrary, codes: CodeSets) -> None:
         self.policies = policies
         self.codes = codes
+        self.rules = rules_for(codes)
         self._resolved: dict[tuple[object, ...], ResolvedPolicy] = {}
 
     @classmethod
@@ -109,7 +110,7 @@ class Engine:
     def check(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> Report:
         ctx = self.context(claim, history, as_of)
         findings: list[Finding] = []
-        for rule in ALL_RULES:
+        for rule in self.rules:
             findings.extend(rule(ctx))
         documentation = documented(ctx)
         findings.extend(documentation.findings)

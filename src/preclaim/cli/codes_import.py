@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,9 @@ import typer
 from preclaim.cli import out, run_guarded
 from preclaim.paths import user_home, user_policies
 
-codes_app = typer.Typer(help="Import official code files (CMS HCPCS quarterly file, MCD article ICD-10 lists).")
+codes_app = typer.Typer(
+    help="Import official code files (CMS HCPCS quarterly file, MCD article ICD-10 lists, NCCI PTP and MUE tables)."
+)
 
 
 @codes_app.command("import-hcpcs")
@@ -63,6 +66,73 @@ def import_mcd(
         for group, paragraph in sorted(import_mcd_article_groups(file, article).items()):
             # The group texts carry combination rules (secondary diagnosis required...): show them to the user.
             out.print(f"  group {group}: {paragraph[:300]}{'...' if len(paragraph) > 300 else ''}", markup=False)
+        return 0
+
+    run_guarded(action)
+
+
+@codes_app.command("import-ncci")
+def import_ncci(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The CMS practitioner PTP download: the part zips (…ccipra-v322r0-f1.zip … f4) or .TXT files."
+        ),
+    ],
+    version: Annotated[
+        str | None, typer.Option("--version", help="PTP version when the file names do not say, e.g. v322r0.")
+    ] = None,
+    quarter: Annotated[str | None, typer.Option("--quarter", help="Quarter to cite, e.g. 2026Q3.")] = None,
+) -> None:
+    """Load the NCCI procedure-to-procedure edits; Medicare checks then deny the column 2 code of a same-day pair."""
+
+    def action() -> int:
+        from preclaim.codes.ncci_ptp_import import import_ptp
+        from preclaim.codes.ncci_store import folder, read_ptp_manifest
+        from preclaim.codes.ncci_tables import quarter_label
+
+        started = time.perf_counter()
+        home = user_home()
+        result = import_ptp(list(files), home, version=version, quarter=quarter)
+        seconds = time.perf_counter() - started
+        out.print(
+            f"imported {result.rows:,} PTP edits of CMS practitioner table {result.version} "
+            f"({quarter_label(result.quarter)}) into {folder(home)} in {seconds:.1f} s",
+            markup=False,
+        )
+        for part in result.parts:
+            out.print(f"  part {part.name}: {part.rows:,} rows from {part.source}", markup=False)
+        if result.replaced:
+            out.print(f"  replaces version {result.replaced} (a PTP file carries the earlier edits with their dates)")
+        manifest = read_ptp_manifest(home)
+        if manifest is not None:
+            names = ", ".join(p.name for p in manifest.parts)
+            out.print(f"  checks now use {manifest.version} parts {names}: import every part CMS publishes")
+        return 0
+
+    run_guarded(action)
+
+
+@codes_app.command("import-mue")
+def import_mue(
+    file: Annotated[Path, typer.Argument(help="The CMS practitioner MUE download (zip) or its .csv table.")],
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="Quarter when the file name does not say, e.g. 2026Q3.")
+    ] = None,
+) -> None:
+    """Load the practitioner medically unlikely edits; Medicare checks then limit units per line or per day."""
+
+    def action() -> int:
+        from preclaim.codes.ncci_mue_import import import_mue as run_import
+        from preclaim.codes.ncci_tables import quarter_label
+
+        result = run_import(file, user_home(), quarter=quarter)
+        again = " (replacing the earlier import of that quarter)" if result.replaced else ""
+        out.print(
+            f"imported {result.rows:,} MUEs of {quarter_label(result.quarter)} (effective {result.start}) into "
+            f"{result.target}{again}",
+            markup=False,
+        )
         return 0
 
     run_guarded(action)

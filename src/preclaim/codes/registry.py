@@ -14,6 +14,8 @@ import msgspec
 from preclaim.codes import icd10 as _icd
 from preclaim.codes.bundled import bundle
 from preclaim.codes.icd10 import ICD10_SOURCE, normalize_icd10
+from preclaim.codes.ncci_store import load_ncci
+from preclaim.codes.ncci_tables import NcciTables
 from preclaim.codes.ndc import format_ndc_542, normalize_ndc
 from preclaim.codes.types import (
     AdjustmentCode,
@@ -68,9 +70,9 @@ def _merge(curated: HcpcsCode, listed: HcpcsCode | None, file: str) -> HcpcsCode
 
 
 class CodeSets:
-    """Read-only view over the bundled code sets plus an imported CMS HCPCS file."""
+    """Read-only view over the bundled code sets plus an imported CMS HCPCS file and NCCI tables."""
 
-    def __init__(self, imported: HcpcsImport | None = None) -> None:
+    def __init__(self, imported: HcpcsImport | None = None, ncci: NcciTables | None = None) -> None:
         data = bundle()
         listed = {c.code: c for c in imported.codes} if imported else {}
         curated = data.hcpcs
@@ -89,6 +91,7 @@ class CodeSets:
         self._ndc_memo: dict[str, NdcPackage | None] = {}
         self.hcpcs_import = imported
         self.imported_count = len(listed)
+        self.ncci = ncci  # imported CMS NCCI PTP/MUE tables; None when none were imported
 
     def hcpcs(self, code: str) -> HcpcsCode | None:
         found = self._hcpcs.get(code)  # claims usually carry clean codes: skip the string work
@@ -185,8 +188,11 @@ def read_imported_hcpcs(user_dir: Path) -> HcpcsImport | None:
 
 
 def load_codes(user_dir: Path | None = None) -> CodeSets:
-    """The bundled code sets (read once per process) plus the CMS HCPCS file imported into `user_dir`, if any."""
-    return CodeSets(read_imported_hcpcs(user_dir) if user_dir else None)
+    """The bundled code sets (read once per process) plus the CMS HCPCS file and NCCI tables imported into
+    `user_dir`, if any."""
+    if user_dir is None:
+        return CodeSets()
+    return CodeSets(read_imported_hcpcs(user_dir), load_ncci(user_dir))
 
 
 __all__ = [

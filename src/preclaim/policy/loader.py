@@ -17,6 +17,18 @@ from preclaim.policy.schema import Policy
 
 BUNDLED_DIR = Path(__file__).parent / "data"
 _CARC = re.compile(r"^(CO|PR|OA|PI)-[A-Z0-9]{1,3}$")
+_CARC_FIELDS = (
+    "carc",
+    "denial_carc",
+    "benefit_carc",
+    "duplicate_carc",
+    "carc_missing",
+    "mue_carc",
+    "ptp_carc",
+    "ptp_modifier_carc",
+    "pointer_carc",
+    "drug_carc",
+)
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
@@ -145,16 +157,7 @@ def _check_references(policy: Policy, origin: str) -> None:
             raise PolicyError(
                 f"key {key}.source: unknown source {source!r}; the file's sources are: {known}", where=origin
             )
-        for field in (
-            "carc",
-            "denial_carc",
-            "benefit_carc",
-            "duplicate_carc",
-            "carc_missing",
-            "mue_carc",
-            "pointer_carc",
-            "drug_carc",
-        ):
+        for field in _CARC_FIELDS:
             value = getattr(section, field, None)
             if isinstance(value, str) and not _CARC.match(value):
                 raise PolicyError(

@@ -293,6 +293,19 @@ class NdcRules(_Strict, frozen=True):
     rarc: tuple[str, ...] = ("M119",)
 
 
+class Ncci(_Strict, frozen=True):
+    """Apply the imported CMS NCCI practitioner tables (`preclaim codes import-ncci` / `import-mue`) to this
+    payer's claims, and the codes its contractors deny with."""
+
+    source: str
+    ptp: bool = True
+    mue: bool = True
+    ptp_carc: str = "CO-97"  # modifier indicator 0: no modifier makes the pair payable
+    ptp_modifier_carc: str = "CO-236"  # indicator 1 without an NCCI-associated modifier
+    mue_carc: str = "CO-96"
+    mue_rarc: tuple[str, ...] = ("N362",)
+
+
 class ClaimRules(_Strict, frozen=True):
     timely_filing: TimelyFiling | None = None
     bundling: Bundling | None = None
@@ -300,6 +313,7 @@ class ClaimRules(_Strict, frozen=True):
     waste_modifiers: WasteModifiers | None = None
     liability_modifiers: LiabilityModifiers | None = None
     ndc: NdcRules | None = None
+    ncci: Ncci | None = None
 
 
 class Policy(_Strict, frozen=True):

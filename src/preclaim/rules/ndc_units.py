@@ -11,6 +11,7 @@ from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import NdcRules, Units
 from preclaim.rules.base import RuleContext, finding, plural, units_text
+from preclaim.rules.ncci import table_mue_governs
 
 WASTE = "JW"
 NDC_FORMAT_SOURCE = Source(
@@ -199,7 +200,7 @@ def check_units(ctx: RuleContext) -> list[Finding]:
         # The dose, when known, already decides the units.
         if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
             findings.append(disagrees)
-        if spec.mue is not None and line.units > spec.mue:
+        if spec.mue is not None and line.units > spec.mue and not table_mue_governs(ctx, line):
             findings.append(
                 finding(
                     "units.mue",
