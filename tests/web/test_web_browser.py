@@ -60,6 +60,10 @@ def b12_835_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _origin(server: LiveServer) -> dict[str, str]:
+    return {"origin": server.base}
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -123,7 +127,7 @@ def test_letter_of_medical_necessity_from_the_form(server: LiveServer, page: Any
     assert seen.value.ok and seen.value.headers["content-type"] == "application/pdf"
     # A PDF opened in a tab is handed to the viewer, not kept: fetch the same form again in this session.
     form = page.eval_on_selector("#claim-form", "f => Object.fromEntries(new FormData(f))")
-    data = page.request.post(server.base + "/letters/necessity.pdf", form=form).body()
+    data = page.request.post(server.base + "/letters/necessity.pdf", form=form, headers=_origin(server)).body()
     (artifacts / "letter-necessity.pdf").write_bytes(data)
     ink(data, save=artifacts / "letter-necessity-from-form.png")
     body = " ".join(text(data).split())
@@ -142,7 +146,9 @@ def test_upload_837_and_835_with_results_and_an_appeal_letter(
     assert rows.count() >= 1 and "CLMNO12345" in rows.first.inner_text()
     page.screenshot(path=str(artifacts / "upload-837.png"), full_page=True)
     claim_json = rows.first.locator("input[name=claim]").get_attribute("value")
-    letter = page.request.post(server.base + "/letters/claim-necessity.pdf", form={"claim": html.unescape(claim_json)})
+    letter = page.request.post(
+        server.base + "/letters/claim-necessity.pdf", form={"claim": html.unescape(claim_json)}, headers=_origin(server)
+    )
     assert letter.ok
     body = " ".join(text(letter.body()).split())
     first_dx = json.loads(html.unescape(claim_json))["diagnoses"][0]["code"]
@@ -155,7 +161,9 @@ def test_upload_837_and_835_with_results_and_an_appeal_letter(
     assert page.locator("#results tbody tr", has_text="CLEAN-001").locator("form").count() == 0  # paid: no appeal
     page.screenshot(path=str(artifacts / "upload-835.png"), full_page=True)
     document = denied.locator("input[name=document]").get_attribute("value")
-    response = page.request.post(server.base + "/letters/appeal.pdf", form={"document": html.unescape(document)})
+    response = page.request.post(
+        server.base + "/letters/appeal.pdf", form={"document": html.unescape(document)}, headers=_origin(server)
+    )
     assert response.ok
     data = response.body()
     (artifacts / "letter-appeal.pdf").write_bytes(data)

@@ -23,6 +23,10 @@ FORM = {
 }
 
 
+def _origin(server: LiveServer) -> dict[str, str]:
+    return {"origin": server.base}
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
     with LiveServer(service_app(tmp_path)) as server:
@@ -41,7 +45,7 @@ def _checks(db: Path) -> list[tuple[str, str, str]]:
 
 def test_a_kept_form_check_is_compared_with_the_835_that_follows(live: tuple[LiveServer, Path]) -> None:
     server, db = live
-    with httpx.Client(base_url=server.base, timeout=30) as client:
+    with httpx.Client(base_url=server.base, timeout=30, headers={"origin": server.base}) as client:
         missing = client.post("/check", data={**FORM, "keep": "1"})
         assert missing.status_code == 422 and "claim number" in missing.text
         assert _checks(db) == []  # nothing kept from a refused form
@@ -58,21 +62,29 @@ def test_a_kept_form_check_is_compared_with_the_835_that_follows(live: tuple[Liv
 def test_an_837_kept_from_the_upload_keeps_its_checks(live: tuple[LiveServer, Path], samples: Path) -> None:
     server, db = live
     data = (samples / "x12/837p/demo.drug.example10.1.837").read_bytes()
-    response = httpx.post(server.base + "/upload", files={"file": ("claims.837", data)}, data={"keep": "1"}, timeout=30)
+    response = httpx.post(
+        server.base + "/upload",
+        files={"file": ("claims.837", data)},
+        data={"keep": "1"},
+        timeout=30,
+        headers=_origin(server),
+    )
     assert response.status_code == 200 and "1 added" in response.text
     assert [c[0] for c in _checks(db)] == ["CLMNO12345"]
 
 
 def test_not_x12_is_refused_by_name(live: tuple[LiveServer, Path]) -> None:
     server, _ = live
-    response = httpx.post(server.base + "/upload", files={"file": ("notes.txt", b"hello")}, timeout=30)
+    response = httpx.post(
+        server.base + "/upload", files={"file": ("notes.txt", b"hello")}, timeout=30, headers=_origin(server)
+    )
     assert response.status_code == 422 and "notes.txt: not an X12 837P or 835" in response.text
 
 
 def test_add_an_authorization_and_see_it_listed(live: tuple[LiveServer, Path]) -> None:
     server, _ = live
     auth = {"number": "PA-1", "payer_id": "DEMO1", "patient_key": "PT-1007", "start": "2026-01-01", "end": "2026-06-30"}
-    with httpx.Client(base_url=server.base, timeout=30) as client:
+    with httpx.Client(base_url=server.base, timeout=30, headers={"origin": server.base}) as client:
         bad = client.post("/authorizations", data={**auth, "end": "2025-12-31", "approved_units": "six"})
         assert bad.status_code == 422 and "ends before it starts" in bad.text and "expected a number" in bad.text
         good = client.post("/authorizations", data={**auth, "approved_units": "6"})

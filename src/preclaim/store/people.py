@@ -8,28 +8,18 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from preclaim.errors import InputError
+from preclaim.identity import SESSION_HOURS, Identity
 from preclaim.store.db import Store
 from preclaim.store.models import utcnow
 from preclaim.store.models_web import ROLES, AuditRow, UserRow, WebSessionRow
 
-SESSION_HOURS = 12
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is signed in: a user of the pages, an API key's client (config), or the insecure-dev visitor."""
-
-    actor: str
-    role: str
-    user_id: int | None = None
 
 
 def sha256(text: str) -> str:

@@ -21,7 +21,7 @@ HEADERS = {
     "referrer-policy": "same-origin",
     "cache-control": "no-store",
 }
-STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
 @cache
@@ -38,6 +38,7 @@ def env() -> Environment:
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("me", getattr(request.state, "who", None))
     html = env().get_template(template).render(request=request, path=request.url.path, **context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
@@ -56,3 +57,13 @@ def static_file(name: str) -> tuple[bytes, str] | None:
     if not item.is_file():
         return None
     return item.read_bytes(), STATIC_TYPES[suffix]
+
+
+def not_found(request: Request) -> HTMLResponse:
+    return page(
+        request,
+        "message.html",
+        404,
+        title="Page not found",
+        message=f"There is no page at {request.url.path[:200]}. Use the menu above, or go back to the claim form.",
+    )

@@ -1,4 +1,4 @@
-"""Pages over the history store: authorizations (list, add) and the denial dashboard; sign-in; static files."""
+"""Pages over the history store: authorizations (list, add) and the denial dashboard; static files."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from preclaim.domain.history import Authorization
 from preclaim.errors import PreclaimError
-from preclaim.web.deps import COOKIE, WebDeps, deps
-from preclaim.web.guard import guarded, read_form, same_origin
+from preclaim.web.deps import WebDeps
+from preclaim.web.guard import guarded, read_form
 from preclaim.web.render import HEADERS, page, static_file
 
 router = APIRouter(include_in_schema=False)
@@ -139,35 +139,9 @@ async def code_search(request: Request) -> Response:
     return RedirectResponse(f"/codes/{quote(code)}", status_code=303)
 
 
-@router.get("/login")
-async def login_page(request: Request) -> Response:
-    return page(request, "login.html", next=_next(request.query_params.get("next")), error=None)
-
-
-def _next(value: str | None) -> str:
-    """Only local paths: never an open redirect."""
-    return value if value and value.startswith("/") and not value.startswith("//") else "/"
-
-
-@router.post("/login")
-async def login(request: Request) -> Response:
-    values = await read_form(request)
-    target = _next(values.get("next"))
-    web = deps(request)
-    key = values.get("api_key", "")
-    if not same_origin(request) or web.key_check is None or not key or web.key_check(key) is None:
-        return page(request, "login.html", 401, next=target, error="That key is not valid.")
-    response = RedirectResponse(target, status_code=303)
-    secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=secure, max_age=12 * 3600)
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request) -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/static/{name}")
