@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,18 +60,27 @@ def test_a_kept_form_check_is_compared_with_the_835_that_follows(live: tuple[Liv
         assert "CARC 50: predicted 1, denied 1" in board.text
 
 
+def _wait(client: httpx.Client, batch: str) -> dict[str, object]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        progress: dict[str, object] = client.get(batch + "/progress").json()
+        if progress["status"] in ("done", "failed"):
+            return progress
+        time.sleep(0.2)
+    raise AssertionError("the upload was not checked in 120 s")
+
+
 def test_an_837_kept_from_the_upload_keeps_its_checks(live: tuple[LiveServer, Path], samples: Path) -> None:
     server, db = live
     data = (samples / "x12/837p/demo.drug.example10.1.837").read_bytes()
-    response = httpx.post(
-        server.base + "/upload",
-        files={"file": ("claims.837", data)},
-        data={"keep": "1"},
-        timeout=30,
-        headers=_origin(server),
-    )
-    assert response.status_code == 200 and "1 added" in response.text
-    assert [c[0] for c in _checks(db)] == ["CLMNO12345"]
+    with httpx.Client(base_url=server.base, timeout=30, headers=_origin(server)) as client:
+        response = client.post("/upload", files={"file": ("claims.837", data)}, data={"keep": "1"})
+        assert response.status_code == 303 and response.headers["location"].startswith("/batches/")
+        progress = _wait(client, response.headers["location"])
+        assert progress["status"] == "done" and progress["claims_done"] == 1
+        listed = client.get(str(progress["worklist"])).text
+        assert "CLMNO12345" in listed and "1 claim matches" in listed
+    assert [c[0] for c in _checks(db)] == ["CLMNO12345"]  # kept: the check is stored for the dashboard
 
 
 def test_not_x12_is_refused_by_name(live: tuple[LiveServer, Path]) -> None:

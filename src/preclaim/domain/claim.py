@@ -89,6 +89,7 @@ class Claim(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     notes: tuple[str, ...] = ()  # NTE
     k3: tuple[str, ...] = ()  # K3 (CRD coverage-assertion-id travels here)
     encounter: Encounter | None = None
+    payer_claim_number: str | None = None  # REF*F8: the payer's claim control number, for a replacement or void
 
     @property
     def first_date_of_service(self) -> dt.date | None:

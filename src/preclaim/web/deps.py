@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.identity import Identity
-from preclaim.web.sessions import COOKIE, SessionBook, SignedSessions, StoreSessions, load_secret
+from preclaim.web.sessions import COOKIE, SessionBook, StoreSessions
 
 DEV = Identity("insecure-dev", "admin")
 RANKS = {"front-desk": 0, "biller": 1, "admin": 2}
@@ -31,6 +31,7 @@ class WebDeps:
     key_check: Callable[[str], str | None] | None = None  # API key -> client; None = no sign-in needed
     public_url: str | None = None
     data_dir: Path | None = None
+    _desk: Any = None
     _sessions: SessionBook | None = None
     _jobs: Any = None
 
@@ -47,12 +48,35 @@ class WebDeps:
         return self.data_dir or Path(tempfile.gettempdir()) / "preclaim-web"
 
     @property
+    def desk(self) -> Any:
+        """Where the pages keep the worklist, uploads, users and sessions: the history store when there is one,
+        else their own SQLite file in the data folder (web.db), so the pages work without a configured store."""
+        if self.store is not None:
+            return self.store
+        if self._desk is None:
+            from preclaim.store import Store
+
+            self._desk = Store.open(f"sqlite:///{self.folder() / 'web.db'}")
+        return self._desk
+
+    @property
     def sessions(self) -> SessionBook:
         if self._sessions is None:
-            self._sessions = (
-                StoreSessions(self.store) if self.store is not None else SignedSessions(load_secret(self.folder()))
-            )
+            self._sessions = StoreSessions(self.desk)
         return self._sessions
+
+    @property
+    def jobs(self) -> Any:
+        if self._jobs is None:
+            from preclaim.web.jobs import BatchJobs
+
+            self._jobs = BatchJobs(self)
+        return self._jobs
+
+    def audit(self, actor: str, action: str, target: str = "", detail: str = "") -> None:
+        from preclaim.store.people import record
+
+        record(self.desk, actor, action, target, detail)
 
     def history_for(self, patient_key: str, before: dt.date) -> History:
         if self.store is None:

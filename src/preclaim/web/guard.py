@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -19,7 +19,15 @@ MAX_FORM_FIELDS = 80
 ROLE_WORDS = {"front-desk": "front desk", "biller": "billing", "admin": "administrator"}
 
 
-def guarded(handler: F | None = None, *, role: str = "front-desk") -> Any:
+@overload
+def guarded(handler: F) -> F: ...
+
+
+@overload
+def guarded(*, role: str = ...) -> Callable[[F], F]: ...
+
+
+def guarded(handler: F | None = None, *, role: str = "front-desk") -> F | Callable[[F], F]:
     """Resolve WebDeps, send a visitor who is not signed in to /login, refuse a role below `role`, and refuse
     state-changing requests that do not come from our own pages."""
 

@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from preclaim.web.words import FILTERS, GLOBALS
+
 # Pages load their own script and stylesheet only; inline SVG charts need no script.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,6 +36,8 @@ def env() -> Environment:
     )
     environment.filters["pct"] = lambda v: "-" if v is None else f"{v:.0%}"
     environment.filters["num"] = lambda v: "-" if v is None else f"{v:g}"
+    environment.filters.update(FILTERS)
+    environment.globals.update(GLOBALS)
     return environment
 
 

@@ -24,36 +24,28 @@ def _next(value: str | None) -> str:
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    web = deps(request)
-    return page(request, "login.html", next=_next(request.query_params.get("next")), error=None, users=web.store)
+    return page(request, "login.html", next=_next(request.query_params.get("next")), error=None, users=True)
 
 
 def _by_key(web: WebDeps, key: str) -> Identity | None:
     client = web.key_check(key) if web.key_check else None
     if client is not None:
         return Identity(client, "admin")  # a key from the service config is the operator's
-    if web.store is None:
-        return None
     from preclaim.store.people import user_for_key
 
-    with web.store.transaction(write=False) as session:
+    with web.desk.transaction(write=False) as session:
         return user_for_key(session, key)
 
 
 def _by_password(web: WebDeps, username: str, password: str) -> Identity | None:
-    if web.store is None:
-        return None
     from preclaim.store.people import password_sign_in
 
-    with web.store.transaction(write=False) as session:
+    with web.desk.transaction(write=False) as session:
         return password_sign_in(session, username, password)
 
 
 def _audit(web: WebDeps, actor: str, action: str, target: str = "", detail: str = "") -> None:
-    if web.store is not None:
-        from preclaim.store.people import record
-
-        record(web.store, actor, action, target, detail)
+    web.audit(actor, action, target, detail)
 
 
 @router.post("/login")
@@ -73,7 +65,7 @@ async def login(request: Request) -> Response:
     if found is None:
         await run_in_threadpool(_audit, web, username or "api-key", "sign-in refused")
         error = "That user name and password, or that key, is not valid."
-        return page(request, "login.html", 401, next=target, error=error, users=web.store)
+        return page(request, "login.html", 401, next=target, error=error, users=True)
     token = await run_in_threadpool(web.sessions.start, found)
     await run_in_threadpool(_audit, web, found.actor, "sign-in")
     response = RedirectResponse(target, status_code=303)
@@ -101,26 +93,26 @@ async def logout(request: Request) -> Response:
 @router.get("/account")
 @guarded
 async def account(request: Request, web: WebDeps) -> Response:
-    return page(request, "account.html", me=who(request), key=None, error=None, has_store=web.store is not None)
+    return page(request, "account.html", me=who(request), key=None, error=None)
 
 
 @router.post("/account/api-key")
 @guarded
 async def new_key(request: Request, web: WebDeps) -> Response:
     me = who(request)
-    if web.store is None or me.user_id is None:
+    if me.user_id is None:
         error = "Only users of the pages have their own API key; keys from the service config are managed there."
-        return page(request, "account.html", 422, me=me, key=None, error=error, has_store=web.store is not None)
+        return page(request, "account.html", 422, me=me, key=None, error=error)
     from preclaim.store.people import audit, new_api_key
 
     def make() -> str:
-        with web.store.transaction() as session:
+        with web.desk.transaction() as session:
             key = new_api_key(session, me.user_id)  # type: ignore[arg-type]
             audit(session, me.actor, "new API key", f"user {me.actor}")
             return key
 
     key = await run_in_threadpool(make)
-    return page(request, "account.html", me=me, key=key, error=None, has_store=True)
+    return page(request, "account.html", me=me, key=key, error=None)
 
 
 @router.post("/account/password")
@@ -128,13 +120,13 @@ async def new_key(request: Request, web: WebDeps) -> Response:
 async def change_password(request: Request, web: WebDeps) -> Response:
     me = who(request)
     values = await read_form(request)
-    if web.store is None or me.user_id is None:
-        return page(request, "account.html", 422, me=me, key=None, error="No password to change.", has_store=False)
+    if me.user_id is None:
+        return page(request, "account.html", 422, me=me, key=None, error="No password to change.")
     from preclaim.store.models_web import UserRow
     from preclaim.store.people import audit, hash_password, verify_password
 
     def change() -> str | None:
-        with web.store.transaction() as session:
+        with web.desk.transaction() as session:
             user = session.get_one(UserRow, me.user_id)
             if not verify_password(user.password_hash, values.get("current", "")):
                 return "Current password: not correct."
@@ -146,6 +138,4 @@ async def change_password(request: Request, web: WebDeps) -> Response:
             return None
 
     error = await run_in_threadpool(change)
-    return page(
-        request, "account.html", 422 if error else 200, me=me, key=None, error=error, changed=not error, has_store=True
-    )
+    return page(request, "account.html", 422 if error else 200, me=me, key=None, error=error, changed=not error)
