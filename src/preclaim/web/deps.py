@@ -128,3 +128,18 @@ def who(request: Request) -> Identity:
     """The identity the guard put on the request."""
     found: Identity = request.state.who
     return found
+
+
+def user_for_api_key(request: Request, key: str) -> str | None:
+    """The user name whose own API key (made on /account) this is, for the REST API; None when none is."""
+    try:
+        web = deps(request)
+    except EngineMissing:
+        return None
+    if web.store is None and not (web.folder() / "web.db").is_file():
+        return None  # no page users anywhere: never create a database for a stranger's key
+    from preclaim.store.people import user_for_key
+
+    with web.desk.transaction(write=False) as session:
+        found = user_for_key(session, key)
+    return found.actor if found else None

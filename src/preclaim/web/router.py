@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from preclaim.web import (
+    routes_admin,
     routes_auth,
     routes_claim,
     routes_export,
@@ -28,5 +29,6 @@ router.include_router(routes_upload.router)
 router.include_router(routes_export.router)
 router.include_router(routes_worklist.router)
 router.include_router(routes_item.router)
+router.include_router(routes_admin.router)
 router.include_router(routes_records.router)
 router.include_router(routes_auth.router)

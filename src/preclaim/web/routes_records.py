@@ -133,6 +133,15 @@ async def dashboard(request: Request, web: WebDeps) -> Response:
     return page(request, "dashboard.html", board=board, q=q, payers=payers)
 
 
+@router.get("/patients/{key}")
+@guarded
+async def patient(request: Request, web: WebDeps, key: str) -> Response:
+    from preclaim.web.patient import patient_view
+
+    view = await run_in_threadpool(patient_view, web, key[:64])
+    return page(request, "patient.html", view=view, today=web.today())
+
+
 @router.get("/codes")
 async def code_search(request: Request) -> Response:
     code = request.query_params.get("code", "J3420").strip()[:12] or "J3420"

@@ -10,7 +10,7 @@
     items.forEach(function (item) {
       var option = document.createElement("option");
       option.value = item.code;
-      option.label = item.code + " " + item.description + (item.billable ? "" : " (category: not billable)");
+      option.label = item.code + " " + item.description + (item.also ? " (includes " + item.also + ")" : "") + (item.billable ? "" : " (category: not billable)");
       option.textContent = option.label;
       list.appendChild(option);
     });
