@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from preclaim.store.models import Base, Money, utcnow
 
@@ -82,12 +82,15 @@ class WorkItemRow(Base):
     """One claim on the worklist: from an uploaded batch (batch_id) or the history store (claim_pk)."""
 
     __tablename__ = "worklist"
+    # Each filter's index also holds verdict and charge, so the counts and dollars by verdict (and a page sorted
+    # by charge) are read from the index alone; the page's rows are then fetched by id.
     __table_args__ = (
-        Index("ix_worklist_batch_day", "batch_id", "first_date_of_service"),
+        Index("ix_worklist_batch_day", "batch_id", "first_date_of_service", "verdict", "charge"),
         Index("ix_worklist_day", "first_date_of_service"),
-        Index("ix_worklist_verdict_day", "verdict", "first_date_of_service"),
-        Index("ix_worklist_payer_day", "payer_id", "first_date_of_service"),
-        Index("ix_worklist_status_day", "status", "first_date_of_service"),
+        Index("ix_worklist_verdict_day", "verdict", "first_date_of_service", "charge"),
+        Index("ix_worklist_payer_day", "payer_id", "first_date_of_service", "verdict", "charge"),
+        Index("ix_worklist_status_day", "status", "first_date_of_service", "verdict", "charge"),
+        Index("ix_worklist_verdict_charge", "verdict", "charge"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
@@ -111,6 +114,23 @@ class WorkItemRow(Base):
     status_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     check_id: Mapped[int | None] = mapped_column(Integer)  # the stored check shown, for history rows
+    doc: Mapped[WorkDocRow | None] = relationship(lazy="joined", cascade="all, delete-orphan")
+
+    @property
+    def document(self) -> str:
+        return self.doc.document if self.doc else ""
+
+    @property
+    def report(self) -> str:
+        return self.doc.report if self.doc else ""
+
+
+class WorkDocRow(Base):
+    """A worklist claim's JSON (the Claim, and its Report or the reason it was unreadable), kept apart so the
+    worklist table stays narrow: a filter over 100,000 rows then scans megabytes, not the claims' JSON."""
+
+    __tablename__ = "worklist_documents"
+    item_id: Mapped[int] = mapped_column(ForeignKey("worklist.id", ondelete="CASCADE"), primary_key=True)
     document: Mapped[str] = mapped_column(Text, default="")  # the Claim as JSON ("" when rejected)
     report: Mapped[str] = mapped_column(Text, default="")  # the Report as JSON, or the rejection reason
 

@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import Finding, Report
-from preclaim.store.models_web import WorkCodeRow, WorkItemRow
+from preclaim.store.models_web import WorkCodeRow, WorkDocRow, WorkItemRow
 
 W = WorkItemRow
 SORTS: dict[str, Any] = {
@@ -31,7 +31,8 @@ SORTS: dict[str, Any] = {
     "status": W.status,
 }
 PAGE_SIZES = (25, 50, 100)
-LIST_COLUMNS = tuple(c for c in W.__table__.columns if c.name not in ("document", "report"))
+LIST_COLUMNS = tuple(W.__table__.columns)
+DOC_FIELDS = ("document", "report")
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
 _encoder = msgspec.json.Encoder(decimal_format="string")
 
@@ -90,13 +91,20 @@ def conditions(f: WorkFilter) -> list[ColumnElement[bool]]:
     if f.code:
         found.append(W.id.in_(select(WorkCodeRow.item_id).where(WorkCodeRow.code == f.code)))
     if f.q:
-        q = f.q.strip()
-        found.append(
-            W.claim_id.startswith(q, autoescape=True)
-            | W.patient_key.startswith(q, autoescape=True)
-            | W.member_id.startswith(q, autoescape=True)
-        )
+        found.append(_search(f.q.strip()))
     return found
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    """Claim number, patient reference or member id starting with `q` (as typed, or in capitals): ranges on the
+    three indexed columns, so the database reads three index ranges instead of every row."""
+    tried = {q, q.upper()}
+    ranges = [
+        (column >= text) & (column < text + "\U0010ffff")
+        for column in (W.claim_id, W.patient_key, W.member_id)
+        for text in tried
+    ]
+    return or_(*ranges)
 
 
 def query_page(session: Session, f: WorkFilter) -> WorkPage:
@@ -110,8 +118,10 @@ def query_page(session: Session, f: WorkFilter) -> WorkPage:
     order = [column.desc(), W.id.desc()] if f.desc else [column, W.id]
     size = f.per_page if f.per_page in PAGE_SIZES else 50
     page = max(1, min(f.page, (total + size - 1) // size or 1))
-    rows = session.execute(select(*LIST_COLUMNS).where(*where).order_by(*order).limit(size).offset((page - 1) * size))
-    return WorkPage(list(rows), total, totals)
+    # The page's ids first (often from an index alone), then only those rows: a deferred join.
+    ids = list(session.scalars(select(W.id).where(*where).order_by(*order).limit(size).offset((page - 1) * size)))
+    found = {row.id: row for row in session.execute(select(*LIST_COLUMNS).where(W.id.in_(ids)))} if ids else {}
+    return WorkPage([found[i] for i in ids], total, totals)
 
 
 def iter_view(session: Session, f: WorkFilter, chunk: int = 2000) -> Iterator[Any]:
@@ -179,8 +189,14 @@ def add_items(session: Session, rows: Sequence[tuple[dict[str, Any], list[str]]]
     """Insert worklist rows (one statement for all) and their codes; returns the new row ids in order."""
     if not rows:
         return []
-    result = session.execute(insert(W).returning(W.id, sort_by_parameter_order=True), [values for values, _ in rows])
+    plain = [{k: v for k, v in values.items() if k not in DOC_FIELDS} for values, _ in rows]
+    result = session.execute(insert(W).returning(W.id, sort_by_parameter_order=True), plain)
     ids = [int(i) for i in result.scalars()]
+    docs = [
+        {"item_id": item, "document": values.get("document", ""), "report": values.get("report", "")}
+        for item, (values, _) in zip(ids, rows, strict=True)
+    ]
+    session.execute(insert(WorkDocRow), docs)
     codes = [{"item_id": item, "code": code} for item, (_, found) in zip(ids, rows, strict=True) for code in found]
     if codes:
         session.execute(insert(WorkCodeRow), codes)
@@ -192,21 +208,23 @@ def replace_check(session: Session, item: WorkItemRow, claim: Claim, report: Rep
     values, codes = item_values(claim, report)
     keep_status = item.status not in ("to-fix", "ready")  # sent, denied, appealed, resolved stay as set
     for name, value in values.items():
-        if name == "status" and keep_status:
+        if name in DOC_FIELDS or (name == "status" and keep_status):
             continue
         setattr(item, name, value)
-    session.query(WorkCodeRow).filter(WorkCodeRow.item_id == item.id).delete()
+    if item.doc is None:
+        item.doc = WorkDocRow(item_id=item.id)
+    item.doc.document, item.doc.report = values["document"], values["report"]
+    session.execute(delete(WorkCodeRow).where(WorkCodeRow.item_id == item.id))
     session.add_all(WorkCodeRow(item_id=item.id, code=code) for code in codes)
 
 
-def facets(session: Session, batch: str = "") -> dict[str, list[tuple[str, str]]]:
-    """Choices for the filter menus: payers (id, name) and providers on the worklist."""
-    where = conditions(WorkFilter(batch=batch))
-    payers = session.execute(
-        select(W.payer_id, func.max(W.payer_name)).where(*where, W.payer_id != "").group_by(W.payer_id)
-    )
-    providers = session.execute(select(W.provider_npi).where(*where, W.provider_npi != "").distinct().limit(200))
-    return {
-        "payers": sorted(((p, n or p) for p, n in payers), key=lambda x: x[1].lower()),
-        "providers": sorted((n, n) for (n,) in providers),
-    }
+def facets(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Choices for the filter menus: payers (id, name) and billing NPIs on the worklist. Distinct values come
+    from their indexes; a payer's name is one look-up per payer."""
+    payer_ids = session.scalars(select(W.payer_id).where(W.payer_id != "").distinct().limit(200)).all()
+    payers = []
+    for payer_id in payer_ids:
+        name = session.scalar(select(W.payer_name).where(W.payer_id == payer_id, W.payer_name != "").limit(1))
+        payers.append((payer_id, name or payer_id))
+    providers = session.scalars(select(W.provider_npi).where(W.provider_npi != "").distinct().limit(200)).all()
+    return {"payers": sorted(payers, key=lambda x: x[1].lower()), "providers": [(n, n) for n in sorted(providers)]}

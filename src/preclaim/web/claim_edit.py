@@ -8,8 +8,15 @@ from typing import Any
 import msgspec
 
 from preclaim.domain.claim import Claim, ServiceLine
-from preclaim.letters.necessity import drug_line
 from preclaim.web.form import DIAGNOSIS_FIELDS
+
+
+def drug_line(claim: Claim) -> ServiceLine | None:
+    """The line the form's drug fields show: the first J-code line (a wrong code such as J3424 included, so it
+    can be corrected), else the first line that is not the administration (96372)."""
+    return next((line for line in claim.lines if line.code.upper().startswith("J")), None) or next(
+        (line for line in claim.lines if line.code != "96372"), None
+    )
 
 
 def _flag(value: bool | None) -> str:
@@ -22,7 +29,7 @@ def _num(value: float | None) -> str:
 
 def claim_values(claim: Claim) -> dict[str, str]:
     """The claim form's values for this claim (what the form cannot show stays in the stored claim)."""
-    drug = drug_line(claim) or (claim.lines[0] if claim.lines else None)
+    drug = drug_line(claim)
     enc = claim.encounter
     values = {
         "payer_id": claim.payer.id,

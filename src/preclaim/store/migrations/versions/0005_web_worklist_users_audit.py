@@ -136,8 +136,6 @@ def upgrade() -> None:
         sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("check_id", sa.Integer(), nullable=True),
-        sa.Column("document", sa.Text(), nullable=False),
-        sa.Column("report", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"], ["batches.id"], name=op.f("fk_worklist_batch_id_batches"), ondelete="CASCADE"
         ),
@@ -148,15 +146,33 @@ def upgrade() -> None:
         sa.UniqueConstraint("claim_pk", name=op.f("uq_worklist_claim_pk")),
     )
     with op.batch_alter_table("worklist", schema=None) as batch_op:
-        batch_op.create_index("ix_worklist_batch_day", ["batch_id", "first_date_of_service"], unique=False)
+        batch_op.create_index(
+            "ix_worklist_batch_day", ["batch_id", "first_date_of_service", "verdict", "charge"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_worklist_claim_id"), ["claim_id"], unique=False)
         batch_op.create_index("ix_worklist_day", ["first_date_of_service"], unique=False)
         batch_op.create_index(batch_op.f("ix_worklist_member_id"), ["member_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_worklist_patient_key"), ["patient_key"], unique=False)
-        batch_op.create_index("ix_worklist_payer_day", ["payer_id", "first_date_of_service"], unique=False)
+        batch_op.create_index(
+            "ix_worklist_payer_day", ["payer_id", "first_date_of_service", "verdict", "charge"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_worklist_provider_npi"), ["provider_npi"], unique=False)
-        batch_op.create_index("ix_worklist_status_day", ["status", "first_date_of_service"], unique=False)
-        batch_op.create_index("ix_worklist_verdict_day", ["verdict", "first_date_of_service"], unique=False)
+        batch_op.create_index(
+            "ix_worklist_status_day", ["status", "first_date_of_service", "verdict", "charge"], unique=False
+        )
+        batch_op.create_index("ix_worklist_verdict_day", ["verdict", "first_date_of_service", "charge"], unique=False)
+        batch_op.create_index("ix_worklist_verdict_charge", ["verdict", "charge"], unique=False)
+
+    op.create_table(
+        "worklist_documents",
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("report", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["worklist.id"], name=op.f("fk_worklist_documents_item_id_worklist"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("item_id", name=op.f("pk_worklist_documents")),
+    )
 
     op.create_table(
         "worklist_sync",
@@ -183,9 +199,11 @@ def downgrade() -> None:
     with op.batch_alter_table("worklist_codes", schema=None) as batch_op:
         batch_op.drop_index("ix_worklist_codes_code_item")
 
+    op.drop_table("worklist_documents")
     op.drop_table("worklist_codes")
     op.drop_table("worklist_sync")
     with op.batch_alter_table("worklist", schema=None) as batch_op:
+        batch_op.drop_index("ix_worklist_verdict_charge")
         batch_op.drop_index("ix_worklist_verdict_day")
         batch_op.drop_index("ix_worklist_status_day")
         batch_op.drop_index(batch_op.f("ix_worklist_provider_npi"))
