@@ -2,8 +2,8 @@
 
 The original claim's segments are kept (names, addresses and loops preclaim never stores), and what billing
 staff changed is written over them: the diagnoses (HI), the authorization (REF*G1), the payer's claim number
-(REF*F8, required on a replacement), and the drug line (SV1 code, modifiers, charge, units; DTP*472 date;
-LIN NDC and CTP quantity and unit). CLM02 is recomputed from the lines. The result is read back with the
+(REF*F8, required on a replacement), and each service line by its number (SV1 code, modifiers, charge, units;
+DTP*472 date; LIN NDC and CTP quantity and unit). CLM02 is recomputed from the lines. The result is read back with the
 same reader before it is handed out, so a corrected file that would not parse is never written.
 """
 
@@ -21,7 +21,6 @@ from preclaim.edi.x12.tokenizer import Segment
 from preclaim.edi.x12.write837 import write_837
 from preclaim.errors import X12Error
 
-DRUG_CODES = ("J3420", "J3425", "J3490", "J3430")
 _BEFORE_REF = ("CLM", "DTP", "PWK", "CN1", "AMT")  # 2300 segments that come before the REF segments
 
 
@@ -73,6 +72,7 @@ def _diagnoses(segs: list[Segment], claim: Claim, comp: str) -> list[Segment]:
 
 
 def _drug_line(segs: list[Segment], span: tuple[int, int], line: ServiceLine, comp: str) -> None:
+    """SV1 code, modifiers, charge and units; DTP*472; LIN NDC and CTP quantity/unit: from the corrected line."""
     for index in range(*span):
         seg = segs[index]
         if seg[0] == "SV1":
@@ -99,13 +99,12 @@ def replacement(parsed: ParsedClaim, claim: Claim, payer_claim_number: str | Non
     """The claim as a replacement (CLM05-3 = 7) with the corrections in `claim` written over its segments."""
     comp = parsed.transaction.delimiters.component
     segs = [list(seg) for seg in parsed.segments]
-    drug = next((line for line in claim.lines if line.code.upper() in DRUG_CODES), None)
-    if drug is not None:
-        for span in _spans(segs):
-            sv1 = next((segs[i] for i in range(*span) if segs[i][0] == "SV1"), None)
-            if sv1 is not None and sv1[1].split(comp)[1:2] and sv1[1].split(comp)[1].upper() in (*DRUG_CODES, "J3424"):
-                _drug_line(segs, span, drug, comp)
-                break
+    by_number = {line.number: line for line in claim.lines}
+    for span in _spans(segs):  # each 2400 loop takes its line's corrections (LX01 = the line number)
+        lx = segs[span[0]]
+        line = by_number.get(int(lx[1])) if len(lx) > 1 and lx[1].strip().isdigit() else None
+        if line is not None:
+            _drug_line(segs, span, line, comp)
     segs = _diagnoses(segs, claim, comp)
     refs: list[Segment] = []
     if payer_claim_number:
