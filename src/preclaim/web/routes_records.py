@@ -13,6 +13,7 @@ from preclaim.domain.history import Authorization
 from preclaim.errors import PreclaimError
 from preclaim.web.deps import WebDeps
 from preclaim.web.guard import guarded, read_form
+from preclaim.web.payer_names import payer_names
 from preclaim.web.render import HEADERS, page, static_file
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,10 @@ async def authorizations(request: Request, web: WebDeps) -> Response:
         return page(request, "authorizations.html", auths=None, message=NO_STORE, values={}, errors={})
     auths = await run_in_threadpool(_authorizations, web)
     soon = web.today() + dt.timedelta(days=30)
-    return page(request, "authorizations.html", auths=auths, soon=soon, today=web.today(), values={}, errors={})
+    names = await run_in_threadpool(payer_names, web)
+    return page(
+        request, "authorizations.html", auths=auths, soon=soon, today=web.today(), values={}, errors={}, names=names
+    )
 
 
 def _parse_authorization(values: dict[str, str]) -> tuple[Authorization | None, dict[str, str]]:
@@ -130,7 +134,8 @@ async def dashboard(request: Request, web: WebDeps) -> Response:
     only = Filter(q["payer"] or None, q["start"] or None, q["end"] or None)
     board = await run_in_threadpool(build, web.store, only)
     payers = await run_in_threadpool(payers_on_file, web.store)
-    return page(request, "dashboard.html", board=board, q=q, payers=payers)
+    names = await run_in_threadpool(payer_names, web)
+    return page(request, "dashboard.html", board=board, q=q, payers=payers, names=names)
 
 
 @router.get("/patients/{key}")

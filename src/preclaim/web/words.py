@@ -92,4 +92,17 @@ FILTERS = {
     "when": when,
     "money": money,
 }
-GLOBALS = {"batch_words": batch_words, "claim_status": FILTERS["claim_status"], "count": count}
+
+
+def payer_label(names: dict[str, str], payer_id: str | None) -> str:
+    from preclaim.web.payer_names import label
+
+    return label(names, payer_id)
+
+
+GLOBALS = {
+    "payer_label": payer_label,
+    "batch_words": batch_words,
+    "claim_status": FILTERS["claim_status"],
+    "count": count,
+}
