@@ -165,7 +165,12 @@ async def necessity_pdf(request: Request, web: WebDeps) -> Response:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
     today = web.today()
     report = await run_in_threadpool(_check, web, parsed, today)
-    letter = necessity_letter(parsed.claim, report, web.engine.codes, today)
+    from preclaim.store.letterhead import load_practice, payer_address
+
+    practice = await run_in_threadpool(load_practice, web.desk)
+    payer = await run_in_threadpool(payer_address, web.desk, parsed.claim.payer.id)
+    letter = necessity_letter(parsed.claim, report, web.engine.codes, today, practice=practice, payer=payer)
+    await run_in_threadpool(web.audit, who(request).actor, "letter", "form claim", f"necessity: {parsed.claim.id}")
     return pdf(await run_in_threadpool(render_pdf, letter), letter.filename)
 
 
