@@ -2,6 +2,7 @@
 # Debian's Chromium for the browser tests (Playwright drives it; no `playwright install`, no browser download).
 # Idempotent: does nothing when /usr/bin/chromium is already there.
 set -euo pipefail
+bash "$(dirname "$0")/axe.sh"  # axe-core for the accessibility run, whether or not Chromium is already here
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi

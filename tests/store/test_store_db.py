@@ -16,6 +16,8 @@ from preclaim.store.models import Base
 TABLES = {
     "patients", "claims", "claim_lines", "administrations", "checks", "remittances",
     "remittance_lines", "adjustments", "authorizations", "imports", "alembic_version",
+    "users", "web_sessions", "audit_log", "batches", "worklist", "worklist_codes", "worklist_sync", "practice",
+    "payer_addresses",
 }  # fmt: skip
 
 
@@ -42,7 +44,7 @@ def test_migrations_build_every_table_and_match_the_models(store: Store) -> None
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0004"
+    assert version == "0005"
 
 
 def test_reopening_keeps_data_and_does_not_migrate_twice(store_url: str) -> None:
@@ -115,6 +117,6 @@ def test_an_older_schema_is_upgraded_on_open(tmp_path: Path) -> None:
         conn.execute(text("INSERT INTO patients (key) VALUES ('PAT-OLD')"))
     engine.dispose()
     with Store.open(url) as store, store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
         assert conn.execute(text("SELECT key FROM patients")).scalar_one() == "PAT-OLD"
         assert "first_date_of_service" in {c["name"] for c in inspect(conn).get_columns("remittances")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 UNLABELLED_JS = """
@@ -66,3 +67,23 @@ def tab_reaches(page: Any, start: str, target_id: str, limit: int = 80) -> bool:
         if page.evaluate("() => document.activeElement && document.activeElement.id") == target_id:
             return True
     return False
+
+
+AXE = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+NO_SIDEWAYS_JS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def axe_serious(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page (the context must bypass CSP to inject it)."""
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
+    )
+    return [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in found if v["impact"] in ("serious", "critical")]
+
+
+def sideways(page: Any) -> int:
+    """How many pixels the page scrolls sideways (0 on a page that fits the screen)."""
+    overflow: int = page.evaluate(NO_SIDEWAYS_JS)
+    return overflow

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +57,14 @@ def b12_835_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("x12") / "b12-denials.835"
     path.write_bytes(b12_835())
     return path
+
+
+def _origin(server: LiveServer) -> dict[str, str]:
+    return {"origin": server.base}
+
+
+def _origin(server: LiveServer) -> dict[str, str]:
+    return {"origin": server.base}
 
 
 @pytest.fixture
@@ -123,7 +130,7 @@ def test_letter_of_medical_necessity_from_the_form(server: LiveServer, page: Any
     assert seen.value.ok and seen.value.headers["content-type"] == "application/pdf"
     # A PDF opened in a tab is handed to the viewer, not kept: fetch the same form again in this session.
     form = page.eval_on_selector("#claim-form", "f => Object.fromEntries(new FormData(f))")
-    data = page.request.post(server.base + "/letters/necessity.pdf", form=form).body()
+    data = page.request.post(server.base + "/letters/necessity.pdf", form=form, headers=_origin(server)).body()
     (artifacts / "letter-necessity.pdf").write_bytes(data)
     ink(data, save=artifacts / "letter-necessity-from-form.png")
     body = " ".join(text(data).split())
@@ -138,30 +145,38 @@ def test_upload_837_and_835_with_results_and_an_appeal_letter(
     page.goto(server.base + "/upload")
     page.set_input_files("#file", str(samples / "x12/837p/demo.drug.example10.1.837"))
     page.click("#upload-button")
-    rows = page.locator("#results tbody tr")
-    assert rows.count() >= 1 and "CLMNO12345" in rows.first.inner_text()
+    page.wait_for_selector("#to-worklist", state="visible", timeout=60_000)  # checked in the background
+    assert page.inner_text("#batch-status") == "Done: 1 claim checked."
+    page.click("#to-worklist")
+    rows = page.locator("#worklist tbody tr")
+    assert rows.count() == 1 and "CLMNO12345" in rows.first.inner_text()
     page.screenshot(path=str(artifacts / "upload-837.png"), full_page=True)
-    claim_json = rows.first.locator("input[name=claim]").get_attribute("value")
-    letter = page.request.post(server.base + "/letters/claim-necessity.pdf", form={"claim": html.unescape(claim_json)})
-    assert letter.ok
-    body = " ".join(text(letter.body()).split())
-    first_dx = json.loads(html.unescape(claim_json))["diagnoses"][0]["code"]
-    assert first_dx.replace(".", "")[:3] in body.replace(".", "")  # the 837's own diagnosis
-    assert "________ (serum B12 result and date)" in body  # an 837P carries no labs: a blank
+    rows.first.locator("td[data-label=Claim] a").click()
+    assert page.inner_text("h1") == "Claim CLMNO12345"
+    # A clean claim the plan does not pre-authorize: no letter is offered, and the page says why.
+    if page.inner_text(".facts dd.clean, .facts dd.fix, .facts dd.deny") == "ready to send":
+        assert page.locator("#item-letter").count() == 0
+        assert "Nothing to ask the payer" in page.inner_text("#letter-advice")
+    else:
+        assert page.locator("#item-letter").count() == 1
+    page.goto(server.base + "/upload")
     page.set_input_files("#file", str(b12_835_file))
     page.click("#upload-button")
+    page.wait_for_selector("#results")
     denied = page.locator("#results tbody tr", has_text="DX-005")
     assert "CO-50" in denied.inner_text() and "N115" in denied.inner_text()
     assert page.locator("#results tbody tr", has_text="CLEAN-001").locator("form").count() == 0  # paid: no appeal
     page.screenshot(path=str(artifacts / "upload-835.png"), full_page=True)
     document = denied.locator("input[name=document]").get_attribute("value")
-    response = page.request.post(server.base + "/letters/appeal.pdf", form={"document": html.unescape(document)})
+    response = page.request.post(
+        server.base + "/letters/appeal.pdf", form={"document": html.unescape(document)}, headers=_origin(server)
+    )
     assert response.ok
     data = response.body()
     (artifacts / "letter-appeal.pdf").write_bytes(data)
     ink(data, save=artifacts / "letter-appeal.png")
     body = " ".join(text(data).split())
-    assert "Request for reconsideration" in body and "CO-50 ($37.00)" in body and "N115" in body
+    assert "Request for redetermination" in body and "CO-50 ($37.00)" in body and "N115" in body  # Medicare
     assert "R53.83" in body  # the stored claim's diagnosis, found by its claim number
     assert "Serum B12 142 pg/mL on 2026-01-05" in body  # the stored chart's lab, with its date
     assert "________ (patient name)" in body  # never stored: a blank
@@ -199,6 +214,7 @@ def test_dashboard_charts_from_stored_remittances(
         page.set_input_files("#file", str(path))
         page.check("#keep")
         page.click("#upload-button")
+        page.wait_for_selector("#results")
         assert "Stored:" in page.inner_text("main")
     page.goto(server.base + "/dashboard")
     assert page.locator("svg[role=img]").count() == 4

@@ -45,9 +45,15 @@ def test_letters_from_a_claim_and_from_an_835(tmp_path: Path) -> None:
     several = run("letter", "appeal", "--remit", "remit.835", "-o", "appeal.pdf", cwd=tmp_path)
     assert several.returncode == 2 and "DX-005, UNITS-003" in several.stderr and "Traceback" not in several.stderr
     assert not (tmp_path / "appeal.pdf").exists()  # nothing written on an error
-    one = run("letter", "appeal", "--remit", "remit.835", "--claim-id", "UNITS-003", "-o", "appeal.pdf", cwd=tmp_path)
+    # CO-16 with M53 (units) is cured by a corrected claim: no appeal letter is written for it
+    units = run("letter", "appeal", "--remit", "remit.835", "--claim-id", "UNITS-003", "-o", "appeal.pdf", cwd=tmp_path)
+    assert units.returncode == 2 and "corrected claim" in units.stderr and "Traceback" not in units.stderr
+    assert not (tmp_path / "appeal.pdf").exists()
+    one = run("letter", "appeal", "--remit", "remit.835", "--claim-id", "DX-005", "-o", "appeal.pdf", cwd=tmp_path)
     assert one.returncode == 0, one.stderr
-    assert "CO-16" in text((tmp_path / "appeal.pdf").read_bytes())
+    body = " ".join(text((tmp_path / "appeal.pdf").read_bytes()).split())
+    assert "CO-50" in body and "Request for redetermination" in body  # Medicare Part B: its first level of appeal
+    assert "2026-04-01" in body and "2026-08-04" in body  # the remittance's date and the 120-day limit after receipt
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,12 @@ def test_pages_send_a_visitor_without_a_key_to_sign_in(server: LiveServer) -> No
     for path in ("/", "/checklist?policy=lcd-l33967", "/dashboard", "/web-api/icd10?q=D51"):
         response = httpx.get(server.base + path)
         assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
-    assert httpx.post(server.base + "/check", data={"payer_id": "X"}).status_code == 303
+    posted = httpx.post(server.base + "/check", data={"payer_id": "X"}, headers={"origin": server.base})
+    assert posted.status_code == 303
 
 
 def test_a_wrong_key_is_refused_and_a_right_one_opens_the_pages(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.base) as client:
+    with httpx.Client(base_url=server.base, headers={"origin": server.base}) as client:
         wrong = client.post("/login", data={"api_key": "nope", "next": "/policies"})
         assert wrong.status_code == 401 and "not valid" in wrong.text
         right = client.post("/login", data={"api_key": KEY, "next": "/policies"})
@@ -43,12 +44,14 @@ def test_a_wrong_key_is_refused_and_a_right_one_opens_the_pages(server: LiveServ
 
 
 def test_sign_in_never_redirects_off_site(server: LiveServer) -> None:
-    response = httpx.post(server.base + "/login", data={"api_key": KEY, "next": "//evil.example/x"})
+    response = httpx.post(
+        server.base + "/login", data={"api_key": KEY, "next": "//evil.example/x"}, headers={"origin": server.base}
+    )
     assert response.headers["location"] == "/"
 
 
 def test_a_form_posted_from_another_site_is_refused(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.base) as client:
+    with httpx.Client(base_url=server.base, headers={"origin": server.base}) as client:
         client.post("/login", data={"api_key": KEY})
         response = client.post("/check", data={"payer_id": "DEMO1"}, headers={"origin": "https://evil.example"})
         assert response.status_code == 403

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -33,8 +34,9 @@ from preclaim.api.seams import Checker, FeedbackSink, HistorySource, JsonlFeedba
 from preclaim.api.settings import ServiceSettings
 from preclaim.api.state import ServiceState
 from preclaim.errors import PreclaimError
+from preclaim.web.body_timeout import BodyTimeout
 
-log = safe_logger("preclaim.api")
+UNLIMITED_PATHS = ("/upload",)  # the pages' upload streams files of any size to disk, signed in only
 
 
 def _fetcher(client: httpx.AsyncClient) -> JwksFetcher:
@@ -85,9 +87,22 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and _web_page(request):  # a person in a browser: an HTML page, not JSON
+            from preclaim.web.render import not_found
+
+            return not_found(request)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         error = ApiError(exc.status_code, slug, str(exc.detail), headers=dict(exc.headers or {}))
         return problem_response(error, request.url.path, rid(request))
+
+
+def _web_page(request: Request) -> bool:
+    api = request.url.path.startswith(("/v1/", "/cds-services", "/docs", "/openapi", "/healthz"))
+    return not api and "text/html" in request.headers.get("accept", "") and _web_installed()
+
+
+def _web_installed() -> bool:
+    return importlib.util.find_spec("preclaim.web.render") is not None
 
 
 def _include_web(app: FastAPI) -> None:
@@ -173,7 +188,8 @@ def create_app(
     _include_web(app)
     install(app)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_burst)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=UNLIMITED_PATHS)
+    app.add_middleware(BodyTimeout, idle_seconds=settings.body_timeout_s)
     app.add_middleware(RequestContext)
     if settings.cors_origins:  # browser-based CDS clients / SMART apps; preflights never need a token
         app.add_middleware(

@@ -98,13 +98,16 @@ def _where(exc: BaseException) -> str:
 
 
 class BodyLimit:
-    """413 before reading when Content-Length is too big; a streamed body is cut off at the limit."""
+    """413 before reading when Content-Length is too big; a streamed body is cut off at the limit.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    `exempt` paths (the pages' file upload) take bodies of any size: they stream them to disk themselves.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: tuple[str, ...] = ()) -> None:
+        self.app, self.max_bytes, self.exempt = app, max_bytes, exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         length = _header(scope, b"content-length")

@@ -65,7 +65,8 @@ class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     cds_issuers: tuple[Issuer, ...] = ()
     oauth_issuers: tuple[Issuer, ...] = ()
     algorithms: tuple[str, ...] = ("ES384", "RS384")
-    max_body_bytes: int = 2_000_000
+    max_body_bytes: int = 2_000_000  # /upload (the pages' 837P/835 upload) streams to disk and has no limit
+    body_timeout_s: float = 30.0  # a request body silent this long gets 408
     rate_limit_per_minute: int = 600
     rate_burst: int = 100
     jwt_leeway_s: int = 30

@@ -62,6 +62,8 @@ class ServiceState:
                 return await self._oauth(request, auth)
             key = token
         client = self.settings.client_for_key(key) if key else None
+        if client is None and key and len(key) <= 200:  # a page user's own key (made on /account)
+            client = await _page_user(request, key)
         if client is None:
             raise unauthorized("send X-API-Key (or Authorization: Bearer) with a valid key or OAuth2 token")
         request.scope.setdefault("state", {})["client_id"] = client
@@ -76,6 +78,17 @@ class ServiceState:
         client = str(claims.get("client_id") or claims.get("sub") or claims["iss"])
         request.scope.setdefault("state", {})["client_id"] = client
         return client
+
+
+async def _page_user(request: Request, key: str) -> str | None:
+    try:
+        from preclaim.web.deps import user_for_api_key
+    except ImportError:  # the pages (and their store) are not installed
+        return None
+    from starlette.concurrency import run_in_threadpool
+
+    found: str | None = await run_in_threadpool(user_for_api_key, request, key)
+    return found
 
 
 def decode_body(body: bytes, kind: Any) -> Any:

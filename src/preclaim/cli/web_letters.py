@@ -31,6 +31,7 @@ def appeal_pdf(
     from preclaim.io.claim_json import load_claims
     from preclaim.letters import appeal_letter, blanks_in, render_pdf
     from preclaim.letters.appeal import denial_adjustments
+    from preclaim.letters.choose import for_denial
 
     found = [(r, p) for r in iter_remittances(remit) for p in r.claims if denial_adjustments(p) or p.status == "4"]
     chosen = [(r, p) for r, p in found if claim_id in (None, p.claim_id)]
@@ -39,6 +40,9 @@ def appeal_pdf(
         wanted = f"claim {claim_id!r} is not" if claim_id else "several claims are"
         raise InputError(f"{wanted} denied here; denied claims: {ids} (use --claim-id)", where=str(remit))
     remittance, payment = chosen[0]
+    remedy = for_denial(payment)
+    if remedy.kind == "corrected-claim":
+        raise InputError(f"claim {payment.claim_id}: {remedy.reason}", where=str(remit))
     engine = Engine.default(policy_dirs)
     claim = report = None
     if claim_file is not None:
@@ -46,6 +50,13 @@ def appeal_pdf(
         claim = claims[0]
         report = engine.check(claim, as_of=day)
     letter = appeal_letter(
-        payment, remittance.payer.name, engine.codes, day, payer_id=remittance.payer.id, claim=claim, report=report
+        payment,
+        remittance.payer.name,
+        engine.codes,
+        day,
+        payer_id=remittance.payer.id,
+        claim=claim,
+        report=report,
+        notice_date=remittance.production_date or remittance.payment_date,
     )
     return render_pdf(letter), len(blanks_in(letter))

@@ -1,8 +1,10 @@
-"""Appeal (request for reconsideration) of a denied claim, from its 835 payment and, when on file, the claim."""
+"""Appeal of a denied claim (for Medicare fee-for-service: a request for redetermination, its first level), from
+its 835 payment and, when on file, the claim. Whether an appeal is the remedy at all: letters.choose."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 
@@ -11,6 +13,7 @@ from preclaim.domain.claim import Claim
 from preclaim.domain.report import Report, Source
 from preclaim.edi.denials import classify, denial_table
 from preclaim.edi.x12.remit import Adjustment, ClaimPayment
+from preclaim.letters.choose import MEDICARE_REDETERMINATION, for_denial, is_medicare, redetermination_deadline
 from preclaim.letters.model import Blank, Letter, Section, Text, fact, text, unique_sources
 from preclaim.letters.necessity import clinical_facts, diagnosis_rows, documentation_section
 from preclaim.letters.parties import recipient, sender, signature
@@ -44,9 +47,8 @@ def _reason_lines(payment: ClaimPayment, codes: CodeSets) -> tuple[list[Text], l
         if entry:
             sources.append(entry.source)
         advice = table.carcs.get(adj.reason)
-        if advice:
-            lines.append(text(f"What we corrected or show for {adj.code}: ", Blank(advice.prevent.rstrip("."))))
-            sources.append(table.source)
+        if advice:  # the table's advice names what to show; the table itself is our notes, not a payer source
+            lines.append(text(f"What the records show for {adj.code}: ", Blank(advice.prevent.rstrip("."))))
     for remark in _remarks(payment):
         entry = codes.rarc(remark)
         lines.append(text(f"Remark {remark}: {entry.meaning if entry else 'see the X12 RARC list'}."))
@@ -69,6 +71,24 @@ def _service_rows(payment: ClaimPayment, claim: Claim | None) -> tuple[tuple[str
     )
 
 
+def _deadline(notice: dt.date | None, medicare: bool) -> Section | None:
+    if not medicare:
+        return None
+    if notice is None:
+        when = text(
+            "Filed within 120 days of receiving the initial determination (date of the remittance: ",
+            Blank("remittance date"),
+            ").",
+        )
+    else:
+        due = redetermination_deadline(notice)
+        when = text(
+            f"Initial determination: remittance advice dated {notice.isoformat()}. This request is filed within "
+            f"120 days of receiving it (by {due.isoformat()})."
+        )
+    return Section("Redetermination", (when,), "bullets")
+
+
 def appeal_letter(
     payment: ClaimPayment,
     payer_name: str | None,
@@ -78,15 +98,29 @@ def appeal_letter(
     payer_id: str | None = None,
     claim: Claim | None = None,
     report: Report | None = None,
+    practice: Any = None,
+    payer: Any = None,
+    notice_date: dt.date | None = None,
 ) -> Letter:
+    """An appeal of a denied claim; for Medicare fee-for-service, a request for redetermination (its first level).
+
+    `practice` and `payer` (store.letterhead) prefill the letterhead and the appeals address; `notice_date` is
+    the remittance's date, from which the 120-day redetermination limit runs.
+    """
     reasons, sources = _reason_lines(payment, codes)
+    medicare = is_medicare(claim, payment)
+    kind = "redetermination" if medicare else "reconsideration"
     opening = text(
-        f"We request reconsideration of claim {payment.claim_id}, which was "
+        f"We request {kind} of claim {payment.claim_id}, which was "
         + ("denied" if payment.status == "4" or payment.paid == 0 else "reduced")
         + " with the adjustments listed below. Please review it again with the information that follows."
     )
+    deadline = _deadline(notice_date, medicare)
+    if medicare:
+        sources.append(MEDICARE_REDETERMINATION)
     sections = [
         Section("", (opening,)),
+        *((deadline,) if deadline else ()),
         Section("Claim", style="rows", rows=_service_rows(payment, claim)),
         Section("Denial reasons on the remittance", tuple(reasons) or (text(Blank("denial reason")),), "bullets"),
     ]
@@ -104,8 +138,8 @@ def appeal_letter(
             "",
             (
                 text(
-                    "Enclosed are the remittance advice, the corrected claim if one applies, the order and the "
-                    "injection record. Please reprocess the claim for payment."
+                    "Enclosed are the remittance advice, the signed order, the injection record and the chart notes "
+                    "that support the service. Please reprocess the claim for payment."
                 ),
             ),
         )
@@ -114,15 +148,27 @@ def appeal_letter(
         ("Patient", text(Blank("patient name"), f"  (reference {claim.patient.key})" if claim else "")),
         ("Claim", text(payment.claim_id)),
     )
+    title = (
+        "Request for redetermination (Medicare first level of appeal)"
+        if medicare
+        else "Request for reconsideration (appeal) of a denied claim"
+    )
+    name = (payer.name if payer and payer.name else None) or payer_name
     return Letter(
         kind="appeal",
-        title="Request for reconsideration (appeal) of a denied claim",
+        title=title,
         date=today,
-        sender=sender(claim),
-        recipient=recipient(payer_name, payer_id, "Appeals / Reconsideration"),
+        sender=sender(claim, practice),
+        recipient=recipient(
+            name,
+            payer_id,
+            "Redeterminations" if medicare else "Appeals / Reconsideration",
+            payer.appeals_address if payer else "",
+        ),
         subject=subject,
-        salutation="To the Appeals reviewer:",
+        salutation="To the Redetermination reviewer:" if medicare else "To the Appeals reviewer:",
         sections=tuple(sections),
-        closing=signature(claim),
+        closing=signature(claim, practice),
         citations=unique_sources(sources),
+        notes=for_denial(payment, claim).warnings,
     )

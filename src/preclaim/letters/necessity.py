@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from math import ceil
+from typing import Any
 
 from preclaim.codes import CodeSets
 from preclaim.domain.claim import Claim, ServiceLine
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import Report, Source
+from preclaim.letters.choose import for_claim
 from preclaim.letters.model import Blank, Letter, Run, Section, Text, fact, text, unique_sources
 from preclaim.letters.parties import recipient, sender, signature, subject_rows
 
@@ -82,9 +84,18 @@ def documentation_section(report: Report) -> Section:
     return Section("Documentation enclosed", tuple(rows), "bullets")
 
 
+PA_WORDS = {
+    "required": "required",
+    "not-required": "not required",
+    "conditional": "required in some cases",
+    "on-file": "on file",
+    "unknown": "not stated in the policies on file",
+}
+
+
 def policy_basis(report: Report) -> Section:
     pa = report.prior_auth
-    lines: list[Text] = [text(f"Prior authorization on file for this plan: {pa.status}.")]
+    lines: list[Text] = [text(f"Prior authorization for this plan: {PA_WORDS.get(pa.status, pa.status)}.")]
     lines += [text(reason) for reason in pa.reasons]
     for ref in report.policies:
         if ref.illustrative:
@@ -93,7 +104,10 @@ def policy_basis(report: Report) -> Section:
     return Section("Coverage basis", tuple(lines), "bullets")
 
 
-def necessity_letter(claim: Claim, report: Report, codes: CodeSets, today: dt.date) -> Letter:
+def necessity_letter(
+    claim: Claim, report: Report, codes: CodeSets, today: dt.date, *, practice: Any = None, payer: Any = None
+) -> Letter:
+    """`practice` (store.letterhead.Practice) and `payer` (PayerAddress) prefill the letterhead and address."""
     citations: list[Source] = list(report.prior_auth.sources)
     citations += [item.source for item in report.checklist]
     citations += [f.source for f in report.findings if f.rule.startswith(("diagnosis", "prior-auth"))]
@@ -120,21 +134,27 @@ def necessity_letter(claim: Claim, report: Report, codes: CodeSets, today: dt.da
             (text(f"{ask} I am available to discuss it; the chart notes and laboratory reports are enclosed."),),
         ),
     )
-    notes = tuple(
-        f"{ref.title} is ILLUSTRATIVE, not a real payer rule: confirm the plan's actual policy before sending."
-        for ref in report.policies
-        if ref.illustrative
+    notes = (
+        tuple(
+            f"{ref.title} is ILLUSTRATIVE, not a real payer rule: confirm the plan's actual policy before sending."
+            for ref in report.policies
+            if ref.illustrative
+        )
+        + for_claim(claim, report).warnings
     )
+    department = "Prior Authorization Department" if asks else "Claims / Medical Review"
+    address = (payer.pa_address if asks else payer.appeals_address) if payer else ""
+    payer_name = (payer.name if payer and payer.name else None) or claim.payer.name or claim.payer.id
     return Letter(
         kind="necessity",
         title="Prior authorization request and letter of medical necessity" if asks else "Letter of medical necessity",
         date=today,
-        sender=sender(claim),
-        recipient=recipient(claim.payer.name or claim.payer.id, claim.payer.id, "Prior Authorization Department"),
+        sender=sender(claim, practice),
+        recipient=recipient(payer_name, claim.payer.id, department, address),
         subject=subject_rows(claim),
-        salutation="To the Utilization Management reviewer:",
+        salutation="To the Utilization Management reviewer:" if asks else "To the Medical Review team:",
         sections=sections,
-        closing=signature(claim),
+        closing=signature(claim, practice),
         citations=unique_sources(citations),
         notes=notes,
     )

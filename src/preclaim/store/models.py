@@ -213,3 +213,7 @@ class ImportRow(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="running")
     message: Mapped[str | None] = mapped_column(Text)
+
+
+# The web pages' tables live in their own module; importing it here puts them in Base.metadata for Alembic.
+from preclaim.store import models_web  # noqa: E402, F401

@@ -114,9 +114,11 @@ def _diagnoses(resolved: ResolvedPolicy, code: str) -> SheetGroup:
         return SheetGroup("Covered diagnoses", (SheetItem("No coverage list on file for this plan."),))
     cov = cast(Coverage, cited.value)
     entries: tuple[DiagnosisEntry, ...] = cov.covered or resolved.code_lists.get(cov.covered_list or "", ())
-    shown = ", ".join(f"{e.code}" + (f" {e.label}" if e.label else "") for e in entries[:MAX_DIAGNOSES])
-    more = f" and {len(entries) - MAX_DIAGNOSES} more (policy browser)" if len(entries) > MAX_DIAGNOSES else ""
-    items = [SheetItem(f"Covered: {shown}{more}." if entries else "Covered list not on file.", cited.source)]
+    if len(entries) <= MAX_DIAGNOSES:
+        shown = ", ".join(f"{e.code}" + (f" {e.label}" if e.label else "") for e in entries)
+    else:  # every code still printed; the descriptions are in the cited source, whose address works on paper
+        shown = ", ".join(e.code for e in entries) + " (descriptions: see the source)"
+    items = [SheetItem(f"Covered: {shown}." if entries else "Covered list not on file.", cited.source)]
     if cov.noncovered:
         items.append(
             SheetItem(

@@ -10,7 +10,8 @@ from reportlab.platypus import Flowable, KeepInFrame, Paragraph, SimpleDocTempla
 from preclaim.letters.pdf import MARGIN, bullets, safe, source_line, styles
 from preclaim.web.checklist import PlanSheet
 
-CHECKBOX = "[  ]"
+CHECKBOX = '<font name="ZapfDingbats" size="9">o</font>'  # an empty box, drawn by the standard symbol font
+SIGN_OFF = "Clinic: ______________________   Date: ____________   Checked by (initials): ________"
 
 
 def _story(sheet: PlanSheet) -> list[Flowable]:
@@ -28,6 +29,7 @@ def _story(sheet: PlanSheet) -> list[Flowable]:
             ref = f" <super>[{numbers[(item.source.id, item.source.title)]}]</super>" if item.source else ""
             rows.append(Paragraph(f"{CHECKBOX} {safe(item.text)}{ref}", st["Normal"]))
         story.append(bullets(rows))
+    story += [Spacer(1, 8), Paragraph(SIGN_OFF, st["Normal"])]
     story += [Spacer(1, 6), Paragraph("<b>Sources</b>", st["Small"])]
     story += [Paragraph(f"[{n}] {source_line(src)}", st["Small"]) for n, src in enumerate(sheet.sources, start=1)]
     return story

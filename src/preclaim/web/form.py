@@ -59,6 +59,31 @@ _DOC_FIELD = {
     "phase": "phase",
 }
 GENERAL = "general"
+LABELS = {  # what the error summary calls each field: its label on the page, never the field's internal name
+    "payer_id": "Payer ID",
+    "date_of_service": "Date of service",
+    "units": "Units",
+    "charge": "Charge",
+    "dx1": "Diagnosis 1",
+    "recent": "Recent B12 injections",
+    "as_of": "Check as of",
+    "birth_date": "Date of birth",
+    "b12_date": "Serum B12 date",
+    "b12_value": "Serum B12",
+    "mma_date": "Methylmalonic acid date",
+    "mma_value": "Methylmalonic acid",
+    "dose_mcg": "Dose given",
+    "wasted_mcg": "Amount wasted",
+    "ndc_qty": "NDC quantity",
+    "ndc_unit": "NDC unit",
+    "vial_type": "Vial",
+    "route": "Route",
+    "phase": "Phase",
+    "order_on_file": "Signed order on file",
+    "abn_on_file": "Signed ABN on file",
+    "failed_oral": "Oral B12 tried and failed",
+    "claim_id": "Claim number",
+}
 
 
 @dataclass
@@ -247,5 +272,6 @@ def parse_form(values: Mapping[str, str]) -> ParsedForm:
         ),
         prior_auth=r.text("prior_auth"),
         encounter=encounter,
+        payer_claim_control_number=r.text("payer_claim_number"),
     )
     return parsed

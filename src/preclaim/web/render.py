@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from preclaim.policy.intervals import maintenance_text
+from preclaim.web.words import FILTERS, GLOBALS
 
 # Pages load their own script and stylesheet only; inline SVG charts need no script.
 CSP = (
@@ -23,7 +24,7 @@ HEADERS = {
     "referrer-policy": "same-origin",
     "cache-control": "no-store",
 }
-STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
 @cache
@@ -37,10 +38,13 @@ def env() -> Environment:
     environment.filters["pct"] = lambda v: "-" if v is None else f"{v:.0%}"
     environment.filters["num"] = lambda v: "-" if v is None else f"{v:g}"
     environment.filters["maintenance"] = maintenance_text
+    environment.filters.update(FILTERS)
+    environment.globals.update(GLOBALS)
     return environment
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("me", getattr(request.state, "who", None))
     html = env().get_template(template).render(request=request, path=request.url.path, **context)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
@@ -59,3 +63,13 @@ def static_file(name: str) -> tuple[bytes, str] | None:
     if not item.is_file():
         return None
     return item.read_bytes(), STATIC_TYPES[suffix]
+
+
+def not_found(request: Request) -> HTMLResponse:
+    return page(
+        request,
+        "message.html",
+        404,
+        title="Page not found",
+        message=f"There is no page at {request.url.path[:200]}. Use the menu above, or go back to the claim form.",
+    )

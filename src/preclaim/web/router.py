@@ -8,10 +8,27 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from preclaim.web import routes_claim, routes_files, routes_library, routes_records
+from preclaim.web import (
+    routes_admin,
+    routes_auth,
+    routes_claim,
+    routes_export,
+    routes_files,
+    routes_item,
+    routes_library,
+    routes_records,
+    routes_upload,
+    routes_worklist,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(routes_claim.router)
 router.include_router(routes_library.router)
 router.include_router(routes_files.router)
+router.include_router(routes_upload.router)
+router.include_router(routes_export.router)
+router.include_router(routes_worklist.router)
+router.include_router(routes_item.router)
+router.include_router(routes_admin.router)
 router.include_router(routes_records.router)
+router.include_router(routes_auth.router)

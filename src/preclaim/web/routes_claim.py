@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from preclaim.domain.report import Report
 from preclaim.web import form as claim_form
 from preclaim.web.checklist import plan_key, plans
-from preclaim.web.deps import WebDeps
+from preclaim.web.deps import WebDeps, allowed, who
 from preclaim.web.guard import guarded, read_form
 from preclaim.web.icd_search import search_icd10
 from preclaim.web.render import page, pdf
@@ -51,16 +51,60 @@ def _context(web: WebDeps, values: dict[str, str], **extra: Any) -> dict[str, An
         "phases": [(p, p) for p in claim_form.PHASES],
         "yes_no": [("yes", "yes"), ("no", "no")],
         "has_store": web.store is not None,
+        "labels": claim_form.LABELS,
         "kept": None,
         **extra,
     }
 
 
+def _item_values(web: WebDeps, item_id: int) -> dict[str, str] | None:
+    from preclaim.web.claim_edit import claim_values
+    from preclaim.web.letter_pack import item_claim
+    from preclaim.web.routes_item import load_item
+
+    found = load_item(web, item_id)
+    pair = item_claim(found[0]) if found else None
+    return {**claim_values(pair[0]), "item": str(item_id)} if pair else None
+
+
 @router.get("/")
 @guarded
 async def claim_page(request: Request, web: WebDeps) -> Response:
-    values = {**DEFAULTS, **{k: v for k, v in request.query_params.items() if len(v) < 200}}
+    item = request.query_params.get("item", "")
+    if item.isdigit() and allowed(who(request), "biller"):
+        values = await run_in_threadpool(_item_values, web, int(item))
+        if values is None:
+            return page(
+                request, "message.html", 404, title="No such claim", message=f"The worklist has no claim {item}."
+            )
+        return page(request, "claim.html", **_context(web, values))
+    values = {**DEFAULTS, **{k: v for k, v in request.query_params.items() if len(v) < 200 and k != "item"}}
     return page(request, "claim.html", **_context(web, values))
+
+
+def _save_item(web: WebDeps, actor: str, item_id: int, parsed: claim_form.ParsedForm, today: dt.date) -> Report | None:
+    """A worklist claim fixed in the form: merge the edits, check again, and update its row."""
+    from preclaim.store.people import audit
+    from preclaim.store.worklist import replace_check
+    from preclaim.web.claim_edit import merge
+    from preclaim.web.letter_pack import item_claim
+    from preclaim.web.routes_item import load_item
+
+    found = load_item(web, item_id)
+    pair = item_claim(found[0]) if found else None
+    if pair is None or parsed.claim is None:
+        return None
+    claim = merge(pair[0], parsed.claim)
+    parsed.claim = claim
+    report = _check(web, parsed, today)
+    from preclaim.store.models_web import WorkItemRow
+
+    with web.desk.transaction() as session:
+        item = session.get_one(WorkItemRow, item_id)
+        before = item.verdict
+        replace_check(session, item, claim, report)
+        audit(session, actor, "re-checked", f"claim {item_id}", f"{claim.id}: {before} -> {report.verdict}")
+    return report
 
 
 def _check(web: WebDeps, parsed: claim_form.ParsedForm, today: dt.date) -> Report:
@@ -86,7 +130,18 @@ async def check(request: Request, web: WebDeps) -> Response:
     if parsed.values.get("keep") and web.store is not None and not parsed.values.get("claim_id"):
         errors = {"claim_id": "a claim number (CLM01) is needed to keep the claim in history"}
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=errors))
-    report = await run_in_threadpool(_check, web, parsed, web.today())
+    item = parsed.values.get("item", "")
+    me = who(request)
+    if item.isdigit() and allowed(me, "biller"):
+        saved = await run_in_threadpool(_save_item, web, me.actor, int(item), parsed, web.today())
+        if saved is None:
+            return page(
+                request, "message.html", 404, title="No such claim", message=f"The worklist has no claim {item}."
+            )
+        report = saved
+    else:
+        report = await run_in_threadpool(_check, web, parsed, web.today())
+        await run_in_threadpool(web.audit, me.actor, "checked", f"form claim {parsed.values.get('claim_id', '')}"[:200])
     if parsed.values.get("keep") and web.store is not None:
         from preclaim.store import record_check
 
@@ -96,6 +151,7 @@ async def check(request: Request, web: WebDeps) -> Response:
     by_field = claim_form.findings_by_field(report.findings)
     general = [f.rule for f in by_field.get(claim_form.GENERAL, [])]
     context = _context(web, parsed.values, report=report, by_field=by_field, general_rules=general, kept=kept)
+    context["saved_item"] = int(item) if item.isdigit() and allowed(me, "biller") else None
     return page(request, "claim.html", field_of=claim_form.field_of, **context)
 
 
@@ -109,7 +165,12 @@ async def necessity_pdf(request: Request, web: WebDeps) -> Response:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
     today = web.today()
     report = await run_in_threadpool(_check, web, parsed, today)
-    letter = necessity_letter(parsed.claim, report, web.engine.codes, today)
+    from preclaim.store.letterhead import load_practice, payer_address
+
+    practice = await run_in_threadpool(load_practice, web.desk)
+    payer = await run_in_threadpool(payer_address, web.desk, parsed.claim.payer.id)
+    letter = necessity_letter(parsed.claim, report, web.engine.codes, today, practice=practice, payer=payer)
+    await run_in_threadpool(web.audit, who(request).actor, "letter", "form claim", f"necessity: {parsed.claim.id}")
     return pdf(await run_in_threadpool(render_pdf, letter), letter.filename)
 
 

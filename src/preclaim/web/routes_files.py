@@ -1,4 +1,5 @@
-"""Upload an 837P (check every claim) or an 835 (denials with causes and an appeal letter per denied claim)."""
+"""What an uploaded 835 shows (denials with causes, an appeal letter per denied claim), keeping a file in history,
+and the letters posted from those pages."""
 
 from __future__ import annotations
 
@@ -12,20 +13,16 @@ from typing import Any
 import msgspec
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from preclaim.domain.claim import Claim
-from preclaim.domain.report import Report
 from preclaim.edi.x12.remit import ClaimPayment, Remittance
-from preclaim.errors import PreclaimError
 from preclaim.letters.appeal import denial_adjustments
 from preclaim.web.deps import WebDeps
-from preclaim.web.guard import guarded, read_form, same_origin
+from preclaim.web.guard import guarded, read_form
 from preclaim.web.render import page, pdf
 
 router = APIRouter(include_in_schema=False)
-MAX_UPLOAD = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -44,24 +41,6 @@ def x12_kind(data: bytes) -> str | None:
     from preclaim.io.sniff import HEAD_BYTES, x12_transaction
 
     return x12_transaction(data[:HEAD_BYTES])
-
-
-@dataclass(frozen=True)
-class CheckedRow:
-    item: Any  # ParsedClaim, or RejectedClaim (reason, claim_id) when report is None
-    report: Report | None
-    document: str = ""  # the claim as JSON, handed back to /letters/claim-necessity.pdf
-
-
-def check_837(web: WebDeps, data: bytes) -> list[CheckedRow]:
-    from preclaim.edi.check import check_items
-
-    rows = []
-    for item, report in check_items(io.BytesIO(data), web.engine, web.today()):
-        claim = getattr(item, "claim", None)  # a RejectedClaim has none
-        document = msgspec.json.encode(claim).decode() if claim is not None else ""
-        rows.append(CheckedRow(item, report, document))
-    return rows
 
 
 def read_payments(data: bytes) -> list[PaymentRow]:
@@ -90,14 +69,6 @@ def _payment_row(remittance: Remittance, payment: ClaimPayment, table: Any) -> P
     )
 
 
-def record_checks(web: WebDeps, rows: list[CheckedRow]) -> None:
-    from preclaim.store import record_check
-
-    for row in rows:
-        if row.report is not None:
-            record_check(web.store, row.item.claim, row.report)
-
-
 def _cause(entry: Any, remarks: tuple[str, ...]) -> str:
     """The root cause and its prevention; a remark code with its own advice (CO-16 with M53) is more precise."""
     advice = next((entry.rarc[r] for r in remarks if r in entry.rarc), entry)
@@ -118,53 +89,6 @@ def keep(web: WebDeps, data: bytes, kind: str) -> str:
     parts = [f"{result.added} added", f"{result.updated} updated", f"{result.unchanged} already stored"]
     parts += [f"{v} {k}" for k, v in result.counts.items()]
     return ", ".join(parts) + "".join(f"; {p}" for p in result.problems[:5])
-
-
-@router.get("/upload")
-@guarded
-async def upload_page(request: Request, web: WebDeps) -> Response:
-    return page(request, "upload.html", result=None, has_store=web.store is not None)
-
-
-@router.post("/upload")
-@guarded
-async def upload(request: Request, web: WebDeps) -> Response:
-    form = await request.form(max_files=1, max_fields=5)
-    item = form.get("file")
-    context: dict[str, Any] = {"has_store": web.store is not None, "result": None}
-    if not isinstance(item, UploadFile) or not item.filename:
-        return page(request, "upload.html", 422, error="Choose an 837P or 835 file to upload.", **context)
-    data = await item.read(MAX_UPLOAD + 1)
-    kind = x12_kind(data)
-    if len(data) > MAX_UPLOAD:
-        return page(
-            request,
-            "upload.html",
-            413,
-            error=f"{item.filename}: larger than 2 MB; use `preclaim check` for big files.",
-            **context,
-        )
-    if kind not in ("837", "835"):
-        return page(
-            request,
-            "upload.html",
-            422,
-            error=f"{item.filename}: not an X12 837P or 835 (it must start with ISA).",
-            **context,
-        )
-    try:
-        if kind == "837":
-            context["checked"] = await run_in_threadpool(check_837, web, data)
-        else:
-            context["payments"] = await run_in_threadpool(read_payments, data)
-        if form.get("keep") and web.store is not None:
-            context["kept"] = await run_in_threadpool(keep, web, data, kind)
-            if kind == "837":  # the checks too: the dashboard compares them with the 835s that follow
-                await run_in_threadpool(record_checks, web, context["checked"])
-    except PreclaimError as exc:
-        return page(request, "upload.html", 422, error=f"{item.filename}: {exc}", **context)
-    context["result"] = kind
-    return page(request, "upload.html", filename=item.filename, **context)
 
 
 @router.post("/letters/claim-necessity.pdf")
@@ -230,6 +154,3 @@ def stored_claim(web: WebDeps, claim_id: str) -> Claim | None:
         return msgspec.json.decode(document, type=Claim)
     except msgspec.MsgspecError:
         return None
-
-
-__all__ = ["router", "same_origin"]

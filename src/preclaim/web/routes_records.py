@@ -1,4 +1,4 @@
-"""Pages over the history store: authorizations (list, add) and the denial dashboard; sign-in; static files."""
+"""Pages over the history store: authorizations (list, add) and the denial dashboard; static files."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from starlette.responses import RedirectResponse, Response
 
 from preclaim.domain.history import Authorization
 from preclaim.errors import PreclaimError
-from preclaim.web.deps import COOKIE, WebDeps, deps
-from preclaim.web.guard import guarded, read_form, same_origin
+from preclaim.web.deps import WebDeps
+from preclaim.web.guard import guarded, read_form
+from preclaim.web.payer_names import payer_names
 from preclaim.web.render import HEADERS, page, static_file
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,10 @@ async def authorizations(request: Request, web: WebDeps) -> Response:
         return page(request, "authorizations.html", auths=None, message=NO_STORE, values={}, errors={})
     auths = await run_in_threadpool(_authorizations, web)
     soon = web.today() + dt.timedelta(days=30)
-    return page(request, "authorizations.html", auths=auths, soon=soon, today=web.today(), values={}, errors={})
+    names = await run_in_threadpool(payer_names, web)
+    return page(
+        request, "authorizations.html", auths=auths, soon=soon, today=web.today(), values={}, errors={}, names=names
+    )
 
 
 def _parse_authorization(values: dict[str, str]) -> tuple[Authorization | None, dict[str, str]]:
@@ -130,7 +134,17 @@ async def dashboard(request: Request, web: WebDeps) -> Response:
     only = Filter(q["payer"] or None, q["start"] or None, q["end"] or None)
     board = await run_in_threadpool(build, web.store, only)
     payers = await run_in_threadpool(payers_on_file, web.store)
-    return page(request, "dashboard.html", board=board, q=q, payers=payers)
+    names = await run_in_threadpool(payer_names, web)
+    return page(request, "dashboard.html", board=board, q=q, payers=payers, names=names)
+
+
+@router.get("/patients/{key}")
+@guarded
+async def patient(request: Request, web: WebDeps, key: str) -> Response:
+    from preclaim.web.patient import patient_view
+
+    view = await run_in_threadpool(patient_view, web, key[:64])
+    return page(request, "patient.html", view=view, today=web.today())
 
 
 @router.get("/codes")
@@ -139,35 +153,9 @@ async def code_search(request: Request) -> Response:
     return RedirectResponse(f"/codes/{quote(code)}", status_code=303)
 
 
-@router.get("/login")
-async def login_page(request: Request) -> Response:
-    return page(request, "login.html", next=_next(request.query_params.get("next")), error=None)
-
-
-def _next(value: str | None) -> str:
-    """Only local paths: never an open redirect."""
-    return value if value and value.startswith("/") and not value.startswith("//") else "/"
-
-
-@router.post("/login")
-async def login(request: Request) -> Response:
-    values = await read_form(request)
-    target = _next(values.get("next"))
-    web = deps(request)
-    key = values.get("api_key", "")
-    if not same_origin(request) or web.key_check is None or not key or web.key_check(key) is None:
-        return page(request, "login.html", 401, next=target, error="That key is not valid.")
-    response = RedirectResponse(target, status_code=303)
-    secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=secure, max_age=12 * 3600)
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request) -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/static/{name}")
