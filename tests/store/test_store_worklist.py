@@ -74,7 +74,8 @@ def test_stored_claims_and_their_checks_join_the_worklist(store: Store, engine) 
     assert sync_history(store) == 1
     with store.transaction(write=False) as session:
         row = query_page(session, WorkFilter(q="UNITS-003")).rows[0]
-    assert row.verdict == "fix" and row.top_carc == "CO-16"
+    # 1500 mcg billed as 1 unit: under-billing is lost revenue (a warning with no denial code), not a CO-16 denial.
+    assert row.verdict == "fix" and row.top_carc == "" and "not billed" in row.top_message
 
 
 def test_users_sessions_and_audit(store: Store) -> None:

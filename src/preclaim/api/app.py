@@ -36,6 +36,7 @@ from preclaim.api.state import ServiceState
 from preclaim.errors import PreclaimError
 from preclaim.web.body_timeout import BodyTimeout
 
+log = safe_logger("preclaim.api")
 UNLIMITED_PATHS = ("/upload",)  # the pages' upload streams files of any size to disk, signed in only
 
 

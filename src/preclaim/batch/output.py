@@ -35,10 +35,12 @@ def _copy(con: duckdb.DuckDBPyConnection, parts: str, order: tuple[str, ...], ta
 
 
 def _by_rule(con: duckdb.DuckDBPyConnection, parts: str) -> list[dict[str, Any]]:
+    # One row per rule and CARC: the same rule draws different codes under different payers' policies
+    # (a pointer to an uncovered diagnosis is CO-11 nationally, CO-50 under an LCD).
     rows = con.execute(
-        "SELECT rule, severity, any_value(carc) AS carc, count(*) AS findings, "
-        "count(DISTINCT (payer_id, claim_id)) AS claims "
-        f"FROM read_parquet({_quote(parts)}) GROUP BY rule, severity ORDER BY findings DESC, rule LIMIT {TOP_RULES}"
+        "SELECT rule, severity, carc, count(*) AS findings, count(DISTINCT (payer_id, claim_id)) AS claims "
+        f"FROM read_parquet({_quote(parts)}) GROUP BY rule, severity, carc "
+        f"ORDER BY findings DESC, rule, carc NULLS FIRST LIMIT {TOP_RULES}"
     ).fetchall()
     return [dict(zip(("rule", "severity", "carc", "findings", "claims"), row, strict=True)) for row in rows]
 
