@@ -156,3 +156,12 @@ def test_a_bug_is_a_500_problem_and_its_text_stays_out_of_the_logs(
     assert body["request_id"] == response.headers["x-request-id"] and "Jane" not in response.text
     assert any("unhandled RuntimeError at" in r.getMessage() for r in caplog.records)
     assert not any("Jane" in r.getMessage() for r in caplog.records)
+
+
+def test_invalid_utf8_inside_a_json_string_is_a_400_not_a_500(tmp_path: Path) -> None:
+    """Found by fuzzing the CDS Hooks body: msgspec raises UnicodeDecodeError, which used to escape as a 500."""
+    client = _app(tmp_path)
+    body = b'{"feedback": [{"card": "\xff\xfe", "outcome": "accepted"}]}'
+    answer = client.post(FEEDBACK, content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["type"].endswith("/malformed-json")
+    assert "UTF-8" in answer.json()["detail"]
