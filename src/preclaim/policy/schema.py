@@ -7,6 +7,7 @@ Every section names a `source` that must be a key of the file's `sources` map (c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Literal
 
 import msgspec
@@ -239,12 +240,7 @@ class TimelyFiling(_Strict, frozen=True):
         """The last day a claim for this date of service is timely."""
         if self.days is not None:
             return service + dt.timedelta(days=self.days)
-        months = (self.months or 0) + 12 * (self.years or 0)
-        year, month = divmod(service.month - 1 + months, 12)
-        year += service.year
-        month += 1
-        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-        return dt.date(year, month, min(service.day, last))
+        return _months_after(service, (self.months or 0) + 12 * (self.years or 0))
 
     def describe(self) -> str:
         """'90 days', '12 months', '1 calendar year'."""
@@ -253,6 +249,16 @@ class TimelyFiling(_Strict, frozen=True):
         if self.years is not None:
             return f"{self.years} calendar year{'s' * (self.years != 1)}"
         return f"{self.months} month{'s' * (self.months != 1)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _months_after(service: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or that month's last day (a batch repeats a few dates of service)."""
+    year, month = divmod(service.month - 1 + months, 12)
+    year += service.year
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(service.day, last))
 
 
 class Bundling(_Strict, frozen=True):

@@ -5,6 +5,7 @@ phase may be more frequent when documented. A void (CLM05-3 = 8) cancels a claim
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from operator import attrgetter
 
 from preclaim.domain.claim import ServiceLine
@@ -61,15 +62,15 @@ def _against_history(
     """Add the history findings of the first line billing `code` on `day` to `findings`."""
     cited = ctx.section(code, "frequency", Frequency)
     earlier = earlier_doses(ctx, code, day)
-    same_day = [d for d in earlier if d.date == day]
-    if same_day:
-        findings.append(_duplicate(ctx, line.number, day, same_day[0], cited))
+    if earlier and earlier[-1].date == day:  # sorted by date, none after `day`: a same-day dose is last
+        same_day = next(d for d in earlier if d.date == day)
+        findings.append(_duplicate(ctx, line.number, day, same_day, cited))
         return
     if cited is None:
         return
-    prior = [d for d in earlier if d.date < day]
+    prior: Sequence[Dose] = earlier
     if own:
-        prior = sorted(prior + _own_doses(ctx, code, day, own), key=_BY_DATE)
+        prior = sorted([*prior, *_own_doses(ctx, code, day, own)], key=_BY_DATE)
     if (too_soon := _interval(ctx, line.number, day, prior, cited)) is not None:
         findings.append(as_patient_liability(too_soon) if patient_liable(ctx, line.number) else too_soon)
     if (too_many := _yearly(line.number, day, prior, cited)) is not None:
@@ -126,7 +127,7 @@ def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: 
 
 
 def _interval(
-    ctx: RuleContext, number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]
+    ctx: RuleContext, number: int, day: dt.date, prior: Sequence[Dose], cited: Cited[Frequency]
 ) -> Finding | None:
     if not prior:
         return None
@@ -179,7 +180,7 @@ def _interval(
     )
 
 
-def _yearly(number: int, day: dt.date, prior: list[Dose], cited: Cited[Frequency]) -> Finding | None:
+def _yearly(number: int, day: dt.date, prior: Sequence[Dose], cited: Cited[Frequency]) -> Finding | None:
     spec = cited.value
     if spec.max_per_year is None:
         return None
