@@ -1,4 +1,4 @@
-"""A code page generated from data: the seven sections of the seed document, correct where the seed is wrong.
+"""A code page generated from data: seven sections a coder expects, each statement from the code sets and policies.
 
 Sections: definition, clinical context, common modifiers, documentation requirements, common denial reasons,
 special considerations for commercial insurers, similar codes. Every statement comes from the code sets and

@@ -1,4 +1,4 @@
-"""Shape checks for CDS Hooks 2.0 responses and the CRD coverage-information extension (STANDARDS §1.4, §2.4).
+"""Shape checks for CDS Hooks 2.0 responses and the CRD coverage-information extension.
 
 Each check returns a list of problems ("path: what is wrong"); an empty list means valid. The same checks
 run over the public samples (which must pass) and over preclaim's answers.

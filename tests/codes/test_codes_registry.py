@@ -112,7 +112,7 @@ def test_modifiers_pos_and_adjustment_codes() -> None:
     assert codes.group("CO-50").code == "CO"  # type: ignore[union-attr]
     for remark in ("N115", "N211", "M119", "M53", "M76", "M51", "N362", "N386", "N522", "N14", "MA130", "MA63"):
         assert codes.rarc(remark) is not None, remark
-    assert codes.confidence("x12-carc", "carc:198") == "S"  # REFERENCE marks 198 secondary-only
+    assert codes.confidence("x12-carc", "carc:198") == "S"  # CARC 198 is known from secondary sources only
 
 
 def test_ndc_catalog_knows_the_drug_and_vial() -> None:

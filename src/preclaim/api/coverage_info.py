@@ -1,6 +1,6 @@
 """The Da Vinci CRD coverage-information extension for one order, built from a preclaim Report.
 
-Mapping (STANDARDS §2.4; invariants q1-q5 hold by construction):
+Mapping (Da Vinci CRD coverage-information extension; invariants q1-q5 hold by construction):
     verdict deny                      -> covered=not-covered, no pa-needed (q2)
     prior_auth required / not-required / on-file (with number) / conditional -> auth-needed / no-auth /
         satisfied + satisfied-pa-id (q5) / conditional; unknown -> pa-needed omitted, reason says why

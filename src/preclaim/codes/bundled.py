@@ -1,7 +1,7 @@
 """The code sets shipped with preclaim (src/preclaim/codes/data/*.yaml), read once per process.
 
 Every data file names its sources; every source carries a title, URL, version, accessed date and a
-confidence tag as in REFERENCE.md ([V] official source read, [S] secondary, [M] background knowledge,
+confidence tag ([V] official source read, [S] secondary, [M] background knowledge,
 [?] sources disagree). A file that breaks these rules fails loudly with the file and entry named.
 """
 

@@ -160,7 +160,7 @@ class CodeSets:
         return tuple(p for p in self._ndc.values() if drug is None or p.drug == drug)
 
     def confidence(self, source_id: str, entry: str | None = None) -> str:
-        """REFERENCE.md confidence tag (V, S, M, ?) of a source, or of one entry ("carc:198") when it has its own."""
+        """Confidence tag (V, S, M, ?) of a source, or of one entry ("carc:198") when it has its own."""
         return self._tags.get(entry or "", self._tags.get(source_id, "?"))
 
 

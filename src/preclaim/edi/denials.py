@@ -1,5 +1,5 @@
 """Denials out of 835 remittances: by payer and by CARC/RARC, each with its likely root cause and the
-fix preclaim would have suggested before submission (table: edi/data/denials.yaml, REFERENCE section 6).
+fix preclaim would have suggested before submission (table: edi/data/denials.yaml).
 """
 
 from __future__ import annotations

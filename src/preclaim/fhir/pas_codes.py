@@ -2,7 +2,7 @@
 
 Sources: Da Vinci PAS IG 2.2.1 (http://hl7.org/fhir/us/davinci-pas/2.2.1/: profiles, PASTempCodes,
 X12 code-system URLs as in its examples), HL7 terminology (icd-10-cm, us-npi, RxNorm, LOINC, SNOMED CT URLs),
-/work/shared/STANDARDS.md §4 (review action codes, X12 element 306).
+Da Vinci PAS IG (review action codes, X12 element 306).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Read a PAS response Bundle (ClaimResponse first): one decision per item, ready to record as an authorization.
 
-Where things are (Da Vinci PAS IG; /work/shared/STANDARDS.md §4): item.adjudication.extension[reviewAction]
+Where things are (Da Vinci PAS IG): item.adjudication.extension[reviewAction]
 holds reviewActionCode (X12 306: A1, A2, A3, A4, A6, C, CT, NA) and `number` (the certification number
 that goes into 837 REF*G1); item.extension[itemPreAuthPeriod] the dates the authorization covers;
 item.extension[itemAuthorizedDetail] what was approved (code, quantity) when it differs or is spelled out.

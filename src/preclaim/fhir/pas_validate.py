@@ -2,7 +2,7 @@
 
 fhir.resources 8 ships R5 at the top level and R4B in a subpackage; PAS is R4, and every element a PAS
 bundle uses has the same shape in R4 and R4B, so the R4B models validate it.
-PAS rules checked here (Da Vinci PAS IG, "Submit" / "Response"; /work/shared/STANDARDS.md §4):
+PAS rules checked here (Da Vinci PAS IG, "Submit" / "Response"):
 the first entry is the Claim (use=preauthorization) or ClaimResponse, every reference resolves inside the
 bundle, and Claim item and supportingInfo sequences are unique.
 """

@@ -21,7 +21,7 @@ from preclaim.rules.modifiers import vial_type
 
 # Serum B12 bands (pg/mL) and confirmatory tests: Independence Blue Cross policy 06.02.54c (low < 200,
 # borderline 200-300, then MMA/homocysteine); MMA normal < 400 nmol/L, homocysteine normal < 14 umol/L
-# (REFERENCE.md §3, secondary). Used only when a policy item gives no threshold of its own.
+# (secondary sources). Used only when a policy item gives no threshold of its own.
 B12_LOW, B12_BORDERLINE = 200.0, 300.0
 MMA_HIGH, HCY_HIGH = 400.0, 14.0
 

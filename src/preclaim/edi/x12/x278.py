@@ -1,7 +1,7 @@
 """X12 278 request (005010X217, Health Care Services Review) for a claim's services: the prior-authorization
 request a payer or clearinghouse takes when it does not take Da Vinci PAS.
 
-Loops (/work/shared/STANDARDS.md §6.4): 2000A UMO (HL*20, NM1*X3) > 2000B requester (HL*21, NM1*1P) >
+Loops (X12 005010X217 implementation guide): 2000A UMO (HL*20, NM1*X3) > 2000B requester (HL*21, NM1*1P) >
 2000C subscriber (HL*22, NM1*IL, DMG) > 2000E patient event (HL*EV: TRN, UM*HS*I, HI diagnoses, MSG with the
 chart facts) > 2000F one service per claim line (HL*SS: TRN, UM, DTP*472, SV1 HC:J3420, units).
 The subscriber is pseudonymous: NM103 carries the patient key, never a name; the sending system replaces it.

@@ -4,7 +4,7 @@ Per HL*EV (patient event) and HL*SS (service): HCR01 review action (X12 306: A1,
 HCR02 the certification number (it goes into 837 REF*G1; REF*BB carries it too), HCR03 the reason,
 DTP*AAH the certified dates (D8 or RD8), SV1 the service and units. A service without its own HCR
 inherits the event's decision. AAA segments (request rejected) become an X12Error naming the segment.
-/work/shared/STANDARDS.md §6.4.
+the X12 005010X217 implementation guide.
 """
 
 from __future__ import annotations
