@@ -44,7 +44,7 @@ class HcpcsImport(msgspec.Struct, frozen=True):
 
 def _merge(curated: HcpcsCode, listed: HcpcsCode | None, file: str) -> HcpcsCode:
     """A curated code seen (or not) in an imported CMS file. Curated facts (drug, unit, NOC) are kept."""
-    if curated.status == "invalid":  # J3424: never a HCPCS code, whatever a file claims
+    if curated.status == "invalid":  # a code the curated set knows was never valid, whatever a file claims
         return curated
     if listed is None:
         if curated.status == "unconfirmed":

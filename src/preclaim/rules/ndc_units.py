@@ -120,8 +120,14 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
     if package is None:
         return findings
     entry = ctx.codes.hcpcs(line.code)
-    # Only a code that names a drug can contradict the NDC; NOC codes (J3490) accept any drug.
-    if entry is not None and entry.drug is not None and entry.drug != package.drug:
+    # Only a code that names a drug can contradict the NDC; NOC codes (J3490) accept any drug. Where the code set
+    # names the code this NDC's drug has (J3424 billed for cyanocobalamin), the code rule reports it once.
+    if (
+        entry is not None
+        and entry.drug is not None
+        and entry.drug != package.drug
+        and not (entry.use_instead and package.drug in entry.use_instead)
+    ):
         findings.append(
             finding(
                 "ndc.drug-mismatch",
