@@ -128,7 +128,7 @@ def test_modifiers_pos_and_adjustment_codes() -> None:
 def test_ndc_catalog_knows_the_drug_and_vial() -> None:
     codes = load_codes()
     hydroxo = codes.ndc("0591-2888-30")
-    assert hydroxo is not None and hydroxo.drug == "hydroxocobalamin" and hydroxo.hcpcs is None
+    assert hydroxo is not None and hydroxo.drug == "hydroxocobalamin" and hydroxo.hcpcs == "J3425"  # IM, 10 mcg a unit
     assert hydroxo.vial == "multi-dose" and hydroxo.volume_ml == 30
     cyano = codes.ndc("00517003125")
     assert cyano is not None and cyano.vial == "multi-dose" and cyano.hcpcs == "J3420"

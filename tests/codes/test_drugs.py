@@ -109,9 +109,9 @@ def test_code_sets_read_ndc_packages_from_the_catalog() -> None:
     assert ketorolac.vial == "single-dose" and ketorolac.strength_mcg_per_ml == 30_000
     vitruvias = codes.ndc("69680-121-10")  # a box of ten 30 mL vials (the listing, re-read)
     assert vitruvias is not None and vitruvias.volume_ml == 30
-    # hcpcs.yaml still calls J3425 unconfirmed and J3424 invalid: no crosswalk is offered for them
-    assert codes.ndc("0591-2888-30").hcpcs is None  # type: ignore[union-attr]
-    assert codes.ndc("50633-310-11").hcpcs is None  # type: ignore[union-attr]
+    # Hydroxocobalamin has its own codes (CMS OPPS Addendum B 2024): IM J3425, IV (Cyanokit) J3424
+    assert codes.ndc("0591-2888-30").hcpcs == "J3425"  # type: ignore[union-attr]
+    assert codes.ndc("50633-310-11").hcpcs == "J3424"  # type: ignore[union-attr]
     assert codes.confidence("openfda-ndc") == "V" and codes.confidence("illustrative") == "M"
 
 
