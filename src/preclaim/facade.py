@@ -273,7 +273,8 @@ def prior_auth(
     name: str | None = None,
     kind: Kind | None = None,
 ) -> list[tuple[str, PriorAuthDecision]]:
-    """(claim id, prior-authorization decision) for every claim of `source`, with its history as in check."""
+    """(claim id, prior-authorization decision) for every claim of `source`: each claim with the given history
+    and its stored records, as in check (an 837P's other claims are not consulted, as before in the service)."""
     day = as_of or dt.date.today()
     given = given_history(history)
     checker: Checker = engine or load_engine(policies)
