@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from preclaim.native import select_path
+
 __version__ = "0.1.0"
+select_path()  # compiled engine and rules when built and current, else their sources (preclaim.native)
 
 _FACADE = ("Checked", "check", "check_many", "claims_of", "load_engine", "prior_auth")
 _DOMAIN = {"Claim": "preclaim.domain.claim", "History": "preclaim.domain.history", "Report": "preclaim.domain.report"}

@@ -8,7 +8,7 @@ from preclaim.codes import HcpcsCode
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.rules import setting
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import Rule, RuleContext, finding
 
 ICD10_START = dt.date(2015, 10, 1)
 ICD10_SOURCE = Source(
@@ -193,4 +193,4 @@ def check_place_of_service(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
-RULES = (check_procedure_codes, check_diagnoses, check_place_of_service)
+RULES: tuple[Rule, ...] = (check_procedure_codes, check_diagnoses, check_place_of_service)

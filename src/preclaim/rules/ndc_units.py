@@ -10,7 +10,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import NdcRules, Units
-from preclaim.rules.base import RuleContext, finding, plural, units_text
+from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
 from preclaim.rules.ncci import table_mue_governs
 
 WASTE = "JW"
@@ -284,4 +284,4 @@ def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | Non
     return None
 
 
-RULES = (check_ndc, check_units)
+RULES: tuple[Rule, ...] = (check_ndc, check_units)
