@@ -20,7 +20,8 @@ from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_RESOLVED_LIMIT = 4096  # resolved policies kept per engine (each holds its own memo of checklists)
+_RESOLVED_LIMIT = 4096  # (claim fields, day) -> resolved policy entries kept per engine
+_SHARED_LIMIT = 16_384  # results one policy's memo keeps (checklists, coverage judgements, NDCs) before a reset
 
 
 def payer_key(claim: Claim) -> PayerKey:
@@ -66,23 +67,31 @@ def _order(f: Finding) -> tuple[int, int]:
 
 
 class Engine:
+    """Owns every cache the rules use: resolved policies (with their diagnosis indexes, built at resolve time)
+    and, per resolved policy, the memo of results derived from it and this engine's code sets."""
+
     def __init__(self, policies: PolicyLibrary, codes: CodeSets) -> None:
         self.policies = policies
         self.codes = codes
         self.rules = rules_for(codes)
-        self._resolved: dict[tuple[object, ...], ResolvedPolicy] = {}
+        self._resolved: dict[tuple[object, ...], tuple[ResolvedPolicy, dict[object, object]]] = {}
+        # Keyed by the resolved policy itself (identity): the library hands out one per set of matching policies,
+        # so every day and claim field it governs shares one memo.
+        self._shared: dict[ResolvedPolicy, dict[object, object]] = {}
 
     @classmethod
     def default(cls, policy_dirs: Sequence[Path] = (), codes_dir: Path | None = None) -> Engine:
         """Bundled policies and code sets, plus those imported into the data folder `codes_dir` (an edge finds
-        it: preclaim.facade.load_engine), plus `policy_dirs`."""
-        return cls(load_library(policy_dirs, home=codes_dir), load_codes(codes_dir))
+        it: preclaim.facade.load_engine), plus `policy_dirs`; policy drug keys are checked against those codes."""
+        codes = load_codes(codes_dir)
+        return cls(load_library(policy_dirs, home=codes_dir, codes=codes), codes)
 
     def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
-        return self._policy(claim, claim.first_date_of_service or as_of)
+        return self._policy(claim, claim.first_date_of_service or as_of)[0]
 
-    def _policy(self, claim: Claim, day: dt.date) -> ResolvedPolicy:
-        """PolicyLibrary.resolve, memoised on plain fields: cheaper than building and hashing a PayerKey per claim."""
+    def _policy(self, claim: Claim, day: dt.date) -> tuple[ResolvedPolicy, dict[object, object]]:
+        """PolicyLibrary.resolve and its memo, memoised on plain fields: cheaper than building and hashing a
+        PayerKey per claim."""
         payer = claim.payer
         key = (
             self.policies,
@@ -93,17 +102,24 @@ class Engine:
             claim.plan,
             day,
         )
-        policy = self._resolved.get(key)
-        if policy is None:
+        found = self._resolved.get(key)
+        if found is None:
             if len(self._resolved) >= _RESOLVED_LIMIT:  # a service or a years-long audit meets new days forever
                 self._resolved.clear()
-            policy = self._resolved[key] = self.policies.resolve(payer_key(claim), day)
-        return policy
+            policy = self.policies.resolve(payer_key(claim), day)
+            shared = self._shared.get(policy)
+            if shared is None:
+                shared = self._shared[policy] = {}
+            found = self._resolved[key] = (policy, shared)
+        return found
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
         first = claim.first_date_of_service
-        policy = self._policy(claim, first or as_of)
-        return RuleContext(claim, for_patient(history, claim.patient.key), policy, self.codes, as_of, first)
+        policy, shared = self._policy(claim, first or as_of)
+        if len(shared) > _SHARED_LIMIT:  # distinct NDCs, diagnoses and checklists: bound the odd flood
+            shared.clear()
+        history = for_patient(history, claim.patient.key)
+        return RuleContext(claim, history, policy, self.codes, as_of, first, shared)
 
     def prior_auth(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> PriorAuthDecision:
         return decide(self.context(claim, history, as_of))

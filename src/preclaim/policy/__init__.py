@@ -9,10 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from preclaim.codes import CodeSets
 from preclaim.paths import USER_POLICIES
 from preclaim.policy.code_lists import load_code_lists
-from preclaim.policy.loader import BUNDLED_DIR, load_policies, load_policy_file, parse_policy
-from preclaim.policy.resolver import Cited, PayerKey, PolicyLibrary, ResolvedPolicy, source_of
+from preclaim.policy.loader import BUNDLED_DIR, hcpcs_codes, load_policies, load_policy_file, parse_policy
+from preclaim.policy.resolver import (
+    NO_DRUG,
+    Cited,
+    PayerKey,
+    PolicyLibrary,
+    ResolvedClaimRules,
+    ResolvedDrug,
+    ResolvedPolicy,
+    source_of,
+)
 from preclaim.policy.schema import Policy
 
 
@@ -26,18 +36,26 @@ def policy_dirs(user_dirs: Sequence[Path] = (), *, home: Path | None = None) -> 
     return [BUNDLED_DIR, *([own] if own is not None and own.is_dir() else []), *user_dirs]
 
 
-def load_library(user_dirs: Sequence[Path] = (), *, home: Path | None = None) -> PolicyLibrary:
+def load_library(
+    user_dirs: Sequence[Path] = (), *, home: Path | None = None, codes: CodeSets | None = None
+) -> PolicyLibrary:
+    """Drug keys are checked against the HCPCS codes of `codes`, else the bundled ones and those imported into
+    the data folder `home`."""
     dirs = policy_dirs(user_dirs, home=home)
-    return PolicyLibrary(load_policies(dirs), load_code_lists(dirs))
+    return PolicyLibrary(load_policies(dirs, hcpcs_codes(codes, home)), load_code_lists(dirs))
 
 
 __all__ = [
     "BUNDLED_DIR",
+    "NO_DRUG",
     "Cited",
     "PayerKey",
     "Policy",
     "PolicyLibrary",
+    "ResolvedClaimRules",
+    "ResolvedDrug",
     "ResolvedPolicy",
+    "hcpcs_codes",
     "load_library",
     "load_policies",
     "load_policy_file",

@@ -30,24 +30,8 @@ def longest_gap(interval: Interval) -> int:
     return interval.days if interval.days is not None else 31 * (interval.months or 1)
 
 
-_NEXT: dict[tuple[dt.date, int], tuple[Interval, dt.date]] = {}
-
-
 def next_allowed(last: dt.date, interval: Interval) -> dt.date:
-    """The first day a maintenance injection may follow one given on `last` (memoised: checks repeat a few
-    dates and intervals; the interval is kept with the result, so a reused id cannot answer for another)."""
-    key = (last, id(interval))
-    known = _NEXT.get(key)
-    if known is not None and known[0] is interval:
-        return known[1]
-    if len(_NEXT) > 4096:
-        _NEXT.clear()
-    due = _next_allowed(last, interval)
-    _NEXT[key] = (interval, due)
-    return due
-
-
-def _next_allowed(last: dt.date, interval: Interval) -> dt.date:
+    """The first day a maintenance injection may follow one given on `last`."""
     if interval.days is not None:
         return last + dt.timedelta(days=interval.days)
     months = interval.months or 1

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import yaml
 
+from preclaim.codes import CodeSets, HcpcsCode
+from preclaim.codes.bundled import bundle
+from preclaim.codes.registry import read_imported_hcpcs
 from preclaim.errors import PolicyError
 from preclaim.policy import schema
+from preclaim.policy.facts import condition_problem
 from preclaim.policy.schema import Policy
 
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -113,7 +117,16 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def parse_policy(text: str, origin: str) -> Policy:
+def hcpcs_codes(codes: CodeSets | None = None, home: Path | None = None) -> dict[str, HcpcsCode]:
+    """The HCPCS codes a policy's drug keys are checked against: preclaim's bundled ones and those of the CMS
+    file imported into `codes`, else into the data folder `home` (none when neither is given)."""
+    imported = codes.hcpcs_import if codes is not None else (read_imported_hcpcs(home) if home else None)
+    listed = {c.code: c for c in imported.codes} if imported is not None else {}
+    return {**listed, **bundle().hcpcs}
+
+
+def parse_policy(text: str, origin: str, hcpcs: Mapping[str, HcpcsCode] | None = None) -> Policy:
+    """Parse and check one policy; drug keys are checked against `hcpcs` (default: the bundled HCPCS codes)."""
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -128,7 +141,26 @@ def parse_policy(text: str, origin: str) -> Policy:
         key, problem = _key_path(str(exc))
         raise PolicyError(f"key {key}: {problem}{_suggest(problem)}", where=origin) from None
     _check_references(policy, origin)
+    _check_drug_codes(policy, origin, hcpcs if hcpcs is not None else hcpcs_codes())
     return policy
+
+
+def _check_drug_codes(policy: Policy, origin: str, hcpcs: Mapping[str, HcpcsCode]) -> None:
+    """A drug key is a HCPCS code: a typo (J342O) would otherwise never match a claim line, silently."""
+    for code in policy.drugs:
+        entry = hcpcs.get(code)
+        if entry is not None and entry.status != "invalid":
+            continue
+        if entry is not None:
+            instead = f" (did you mean {entry.replacement}?)" if entry.replacement else ""
+            raise PolicyError(f"key drugs.{code}: {code} is not a HCPCS code{instead}", where=origin)
+        close = difflib.get_close_matches(code.strip().upper(), hcpcs, n=1, cutoff=0.6)
+        hint = (
+            f" (did you mean {close[0]}?)"
+            if close
+            else "; a newer code needs the CMS HCPCS file: preclaim codes import-hcpcs"
+        )
+        raise PolicyError(f"key drugs.{code}: {code!r} is not a HCPCS code preclaim knows{hint}", where=origin)
 
 
 def _sections(policy: Policy) -> Iterator[tuple[str, Any]]:
@@ -165,6 +197,11 @@ def _check_references(policy: Policy, origin: str) -> None:
                 )
         if isinstance(section, schema.Frequency):
             _check_frequency(policy, key, section, origin)
+        for field in ("when_any", "unless_any", "only_if_any"):
+            for i, condition in enumerate(getattr(section, field, ())):
+                problem = condition_problem(condition)
+                if problem is not None:
+                    raise PolicyError(f"key {key}.{field}[{i}].{problem[0]}: {problem[1]}", where=origin)
 
 
 def _check_frequency(policy: Policy, key: str, section: schema.Frequency, origin: str) -> None:
@@ -184,12 +221,12 @@ def _check_frequency(policy: Policy, key: str, section: schema.Frequency, origin
         )
 
 
-def load_policy_file(path: Path) -> Policy:
+def load_policy_file(path: Path, hcpcs: Mapping[str, HcpcsCode] | None = None) -> Policy:
     try:
         text = path.read_text(encoding="utf-8-sig")  # a byte order mark is not part of the policy
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read policy file: {exc}", where=str(path)) from None
-    return parse_policy(text, str(path))
+    return parse_policy(text, str(path), hcpcs)
 
 
 def policy_files(directory: Path) -> list[Path]:
@@ -198,11 +235,13 @@ def policy_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
-def load_policies(directories: Iterable[Path]) -> list[Policy]:
-    """Load every policy in the folders, in order; a later policy with the same id replaces an earlier one."""
+def load_policies(directories: Iterable[Path], hcpcs: Mapping[str, HcpcsCode] | None = None) -> list[Policy]:
+    """Load every policy in the folders, in order; a later policy with the same id replaces an earlier one.
+    Drug keys are checked against `hcpcs` (default: the bundled HCPCS codes; see hcpcs_codes)."""
     by_id: dict[str, Policy] = {}
+    hcpcs = hcpcs if hcpcs is not None else hcpcs_codes()
     for directory in directories:
         for path in policy_files(directory):
-            policy = load_policy_file(path)
+            policy = load_policy_file(path, hcpcs)
             by_id[policy.id] = policy
     return list(by_id.values())

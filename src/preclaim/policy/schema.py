@@ -15,20 +15,6 @@ import msgspec
 from preclaim.policy.program import Program
 
 Confidence = Literal["verified", "secondary", "unverified", "illustrative"]
-FactName = Literal[
-    "dose_mcg",
-    "dose_mcg_30_days",
-    "injections_30_days",
-    "units",
-    "dialysis",
-    "failed_oral_therapy",
-    "phase",
-    "route",
-    "diagnosis",
-    "age",
-    "chemo_drug",
-    "place_of_service",
-]
 Operator = Literal["eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "starts_with"]
 
 
@@ -68,7 +54,10 @@ class Match(_Strict, frozen=True):
 
 
 class Condition(_Strict, frozen=True):
-    fact: FactName
+    """A test of one chart or claim fact; the fact names, their types and the operators that fit them are in
+    policy/facts.py (checked on load)."""
+
+    fact: str
     op: Operator
     value: str | float | bool | list[str]
     describe: str | None = None  # a human sentence for reasons ("more than 1000 mcg in 30 days")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from preclaim.codes import CodeSets
 from preclaim.domain.claim import Claim, ServiceLine
 from preclaim.domain.history import History
 from preclaim.domain.report import Correction, Cure, Finding, Severity, Source
-from preclaim.policy.resolver import Cited, ResolvedPolicy
-
-T = TypeVar("T")
+from preclaim.policy.code_index import CodeIndex
+from preclaim.policy.resolver import NO_DRUG, ResolvedClaimRules, ResolvedDrug, ResolvedPolicy
 
 INJECTION_CODES = frozenset({"96372"})
 EM_CODES = frozenset({"99211", "99212", "99213", "99214", "99215"})
@@ -23,12 +21,17 @@ class RuleContext:
 
     A plain slotted class built once per check: the derived facts are computed here, in claim order, rather
     than as cached properties (cheaper, and each is needed by several rules anyway). Rules never assign to it.
+
+    Two memos: `memo` lives for this check; `shared` is the engine's, for results derived from this policy and
+    these code sets that every claim the policy governs reuses (each rule owns its keys).
     """
 
     __slots__ = (
         "_drug_codes",
+        "_drugs",
         "as_of",
         "claim",
+        "claim_rules",
         "codes",
         "dose_lines",
         "drug_codes",
@@ -37,6 +40,7 @@ class RuleContext:
         "history",
         "memo",
         "policy",
+        "shared",
     )
 
     def __init__(
@@ -47,14 +51,19 @@ class RuleContext:
         codes: CodeSets,
         as_of: dt.date,
         first_day: dt.date | None = None,
+        shared: dict[object, object] | None = None,
     ) -> None:
-        """`first_day` is the claim's first date of service, when the caller has it already."""
+        """`first_day` is the claim's first date of service, when the caller has it already; `shared` the
+        engine's memo for this policy (a fresh one when none is given)."""
         self.claim = claim
         self.history = history
         self.policy = policy
+        self.claim_rules: ResolvedClaimRules = policy.claim_rules
+        self._drugs = policy.drugs
         self.codes = codes
         self.as_of = as_of
         self.memo: dict[object, object] = {}  # per-check results rules share
+        self.shared: dict[object, object] = {} if shared is None else shared
         self.first_day = first_day if first_day is not None else claim.first_date_of_service
         # Keyed by line number like the claim's own references; the first line with a number decides.
         self._drug_codes: dict[int, str | None] = {}
@@ -87,14 +96,14 @@ class RuleContext:
         return code
 
     def _drug_code_of(self, line: ServiceLine) -> str | None:
-        if line.code in self.policy.drugs:
+        if line.code in self._drugs:
             return line.code
         entry = self.codes.hcpcs(line.code)
         if entry is None or (entry.use_instead is None and entry.replacement is None):
             return None
         # A code billed on a date it is not valid, or for a drug that has its own code (the code set says which).
         target = entry.code_for(self.b12_drug(line), line.date_of_service)
-        return target if target in self.policy.drugs else None
+        return target if target in self._drugs else None
 
     def b12_drug(self, line: ServiceLine) -> str | None:
         """Which B12 the line is, from its NDC, then the description, then the chart."""
@@ -109,15 +118,13 @@ class RuleContext:
         encounter = self.claim.encounter
         return encounter.drug if encounter is not None else None
 
-    # The two lookups below run a dozen times a check: dict access inline, and no typing.cast call.
-    def section(self, code: str, name: str, kind: type[T]) -> Cited[T] | None:
-        sections = self.policy.drugs.get(code)
-        cited = sections.get(name) if sections is not None else None
-        return cited if cited is not None and isinstance(cited.value, kind) else None  # type: ignore[return-value]
+    def drug(self, code: str | None) -> ResolvedDrug:
+        """The policy of a drug code, section by section (every section None when no policy names the code)."""
+        return self._drugs.get(code, NO_DRUG) if code is not None else NO_DRUG
 
-    def claim_rule(self, name: str, kind: type[T]) -> Cited[T] | None:
-        cited = self.policy.claim_rules.get(name)
-        return cited if cited is not None and isinstance(cited.value, kind) else None  # type: ignore[return-value]
+    def index(self, codes: tuple[str, ...]) -> CodeIndex:
+        """The policy's index of a diagnosis list (prefix-aware lookups)."""
+        return self.policy.index(codes)
 
     def lines_on(self, day: dt.date) -> tuple[ServiceLine, ...]:
         return tuple(line for line in self.claim.lines if line.date_of_service == day)

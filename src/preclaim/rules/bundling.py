@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
-from preclaim.policy.schema import Bundling
 from preclaim.rules.base import EM_CODES, INJECTION_CODES, Rule, RuleContext, finding, plural, units_text
 
 CPT_99211 = Source(
@@ -30,7 +29,7 @@ SMRC_AUDIT = Source(
 
 def check_bundling(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    rule = ctx.claim_rule("bundling", Bundling)
+    rule = ctx.claim_rules.bundling
     if rule is None:
         return findings
     spec, src = rule.value, rule.source

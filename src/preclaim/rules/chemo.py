@@ -12,10 +12,11 @@ import datetime as dt
 from preclaim.codes import normalize_icd10
 from preclaim.domain.claim import Diagnosis, ServiceLine
 from preclaim.domain.report import Finding
+from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import ChemoAdjunct, DiagnosisEntry
+from preclaim.policy.schema import ChemoAdjunct
 from preclaim.rules.base import Rule, RuleContext, finding
-from preclaim.rules.facts import code_in, earlier_doses
+from preclaim.rules.facts import earlier_doses
 from preclaim.rules.liability import as_patient_liability, patient_liable
 
 # Diagnoses of a chemotherapy encounter: encounter for antineoplastic chemotherapy, adverse effect of
@@ -31,20 +32,19 @@ def is_neoplasm(code: str) -> bool:
     return normal[:1] == "D" and normal[1:3].isdigit() and int(normal[1:3]) < 50
 
 
-def chemo_adjunct_covers(
-    ctx: RuleContext, code: str, covered: tuple[DiagnosisEntry, ...], pointed: list[Diagnosis]
-) -> bool:
+def chemo_adjunct_covers(ctx: RuleContext, code: str, covered: CodeIndex, pointed: list[Diagnosis]) -> bool:
     """True when the encounter documents pemetrexed or pralatrexate, the policy covers B12 as their adjunct (a
     chemotherapy-adjunct schedule, or Z51.11 on its covered list), and the line points to the cancer or the
     chemotherapy encounter."""
     enc = ctx.claim.encounter
     if enc is None or enc.chemo is None:
         return False
-    cited = ctx.section(code, "chemo_adjunct", ChemoAdjunct)
+    cited = ctx.drug(code).chemo_adjunct
     schedule = getattr(cited.value, enc.chemo.drug) if cited is not None else None
-    if schedule is None and code_in(CHEMO_ENCOUNTER[0], covered) is None:
+    if schedule is None and covered.find(CHEMO_ENCOUNTER[0]) is None:
         return False
-    return any(is_neoplasm(dx.code) or code_in(dx.code, CHEMO_ENCOUNTER) is not None for dx in pointed)
+    encounter = ctx.index(CHEMO_ENCOUNTER)
+    return any(is_neoplasm(dx.code) or encounter.find(dx.code) is not None for dx in pointed)
 
 
 def check_chemo_timing(ctx: RuleContext) -> list[Finding]:
@@ -54,7 +54,7 @@ def check_chemo_timing(ctx: RuleContext) -> list[Finding]:
         return findings
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
-        cited = ctx.section(code, "chemo_adjunct", ChemoAdjunct) if code else None
+        cited = ctx.drug(code).chemo_adjunct
         rule = getattr(cited.value, enc.chemo.drug) if cited else None
         if cited is None or rule is None:
             continue

@@ -170,7 +170,7 @@ def check_place_of_service(ctx: RuleContext) -> list[Finding]:
     for line in ctx.claim.lines:
         if line.place_of_service:
             codes.add(line.place_of_service)
-    watched = ctx.policy.memo.get("setting-pos") or setting.watched(ctx)
+    watched = ctx.shared.get("setting-pos") or setting.watched(ctx)
     if not codes.isdisjoint(watched):  # type: ignore[arg-type]  # facility or telehealth: where it was given
         findings.extend(setting.check_setting(ctx))
     for code in sorted(codes):

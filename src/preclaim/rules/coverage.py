@@ -9,17 +9,18 @@ coverage is decided on the recoded claim. With GA and an ABN on file, a denial i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from preclaim.codes import normalize_icd10
 from preclaim.domain.claim import Diagnosis, ServiceLine
 from preclaim.domain.report import Finding, Source
-from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import Coverage, DiagnosisEntry, LiabilityModifiers
+from preclaim.policy.code_index import CodeIndex
+from preclaim.policy.resolver import Cited, ResolvedDrug
+from preclaim.policy.schema import Coverage, DiagnosisEntry
 from preclaim.rules import chemo
 from preclaim.rules.base import Rule, RuleContext, finding
 from preclaim.rules.chemo import chemo_adjunct_covers
-from preclaim.rules.facts import code_in
 from preclaim.rules.liability import as_patient_liability, patient_liable
 
 POINTER_SOURCE = Source(
@@ -27,19 +28,6 @@ POINTER_SOURCE = Source(
     "837P SV107 diagnosis code pointers (1-12, pointing into HI)",
     "https://x12.org/products/transaction-sets",
 )
-
-
-_COVERED: dict[tuple[int, int], tuple[Coverage, tuple[DiagnosisEntry, ...]]] = {}
-
-
-def covered_entries(ctx: RuleContext, coverage: Coverage) -> tuple[DiagnosisEntry, ...]:
-    """The section's own codes plus its code list, built once per (section, library) so lookups stay indexed."""
-    key = (id(coverage), id(ctx.policy.code_lists))
-    cached = _COVERED.get(key)
-    if cached is None or cached[0] is not coverage:
-        listed = ctx.policy.code_lists.get(coverage.covered_list, ()) if coverage.covered_list else ()
-        cached = _COVERED[key] = (coverage, coverage.covered + listed)
-    return cached[1]
 
 
 def check_pointers(ctx: RuleContext) -> list[Finding]:
@@ -80,10 +68,11 @@ def check_coverage(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
-        coverage = ctx.section(code, "coverage", Coverage) if code else None
+        drug = ctx.drug(code)
+        coverage = drug.coverage
         if coverage is None or code is None or not line.diagnosis_pointers:
             continue
-        if (problem := _line_coverage(ctx, code, line, coverage)) is not None:
+        if (problem := _line_coverage(ctx, code, line, coverage, drug)) is not None:
             if problem.rule == "diagnosis.not-covered" and patient_liable(ctx, line.number):
                 problem = as_patient_liability(problem)
             findings.append(problem)
@@ -103,25 +92,26 @@ def _usable(ctx: RuleContext, dx: Diagnosis) -> bool:
     return entry is not None and entry.billable
 
 
-def _supports(ctx: RuleContext, code: str, covered: tuple[DiagnosisEntry, ...], dx: Diagnosis) -> bool:
-    if code_in(dx.code, covered) is not None:
+def _supports(ctx: RuleContext, code: str, covered: CodeIndex, dx: Diagnosis) -> bool:
+    if covered.find(dx.code) is not None:
         return True
     enc = ctx.claim.encounter
     return enc is not None and enc.chemo is not None and chemo_adjunct_covers(ctx, code, covered, [dx])
 
 
-def _line_coverage(ctx: RuleContext, code: str, line: ServiceLine, coverage: Cited[Coverage]) -> Finding | None:
+def _line_coverage(
+    ctx: RuleContext, code: str, line: ServiceLine, coverage: Cited[Coverage], drug: ResolvedDrug
+) -> Finding | None:
     """The coverage problem of a drug line, if none of the diagnoses it points to is covered."""
     spec = coverage.value
-    covered = covered_entries(ctx, spec)
+    covered = drug.covered
     pointed = [dx for p in line.diagnosis_pointers if (dx := ctx.claim.diagnosis_at(p)) is not None]
     # Memoised per policy on the pointed diagnoses: claims repeat a few, and each needs code lookups.
-    key = ("line-coverage", id(spec), id(ctx.codes), *pointed)
-    known: tuple[Coverage, object, str] | None = ctx.policy.memo.get(key)  # type: ignore[assignment]
-    if known is None or known[0] is not spec or known[1] is not ctx.codes:  # ids of dead objects may be reused
-        known = (spec, ctx.codes, _judge(ctx, covered, pointed))
-        ctx.policy.memo[key] = known
-    if known[2] != "uncovered":
+    key = ("line-coverage", code, *pointed)
+    known = ctx.shared.get(key)
+    if known is None:
+        known = ctx.shared[key] = _judge(ctx, covered, pointed)
+    if known != "uncovered":
         return None  # covered, or a diagnosis to recode first (one error must not stack a denial on top)
     enc = ctx.claim.encounter
     if enc is not None and enc.chemo is not None and chemo_adjunct_covers(ctx, code, covered, pointed):
@@ -145,30 +135,31 @@ def _line_coverage(ctx: RuleContext, code: str, line: ServiceLine, coverage: Cit
             rarc=spec.pointer_rarc,
             fix=f"point line {line.number} to diagnosis {position} ({dx.code})",
         )
-    return _not_covered(ctx, line, coverage, covered, pointed, caveat)
+    return _not_covered(ctx, code, line, coverage, drug, pointed, caveat)
 
 
-def _judge(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], pointed: list[Diagnosis]) -> str:
+def _judge(ctx: RuleContext, covered: CodeIndex, pointed: list[Diagnosis]) -> str:
     """ "recode" when a pointed diagnosis must be recoded first (ICD-9, not ICD-10-CM, a category; the code rules
     say how), "covered" when one is covered, else "uncovered" (nothing pointed to counts as neither)."""
     hit = False
     for dx in pointed:
         if not _usable(ctx, dx):
             return "recode"
-        hit = hit or code_in(dx.code, covered) is not None
+        hit = hit or covered.find(dx.code) is not None
     return "covered" if hit or not pointed else "uncovered"
 
 
 def _not_covered(
     ctx: RuleContext,
+    code: str,
     line: ServiceLine,
     coverage: Cited[Coverage],
-    covered: tuple[DiagnosisEntry, ...],
+    drug: ResolvedDrug,
     pointed: list[Diagnosis],
     caveat: str,
 ) -> Finding:
     spec = coverage.value
-    excluded = [dx for dx in pointed if code_in(dx.code, spec.noncovered)]
+    excluded = [dx for dx in pointed if drug.noncovered.find(dx.code)]
     why = (
         "is excluded: " + spec.noncovered_reason
         if excluded
@@ -177,10 +168,10 @@ def _not_covered(
     shown = ", ".join(_describe(d, ctx) for d in pointed)
     abn = (
         " For Medicare, with a signed ABN add GA (patient liable); without one GZ."
-        if ctx.claim_rule("liability_modifiers", LiabilityModifiers)
+        if ctx.claim_rules.liability_modifiers
         else ""
     )
-    examples = _suggestions(ctx, spec, covered, pointed)
+    examples = _suggestions(ctx, code, drug.covered, pointed)
     instead = f" (e.g. {examples})" if examples else ""
     return finding(
         "diagnosis.not-covered",
@@ -196,33 +187,29 @@ def _not_covered(
     )
 
 
-def _suggestions(
-    ctx: RuleContext, spec: Coverage, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]
-) -> str:
+def _suggestions(ctx: RuleContext, code: str, covered: CodeIndex, rejected: list[Diagnosis]) -> str:
     """suggestions(), memoised per policy: denials repeat a few diagnoses."""
-    key = ("coverage-suggestions", id(spec), tuple([dx.code for dx in rejected]))
-    memo = ctx.policy.memo
-    cached = cast("tuple[Coverage, object, str] | None", memo.get(key))
-    if cached is None or cached[0] is not spec or cached[1] is not ctx.codes:  # ids of dead objects may be reused
-        cached = (spec, ctx.codes, suggestions(ctx, covered, rejected))
-        memo[key] = cached
-    return cached[2]
+    key = ("coverage-suggestions", code, tuple([dx.code for dx in rejected]))
+    cached = ctx.shared.get(key)
+    if cached is None:
+        cached = ctx.shared[key] = suggestions(ctx, covered.entries, rejected)
+    return cast(str, cached)
 
 
-def suggestions(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], rejected: list[Diagnosis]) -> str:
+def suggestions(ctx: RuleContext, covered: Sequence[DiagnosisEntry | str], rejected: list[Diagnosis]) -> str:
     """Up to three covered codes from the policy's own list, one per chapter letter, never one the finding
     rejects (nor a category holding it); a category is written with "-" (more characters needed)."""
     shown: list[str] = []
     letters: set[str] = set()
     rejected_codes = [normalize_icd10(dx.code) for dx in rejected]
     for entry in covered:
-        target = normalize_icd10(entry.code)
+        target = normalize_icd10(entry if isinstance(entry, str) else entry.code)
         if target[:1] in letters or any(r.startswith(target) or target.startswith(r) for r in rejected_codes):
             continue
         letters.add(target[:1])
         found = ctx.codes.icd10(target)
         written = target if found is None or found.billable else target + ("-" if "." in target else ".-")
-        label = entry.label or (found.description if found else None)
+        label = (None if isinstance(entry, str) else entry.label) or (found.description if found else None)
         shown.append(f"{written} {label}" if label else written)
         if len(shown) == 3:
             break

@@ -13,8 +13,7 @@ from typing import NamedTuple, cast
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import ChecklistItem, ChecklistStatus, Finding
 from preclaim.policy.intervals import longest_gap, next_allowed
-from preclaim.policy.resolver import source_of
-from preclaim.policy.schema import DocumentationItem, Frequency, Units
+from preclaim.policy.schema import DocumentationItem
 from preclaim.rules.base import RuleContext, finding
 from preclaim.rules.facts import any_holds, earlier_doses
 from preclaim.rules.modifiers import vial_type
@@ -67,7 +66,7 @@ def _deficiency(enc: Encounter) -> Status:
 
 
 def _phase_applies(ctx: RuleContext, code: str) -> bool:
-    cited = ctx.section(code, "frequency", Frequency)
+    cited = ctx.drug(code).frequency
     day = ctx.first_day
     if cited is None or day is None:
         return False
@@ -127,7 +126,7 @@ def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | No
 def _applies(ctx: RuleContext, code: str, item: DocumentationItem) -> bool:
     if not item.only_if_any:
         return True
-    units = ctx.section(code, "units", Units)
+    units = ctx.drug(code).units
     holds, _ = any_holds(ctx, code, item.only_if_any, units.value if units else None)
     return holds is not False
 
@@ -138,13 +137,13 @@ Entry = tuple[ChecklistItem, DocumentationItem, str]
 def _chart_free(ctx: RuleContext, codes: tuple[str, ...]) -> bool:
     """True when the items of these codes depend on nothing but the claim's diagnoses (per policy, memoised)."""
     key = ("checklist-chart-free", codes)
-    known = ctx.policy.memo.get(key)
+    known = ctx.shared.get(key)
     if known is None:
-        known = ctx.policy.memo[key] = not any(
+        known = ctx.shared[key] = not any(
             c.fact != "diagnosis"
             for code in codes
-            if (cited := ctx.policy.drug_section(code, "documentation"))
-            for item in cast("tuple[DocumentationItem, ...]", cited.value)
+            if (cited := ctx.drug(code).documentation)
+            for item in cited.value
             for c in item.only_if_any
         )
     return known is True
@@ -172,7 +171,7 @@ def documented(ctx: RuleContext) -> Documented:
         any("GA" in line.modifiers for line in ctx.claim.lines),
         tuple([_phase_applies(ctx, code) for code in codes]),
     )
-    memo = ctx.policy.memo
+    memo = ctx.shared
     cached = memo.get(key)
     if cached is None:
         if len(memo) > 8192:
@@ -188,16 +187,16 @@ def _document(entries: list[Entry]) -> Documented:
 def _evaluate(ctx: RuleContext, codes: tuple[str, ...]) -> list[Entry]:
     items: list[Entry] = []
     for code in codes:
-        cited = ctx.policy.drug_section(code, "documentation")
+        cited = ctx.drug(code).documentation
         if cited is None:
             continue
-        for item in cast("tuple[DocumentationItem, ...]", cited.value):
+        for item in cited.value:
             if not _applies(ctx, code, item):
                 continue
             status = _status(ctx, code, item)
             if status is None:
                 continue
-            source = source_of(cited.policy, item.source)
+            source = cited.cite(item.source)
             items.append((ChecklistItem(item.item, status[0], source, item.id, status[1]), item, code))
     return items
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import cast
+from typing import Any, cast
 
 import msgspec
 
-from preclaim.codes import normalize_icd10
 from preclaim.domain.encounter import Phase
+from preclaim.policy.code_index import CodeIndex
+from preclaim.policy.facts import FACTS, condition_codes
 from preclaim.policy.schema import Condition, DiagnosisEntry, Units
 from preclaim.rules.base import RuleContext
 from preclaim.rules.replacements import CORRECTIONS, still_counting
 
-FactValue = str | float | bool | tuple[str, ...] | None
+FactValue = str | float | bool | dt.date | tuple[str, ...] | None
+Reader = Callable[[RuleContext, str, Units | None], FactValue]
 
 
 class Dose(msgspec.Struct, frozen=True):
@@ -28,53 +31,13 @@ class Dose(msgspec.Struct, frozen=True):
     claim_id: str | None
 
 
-class _CodeIndex:
-    """Normalised exact codes and category prefixes of a diagnosis list, for O(length of code) lookups."""
-
-    def __init__(self, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> None:
-        self.entries = entries  # kept alive so the id() key below cannot be reused
-        self.by_code: dict[str, DiagnosisEntry | str] = {}
-        for entry in entries:
-            target = normalize_icd10(entry.code if isinstance(entry, DiagnosisEntry) else entry)
-            self.by_code.setdefault(target, entry)
-        self.longest = max(map(len, self.by_code), default=0)
-        self.found: dict[str, DiagnosisEntry | str | None] = {}  # claims repeat a few diagnosis codes
-
-    def find(self, code: str) -> DiagnosisEntry | str | None:
-        try:
-            return self.found[code]
-        except KeyError:
-            pass
-        if len(self.found) > 4096:
-            self.found.clear()
-        hit = self.found[code] = self._find(code)
-        return hit
-
-    def _find(self, code: str) -> DiagnosisEntry | str | None:
-        normal = normalize_icd10(code)
-        # "D51" covers "D51.0"; "K90.8" covers "K90.89": try the code, then each shorter prefix. Only
-        # prefixes as long as the longest entry can match, so a huge code costs one pass, not one per prefix.
-        hit = self.by_code.get(normal)
-        if hit is not None:
-            return hit
-        for end in range(min(len(normal) - 1, self.longest), 2, -1):
-            hit = self.by_code.get(normal[:end].rstrip("."))
-            if hit is not None:
-                return hit
-        return None
-
-
-_INDEXES: dict[int, _CodeIndex] = {}
-
-
 def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> DiagnosisEntry | str | None:
-    """The entry that covers `code`: an exact code or a category prefix ("D51" covers "D51.0")."""
-    index = _INDEXES.get(id(entries))
-    if index is None or index.entries is not entries:
-        if len(_INDEXES) > 4096:  # lists built per call would otherwise accumulate
-            _INDEXES.clear()
-        index = _INDEXES[id(entries)] = _CodeIndex(entries)
-    return index.find(code)
+    """The entry that covers `code`: an exact code or a category prefix ("D51" covers "D51.0").
+
+    Indexes the list on every call: rules read the resolved policy's prebuilt indexes (ctx.index,
+    ctx.drug(code).covered) instead.
+    """
+    return CodeIndex(entries).find(code)
 
 
 _BY_DATE = attrgetter("date")
@@ -145,39 +108,64 @@ def _window(ctx: RuleContext, code: str, days: int) -> tuple[list[Dose], dt.date
     return [d for d in earlier_doses(ctx, code, day) if d.date >= start], day
 
 
-def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactValue:
-    enc = ctx.claim.encounter
-    if name == "dose_mcg":
-        return this_dose_mcg(ctx, units)
-    if name in ("dose_mcg_30_days", "injections_30_days"):
-        window = _window(ctx, code, 30)
-        current = this_dose_mcg(ctx, units)
-        if window is None or current is None:
-            return None
-        doses, _ = window
-        if name == "injections_30_days":
-            return float(len({d.date for d in doses} | {ctx.first_day}))
-        per_unit = units.amount_per_unit if units else 1000.0
-        return current + sum(d.dose_mcg if d.dose_mcg is not None else d.units * per_unit for d in doses)
-    if name == "units":
-        return float(sum(line.units for line in ctx.drug_lines))
-    if name == "diagnosis":
-        return tuple(dx.code for dx in ctx.claim.diagnoses)
-    if name == "place_of_service":
-        return ctx.claim.place_of_service
-    if name == "age":
-        born, day = ctx.claim.patient.birth_date, ctx.first_day
-        if born is None or day is None:
-            return None
-        return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
-    if name == "chemo_drug":
-        return enc.chemo.drug if enc and enc.chemo else None
-    if name == "dialysis":
-        return dialysis(ctx)
-    if enc is None:
+def _dose_30(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
+    window = _window(ctx, code, 30)
+    current = this_dose_mcg(ctx, units)
+    if window is None or current is None:
         return None
-    value = getattr(enc, name, None)
-    return value if isinstance(value, str | bool | float | int) else None
+    per_unit = units.amount_per_unit if units else 1000.0
+    return current + sum(d.dose_mcg if d.dose_mcg is not None else d.units * per_unit for d in window[0])
+
+
+def _injections_30(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
+    window = _window(ctx, code, 30)
+    if window is None or this_dose_mcg(ctx, units) is None:
+        return None
+    return float(len({d.date for d in window[0]} | {ctx.first_day}))
+
+
+def _age(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
+    born, day = ctx.claim.patient.birth_date, ctx.first_day
+    if born is None or day is None:
+        return None
+    return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
+
+
+def _chart(name: str) -> Reader:
+    """A reader of one encounter field: None when the input carries no chart."""
+
+    def read(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
+        enc = ctx.claim.encounter
+        value = getattr(enc, name, None) if enc is not None else None
+        return value if isinstance(value, str | bool | float | int) else None
+
+    return read
+
+
+# How each fact of the registry (policy/facts.py) is read from a claim, its chart and its history.
+READERS: dict[str, Reader] = {
+    "dose_mcg": lambda ctx, code, units: this_dose_mcg(ctx, units),
+    "dose_mcg_30_days": _dose_30,
+    "injections_30_days": _injections_30,
+    "units": lambda ctx, code, units: float(sum(line.units for line in ctx.drug_lines)),
+    "age": _age,
+    "date_of_service": lambda ctx, code, units: ctx.first_day,
+    "dialysis": lambda ctx, code, units: dialysis(ctx),
+    "failed_oral_therapy": _chart("failed_oral_therapy"),
+    "phase": _chart("phase"),
+    "route": _chart("route"),
+    "chemo_drug": lambda ctx, code, units: (
+        enc.chemo.drug if (enc := ctx.claim.encounter) is not None and enc.chemo is not None else None
+    ),
+    "diagnosis": lambda ctx, code, units: tuple([dx.code for dx in ctx.claim.diagnoses]),
+    "place_of_service": lambda ctx, code, units: ctx.claim.place_of_service,
+}
+
+
+def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactValue:
+    """The value of a registry fact for this claim, or None when the input does not say."""
+    reader = READERS.get(name)
+    return reader(ctx, code, units) if reader is not None else None
 
 
 # ESRD (N18.6) and dependence on renal dialysis (Z99.2) in ICD-10-CM; POS 65 is an end-stage renal disease
@@ -195,41 +183,48 @@ def dialysis(ctx: RuleContext) -> bool | None:
     claim = ctx.claim
     if claim.place_of_service == DIALYSIS_POS or any(ln.place_of_service == DIALYSIS_POS for ln in claim.lines):
         return True
-    if any(code_in(dx.code, DIALYSIS_DIAGNOSES) is not None for dx in claim.diagnoses if dx.system == "icd10"):
+    index = ctx.index(DIALYSIS_DIAGNOSES)
+    if any(index.find(dx.code) is not None for dx in claim.diagnoses if dx.system == "icd10"):
         return True
     return None
 
 
-def evaluate(condition: Condition, value: FactValue) -> bool | None:
-    if value is None:
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
+def evaluate(ctx: RuleContext, condition: Condition, value: FactValue) -> bool | None:
+    """Whether the condition holds for the fact's value, by the fact's registry type; None when unknown."""
+    spec = FACTS.get(condition.fact)
+    if value is None or spec is None:  # the loader refuses unknown facts; a policy built in code may not
         return None
     expected = condition.value
     op = condition.op
-    if isinstance(value, tuple):  # diagnosis codes
-        wanted = expected if isinstance(expected, list) else [str(expected)]
-        hit = any(code_in(code, wanted) is not None for code in value)
+    if spec.many:  # the claim's diagnoses: does any match a listed code or category
+        index = ctx.index(condition_codes(condition))
+        hit = any(index.find(code) is not None for code in value) if isinstance(value, tuple) else False
         return hit if op in ("in", "eq", "starts_with") else not hit
     if op in ("in", "not_in"):
         members = expected if isinstance(expected, list) else [expected]
         found = str(value) in {str(m) for m in members}
         return found if op == "in" else not found
-    if op == "eq":
-        return value == expected
-    if op == "ne":
-        return value != expected
     if op == "starts_with":
         return str(value).startswith(str(expected))
-    if isinstance(value, bool | str) or isinstance(expected, bool | list | str):
-        return None
-    if op == "gt":
-        return value > expected
-    if op == "ge":
-        return value >= expected
-    if op == "lt":
-        return value < expected
-    if op == "le":
-        return value <= expected
-    raise KeyError(op)
+    if spec.kind == "date":
+        if not isinstance(value, dt.date) or not isinstance(expected, str):
+            return None
+        return _COMPARE[op](value, dt.date.fromisoformat(expected))
+    if op in ("eq", "ne"):
+        return _COMPARE[op](value, expected)
+    if isinstance(value, bool | str | tuple | dt.date) or isinstance(expected, bool | list | str):
+        return None  # an order between values that have none (the loader refuses such a condition)
+    return _COMPARE[op](value, expected)
 
 
 def any_holds(
@@ -241,7 +236,7 @@ def any_holds(
     holding: list[Condition] = []
     unknown = False
     for c in conditions:
-        outcome = evaluate(c, fact(ctx, code, c.fact, units))
+        outcome = evaluate(ctx, c, fact(ctx, code, c.fact, units))
         if outcome is True:
             holding.append(c)
         elif outcome is None:

@@ -11,7 +11,7 @@ from operator import attrgetter
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Finding, Source
 from preclaim.policy.intervals import describe, next_allowed
-from preclaim.policy.resolver import Cited, source_of
+from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import Frequency
 from preclaim.rules.base import Rule, RuleContext, finding
 from preclaim.rules.facts import Dose, earlier_doses
@@ -60,7 +60,7 @@ def _against_history(
     findings: list[Finding],
 ) -> None:
     """Add the history findings of the first line billing `code` on `day` to `findings`."""
-    cited = ctx.section(code, "frequency", Frequency)
+    cited = ctx.drug(code).frequency
     earlier = earlier_doses(ctx, code, day)
     if earlier and earlier[-1].date == day:  # sorted by date, none after `day`: a same-day dose is last
         same_day = next(d for d in earlier if d.date == day)
@@ -156,7 +156,7 @@ def _interval(
             "frequency.too-soon",
             "error",
             text + "; the payer states this as a limit, so the line will deny",
-            source_of(cited.policy, spec.hard_limit_source),
+            cited.cite(spec.hard_limit_source),
             line=number,
             carc=spec.denial_carc,
             rarc=spec.denial_rarc,

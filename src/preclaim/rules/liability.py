@@ -11,14 +11,13 @@ from __future__ import annotations
 import msgspec
 
 from preclaim.domain.report import Finding
-from preclaim.policy.schema import LiabilityModifiers
 from preclaim.rules.base import RuleContext, split_carc
 
 
 def patient_liable(ctx: RuleContext, line_number: int) -> bool:
     """True when the line carries GA alone among GA/GZ/GY, an ABN is not known to be missing, and the payer's
     policy uses the Medicare liability modifiers."""
-    rule = ctx.claim_rule("liability_modifiers", LiabilityModifiers)
+    rule = ctx.claim_rules.liability_modifiers
     if rule is None or not rule.value.enabled:
         return False
     enc = ctx.claim.encounter

@@ -5,7 +5,7 @@ from __future__ import annotations
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import LiabilityModifiers, Units, WasteModifiers
+from preclaim.policy.schema import LiabilityModifiers, WasteModifiers
 from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
 from preclaim.rules.ndc_units import expected_units
 
@@ -33,7 +33,7 @@ def vial_type(ctx: RuleContext, line: ServiceLine) -> str:
 
 def check_waste_modifiers(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    rule = ctx.claim_rule("waste_modifiers", WasteModifiers)
+    rule = ctx.claim_rules.waste_modifiers
     admin_lines = [ln for ln in ctx.drug_lines if "JW" not in ln.modifiers]
     if ctx.drug_lines and not admin_lines:  # every drug line carries JW
         first = ctx.drug_lines[0]
@@ -176,7 +176,7 @@ def _single_dose(
                 correction=Correction("add-modifier", "JZ"),
             )
         return None
-    units = ctx.section(ctx.drug_code_of(line) or line.code, "units", Units)
+    units = ctx.drug(ctx.drug_code_of(line) or line.code).units
     per_unit = units.value.amount_per_unit if units else 1000.0
     given = expected_units(dose, per_unit) if dose else line.units
     total = expected_units((dose or given * per_unit) + wasted, per_unit)
@@ -219,7 +219,7 @@ def _single_dose(
 
 def check_liability_modifiers(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    rule = ctx.claim_rule("liability_modifiers", LiabilityModifiers)
+    rule = ctx.claim_rules.liability_modifiers
     if rule is None or not rule.value.enabled:
         return findings
     enc = ctx.claim.encounter

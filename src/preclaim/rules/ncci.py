@@ -106,7 +106,7 @@ def check_ncci(ctx: RuleContext) -> list[Finding]:
     """PTP pairs and MUEs from the imported tables, for payers whose policy has the `ncci` section."""
     findings: list[Finding] = []
     tables = ctx.codes.ncci
-    rule = ctx.claim_rule("ncci", Ncci) if tables is not None else None
+    rule = ctx.claim_rules.ncci if tables is not None else None
     if tables is None or rule is None:
         return findings
     spec, lines = rule.value, ctx.claim.lines
@@ -170,7 +170,7 @@ def _table(ctx: RuleContext) -> tuple[Ncci, NcciTables] | None:
     tables = ctx.codes.ncci
     if tables is None or not tables.has_mue:
         return None
-    rule = ctx.claim_rule("ncci", Ncci)
+    rule = ctx.claim_rules.ncci
     return (rule.value, tables) if rule is not None and rule.value.mue else None
 
 

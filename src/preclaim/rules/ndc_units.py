@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import cast
 
 from preclaim.codes import normalize_ndc
 from preclaim.domain.claim import ServiceLine
@@ -21,7 +22,7 @@ NDC_FORMAT_SOURCE = Source(
 
 def check_ndc(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    rules = ctx.claim_rule("ndc", NdcRules)
+    rules = ctx.claim_rules.ndc
     for line in ctx.claim.lines:
         if line.ndc is None:
             if rules is None:
@@ -57,7 +58,7 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
         fallback = _units_source(ctx, line)
         source = fallback.source if fallback else NDC_FORMAT_SOURCE
     carc, rarc = (rules.value.carc, rules.value.rarc) if rules else ("CO-16", ("M119",))
-    ndc11, problem = _normalized(line.ndc.code)
+    ndc11, problem = _normalized(ctx, line.ndc.code)
     if ndc11 is None:
         findings.append(
             finding(
@@ -146,26 +147,23 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
     return findings
 
 
-_NORMALIZED: dict[str, tuple[str | None, str | None]] = {}
-
-
-def _normalized(code: str) -> tuple[str | None, str | None]:
-    """(the 11-digit NDC, None) or (None, what is wrong with it); memoised, as a file repeats a few NDCs."""
-    known = _NORMALIZED.get(code)
+def _normalized(ctx: RuleContext, code: str) -> tuple[str | None, str | None]:
+    """(the 11-digit NDC, None) or (None, what is wrong with it); memoised by the engine, as a file repeats a
+    few NDCs."""
+    key = ("ndc", code)
+    known = cast("tuple[str | None, str | None] | None", ctx.shared.get(key))
     if known is None:
-        if len(_NORMALIZED) > 4096:
-            _NORMALIZED.clear()
         try:
             known = (normalize_ndc(code), None)
         except ValueError as exc:
             known = (None, str(exc))
-        _NORMALIZED[code] = known
+        ctx.shared[key] = known
     return known
 
 
 def _units_source(ctx: RuleContext, line: ServiceLine) -> Cited[Units] | None:
     code = ctx.drug_code_of(line)
-    return ctx.section(code, "units", Units) if code else None
+    return ctx.drug(code).units
 
 
 def expected_units(amount_mcg: float, per_unit: float) -> int:
@@ -178,7 +176,7 @@ def check_units(ctx: RuleContext) -> list[Finding]:
     enc = ctx.claim.encounter
     for line in ctx.drug_lines:
         code = ctx.drug_code_of(line)
-        units = ctx.section(code, "units", Units) if code else None
+        units = ctx.drug(code).units
         if units is None or code is None:
             continue  # a wrong or unclassified code (J3424, J3490) is checked in the units of its right one
         spec = units.value

@@ -13,7 +13,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.history import Authorization
 from preclaim.domain.report import Finding, PriorAuthDecision, PriorAuthStatus, Source
 from preclaim.policy.resolver import Cited
-from preclaim.policy.schema import Condition, PriorAuth, Units
+from preclaim.policy.schema import Condition, PriorAuth
 from preclaim.rules.base import Rule, RuleContext, finding, units_text
 from preclaim.rules.facts import any_holds
 
@@ -27,7 +27,7 @@ def _requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str
 
 
 def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
-    cited = ctx.section(code, "prior_auth", PriorAuth)
+    cited = ctx.drug(code).prior_auth
     if cited is None:
         payer = ctx.claim.payer.name or ctx.claim.payer.id
         return (
@@ -40,7 +40,7 @@ def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, 
         return "not-required", [spec.reason], cited
     if spec.requirement == "always":
         return "required", [spec.reason], cited
-    units = ctx.section(code, "units", Units)
+    units = ctx.drug(code).units
     unit_spec = units.value if units else None
     exempt, why_exempt = any_holds(ctx, code, spec.unless_any, unit_spec)
     if exempt:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Finding, Source
-from preclaim.policy.schema import IncidentTo
 from preclaim.rules.base import INJECTION_CODES, RuleContext, finding
 
 TELEHEALTH_POS = frozenset({"02", "10"})
@@ -28,7 +27,7 @@ def check_setting(ctx: RuleContext) -> list[Finding]:
     """Run by the place-of-service rule when the claim has a place of service `watched` returns."""
     findings: list[Finding] = []
     claim = ctx.claim
-    rule = ctx.claim_rule("incident_to", IncidentTo)
+    rule = ctx.claim_rules.incident_to
     for line in claim.lines:
         pos = line.place_of_service or claim.place_of_service
         drug = ctx.drug_code_of(line) is not None
@@ -41,11 +40,11 @@ def check_setting(ctx: RuleContext) -> list[Finding]:
 
 def watched(ctx: RuleContext) -> frozenset[str]:
     """The places of service either check looks at under this policy (memoised per policy)."""
-    found: frozenset[str] | None = ctx.policy.memo.get("setting-pos")  # type: ignore[assignment]
+    found: frozenset[str] | None = ctx.shared.get("setting-pos")  # type: ignore[assignment]
     if found is None:
-        rule = ctx.claim_rule("incident_to", IncidentTo)
+        rule = ctx.claim_rules.incident_to
         found = TELEHEALTH_POS | frozenset(rule.value.drug_not_payable_pos if rule is not None else ())
-        ctx.policy.memo["setting-pos"] = found
+        ctx.shared["setting-pos"] = found
     return found
 
 

@@ -7,13 +7,12 @@ states: Medicare's one calendar year (42 CFR 424.44) makes a 2024-02-29 service 
 from __future__ import annotations
 
 from preclaim.domain.report import Finding
-from preclaim.policy.schema import TimelyFiling
 from preclaim.rules.base import Rule, RuleContext, finding
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
-    rule = ctx.claim_rule("timely_filing", TimelyFiling)
+    rule = ctx.claim_rules.timely_filing
     if rule is None:
         return findings
     sent = ctx.claim.submitted_on or ctx.as_of
