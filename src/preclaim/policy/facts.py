@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from preclaim.domain.encounter import ChemoDrug, Phase, Route
+from preclaim.domain.limits import preview
 from preclaim.policy.schema import Condition, Operator
 
 FactKind = Literal["bool", "number", "date", "code", "string", "enum"]
@@ -80,7 +81,7 @@ def condition_problem(condition: Condition) -> tuple[str, str] | None:
     if fact is None:
         close = difflib.get_close_matches(condition.fact, FACTS, n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else f"; known facts: {', '.join(FACTS)}"
-        return "fact", f"unknown fact {condition.fact!r}{hint}"
+        return "fact", f"unknown fact {preview(condition.fact)!r}{hint}"
     allowed = OPERATORS[fact.kind]
     if condition.op not in allowed:
         return "op", f"{condition.op!r} does not fit {describe(fact)}; use {', '.join(allowed)}"
@@ -91,12 +92,12 @@ def condition_problem(condition: Condition) -> tuple[str, str] | None:
 def _value_problem(fact: Fact, condition: Condition) -> str | None:
     value = condition.value
     if fact.kind == "bool":
-        return None if isinstance(value, bool) else f"{value!r} is not true or false"
+        return None if isinstance(value, bool) else f"{_shown(value)} is not true or false"
     if fact.kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else f"{value!r} is not a number"
+        return None if ok else f"{_shown(value)} is not a number"
     if fact.kind == "date":
-        return None if isinstance(value, str) and _is_date(value) else f"{value!r} is not a date"
+        return None if isinstance(value, str) and _is_date(value) else f"{_shown(value)} is not a date"
     values = value if isinstance(value, list) else [value]
     if isinstance(value, list) and not (fact.many or condition.op in ("in", "not_in")):
         return f"{condition.op!r} compares with one value, not a list"
@@ -104,11 +105,17 @@ def _value_problem(fact: Fact, condition: Condition) -> str | None:
         return "an empty list matches nothing"
     for item in values:
         if not isinstance(item, str) or not item:
-            return f"{item!r} is not a {'code' if fact.kind == 'code' else 'text'}"
+            return f"{_shown(item)} is not a {'code' if fact.kind == 'code' else 'text'}"
         if fact.kind == "enum" and item not in fact.values:
             close = difflib.get_close_matches(item, fact.values, n=1)
-            return f"{item!r} is not a value of {fact.name}" + (f" (did you mean `{close[0]}`?)" if close else "")
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            return f"{_shown(item)} is not a value of {fact.name}{hint}"
     return None
+
+
+def _shown(value: object) -> str:
+    """A value as an error message quotes it, cut short (a 300 KB value must not become a 300 KB message)."""
+    return preview(repr(value), 60)
 
 
 def _is_date(text: str) -> bool:

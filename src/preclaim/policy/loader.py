@@ -14,6 +14,7 @@ import yaml
 from preclaim.codes import CodeSets, HcpcsCode
 from preclaim.codes.bundled import bundle
 from preclaim.codes.registry import read_imported_hcpcs
+from preclaim.domain.limits import preview
 from preclaim.errors import PolicyError
 from preclaim.policy import schema
 from preclaim.policy.facts import condition_problem
@@ -140,9 +141,33 @@ def parse_policy(text: str, origin: str, hcpcs: Mapping[str, HcpcsCode] | None =
     except msgspec.ValidationError as exc:
         key, problem = _key_path(str(exc))
         raise PolicyError(f"key {key}: {problem}{_suggest(problem)}", where=origin) from None
-    _check_references(policy, origin)
     _check_drug_codes(policy, origin, hcpcs if hcpcs is not None else hcpcs_codes())
+    _check_references(policy, origin)
     return policy
+
+
+# Letters typed for the digits they look like: HCPCS level II codes are a letter and four digits.
+_LOOKALIKE = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2"})
+
+
+def _closest_code(code: str, hcpcs: Mapping[str, HcpcsCode]) -> str | None:
+    """The known code a mistyped key most likely meant: a letter typed for a digit, else the closest spelling
+    (among equally close ones: the longest shared start, as neighbouring codes are related drugs, then an active
+    code before an unconfirmed one)."""
+    text = code.strip().upper()
+    fixed = text[:1] + text[1:].translate(_LOOKALIKE)
+    if fixed in hcpcs and hcpcs[fixed].status != "invalid":
+        return fixed
+    close = [c for c in difflib.get_close_matches(text, hcpcs, n=5, cutoff=0.6) if hcpcs[c].status != "invalid"]
+    if not close:
+        return None
+    best = difflib.SequenceMatcher(None, text, close[0]).ratio()
+    tied = [c for c in close if difflib.SequenceMatcher(None, text, c).ratio() == best]
+    return min(tied, key=lambda c: (-_shared_start(text, c), hcpcs[c].status != "active", c))
+
+
+def _shared_start(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _check_drug_codes(policy: Policy, origin: str, hcpcs: Mapping[str, HcpcsCode]) -> None:
@@ -154,13 +179,14 @@ def _check_drug_codes(policy: Policy, origin: str, hcpcs: Mapping[str, HcpcsCode
         if entry is not None:
             instead = f" (did you mean {entry.replacement}?)" if entry.replacement else ""
             raise PolicyError(f"key drugs.{code}: {code} is not a HCPCS code{instead}", where=origin)
-        close = difflib.get_close_matches(code.strip().upper(), hcpcs, n=1, cutoff=0.6)
+        shown = preview(code)
+        close = _closest_code(code, hcpcs)
         hint = (
-            f" (did you mean {close[0]}?)"
+            f" (did you mean {close}?)"
             if close
             else "; a newer code needs the CMS HCPCS file: preclaim codes import-hcpcs"
         )
-        raise PolicyError(f"key drugs.{code}: {code!r} is not a HCPCS code preclaim knows{hint}", where=origin)
+        raise PolicyError(f"key drugs.{shown}: {shown!r} is not a HCPCS code preclaim knows{hint}", where=origin)
 
 
 def _sections(policy: Policy) -> Iterator[tuple[str, Any]]:
