@@ -131,6 +131,11 @@ def _age(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
     return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
 
 
+def _chemo_drug(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
+    enc = ctx.claim.encounter
+    return enc.chemo.drug if enc is not None and enc.chemo is not None else None
+
+
 def _chart(name: str) -> Reader:
     """A reader of one encounter field: None when the input carries no chart."""
 
@@ -154,9 +159,7 @@ READERS: dict[str, Reader] = {
     "failed_oral_therapy": _chart("failed_oral_therapy"),
     "phase": _chart("phase"),
     "route": _chart("route"),
-    "chemo_drug": lambda ctx, code, units: (
-        enc.chemo.drug if (enc := ctx.claim.encounter) is not None and enc.chemo is not None else None
-    ),
+    "chemo_drug": _chemo_drug,
     "diagnosis": lambda ctx, code, units: tuple([dx.code for dx in ctx.claim.diagnoses]),
     "place_of_service": lambda ctx, code, units: ctx.claim.place_of_service,
 }
