@@ -8,6 +8,7 @@ byte-identical either way (tests/core/test_compiled_path.py). `preclaim --versio
 from __future__ import annotations
 
 import os
+import runpy
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,9 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
-# The per-claim hot path: the engine and every rule module (mypy-strict already, so mypyc accepts them).
-RULES = sorted(str(p.relative_to(HERE)) for p in (HERE / "src/preclaim/rules").glob("*.py"))
-COMPILED = ["src/preclaim/engine.py", *RULES]
+# The per-claim hot path, as preclaim.native lists it (run as a file: nothing of preclaim is installed yet).
+_native = runpy.run_path(str(HERE / "src" / "preclaim" / "native.py"))
+COMPILED = [str(p.relative_to(HERE)) for p in _native["compiled_sources"](HERE / "src" / "preclaim")]
 
 
 class OptionalBuildExt(build_ext):

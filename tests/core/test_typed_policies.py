@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import msgspec
 import pytest
 
 from preclaim.codes import HcpcsCode, load_codes
+from preclaim.codes.hcpcs_import import save_imported
 from preclaim.codes.registry import CodeSets, HcpcsImport
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import Source
@@ -75,6 +77,25 @@ def test_a_code_from_the_imported_cms_file_may_have_a_policy(tmp_path: Path) -> 
     imported = HcpcsImport("HCPC2026_JAN.txt", dt.datetime(2026, 1, 2, tzinfo=dt.UTC), [listed])
     library = load_library([tmp_path], codes=CodeSets(imported))
     assert library.resolve(PayerKey("ACME", None, "CI", None, None), AS_OF).drugs["J0897"].prior_auth is not None
+
+
+def test_policies_validate_knows_the_codes_imported_into_the_data_folder(tmp_path: Path) -> None:
+    policies, home = tmp_path / "policies", tmp_path / "home"
+    policies.mkdir()
+    (policies / "acme.yaml").write_text(_plan(drug="J0897"))
+    cms = Source("cms-hcpcs", "CMS HCPCS quarterly file (test import)")
+    listed = HcpcsCode("J0897", "Denosumab injection", "Injection, denosumab, 1 mg", "active", cms)
+    save_imported([listed], home, "HCPC2026_JAN.txt")
+
+    def validate() -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PRECLAIM_HOME": str(home)}
+        command = [sys.executable, "-m", "preclaim", "policies", "validate", str(policies)]
+        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+
+    assert validate().returncode == 0  # the engine accepts this policy, so validate does too
+    (home / "hcpcs-imported.json").unlink()
+    refused = validate()
+    assert refused.returncode == 2 and "J0897" in refused.stdout
 
 
 def test_policies_validate_shows_a_misspelt_drug_key_on_one_line(tmp_path: Path) -> None:

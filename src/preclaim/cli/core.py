@@ -24,7 +24,7 @@ from preclaim.facade import check_many, given_history, load_engine, read_input
 from preclaim.io.report_json import reports_to_json
 from preclaim.paths import Settings
 from preclaim.policy import load_library, load_policy_file, policy_dirs
-from preclaim.policy.loader import policy_files
+from preclaim.policy.loader import hcpcs_codes, policy_files
 
 
 def _stdin_to_file() -> Path:
@@ -183,9 +183,10 @@ def _validate(target: str | None) -> int:
     for path in paths:
         files.extend(policy_files(path) if path.is_dir() else [path])
     problems = 0
+    known = hcpcs_codes(home=settings.home)  # bundled codes and any CMS file imported into the data folder
     for file in files:
         try:
-            policy = load_policy_file(file)
+            policy = load_policy_file(file, known)
             out.print(f"[green]ok[/]  {file}  ({policy.id})")
         except PreclaimError as exc:
             problems += 1
