@@ -185,7 +185,8 @@ def _run(
     if spool is not None:
         spool.write(b'{"claims":[')
     first = True
-    for item, report in check_items(path, engine, as_of, progress=advance, history=history):
+    # Raw segments and loops only for --fix-out: a report and the summary need the claim alone.
+    for item, report in check_items(path, engine, as_of, progress=advance, history=history, raw=writer is not None):
         summary.add(item, report)
         if writer is not None:
             fixed = apply_fixes(item, report) if isinstance(item, ParsedClaim) and report else item
