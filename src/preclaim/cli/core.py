@@ -38,9 +38,10 @@ def _check_x12(
     fix_out: Path | None,
     strict: bool,
     past: PatientHistories,
+    jobs: int = 1,
 ) -> int:
     module = importlib.import_module("preclaim.cli.x12")  # an edge module; imported only for X12 input
-    code: int = module.run_x12_check(path, engine, day, fmt.value, fix_out, strict, past)
+    code: int = module.run_x12_check(path, engine, day, fmt.value, fix_out, strict, past, jobs)
     return code
 
 
@@ -70,6 +71,9 @@ def check(
     use_store: Annotated[
         bool, typer.Option("--store/--no-store", help="Read history from and keep reports in the history store.")
     ] = True,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="837P only: processes that share the file (same reports).")
+    ] = 1,
 ) -> None:
     """Check claims: verdict clean/fix/deny, findings with CARC/RARC, fix and source, prior auth, checklist."""
 
@@ -88,7 +92,7 @@ def check(
         if sniff(read_head(source)) == "x12":
             with open_link(use_store, record=False) as link:
                 known = link.histories(past) if link else past
-                return _check_x12(source, engine, day, fmt, fix_out, strict, known)
+                return _check_x12(source, engine, day, fmt, fix_out, strict, known, jobs)
         if fix_out is not None or strict:
             raise InputError("--fix-out and --strict apply to 837P files only", where=name)
         claims = decode_claims(read_bytes(source), name)

@@ -30,6 +30,7 @@ from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
 from preclaim.edi.check import CheckSummary, ClaimChecker, check_items
 from preclaim.edi.denials import DenialReport, summarize
 from preclaim.edi.hindsight import Hindsight, denied_codes, hindsight
+from preclaim.edi.parallel import check_in_parts, take_results
 from preclaim.edi.strict import StrictResult, validate
 from preclaim.edi.x12.fixes import apply_fixes
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
@@ -137,6 +138,7 @@ def run_x12_check(
     fix_out: Path | None = None,
     strict: bool = False,
     history: PatientHistories = EMPTY_HISTORY,
+    jobs: int = 1,
 ) -> int:
     """`preclaim check FILE.837`: exit 0 all clean, 1 something to fix/deny/rejected; X12Error -> exit 2.
 
@@ -148,7 +150,7 @@ def run_x12_check(
     writer = _FixWriter(fix_out) if fix_out is not None else None
     try:
         with _progress(path) as progress:
-            _run(path, engine, as_of, summary, spool, writer, progress, history)
+            _run(path, engine, as_of, summary, spool, writer, progress, history, jobs)
         strict_result = validate(path) if strict else None
         if writer is not None:
             writer.commit()
@@ -175,7 +177,16 @@ def _run(
     writer: _FixWriter | None,
     progress: Progress | None,
     history: PatientHistories,
+    jobs: int = 1,
 ) -> None:
+    if jobs > 1 and writer is None:  # --jobs: parts of the file in processes (None: one process is needed)
+        shown = SHOWN_REPORTS if spool is None else -1  # the text output details the first few
+        parts = check_in_parts(path, engine, as_of, jobs=jobs, history=history, json=spool is not None, show=shown)
+        if parts is not None:
+            if spool is not None:
+                spool.write(b'{"claims":[')
+            take_results(parts, summary, spool, lambda report: render_report(out, report), shown)
+            return
     task = progress.add_task("checking", total=path.stat().st_size) if progress is not None else None
 
     def advance(done: int) -> None:
