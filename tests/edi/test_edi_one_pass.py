@@ -11,10 +11,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from preclaim.domain.history import Administration, History
 from preclaim.domain.report import Report
 from preclaim.edi import parallel
 from preclaim.edi.check import CheckSummary, check_items
-from preclaim.edi.x12.loops import ParsedClaim
+from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
 from preclaim.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -27,7 +28,8 @@ SHOWN = 20
 def _mutated(text: str) -> str:
     """Replacements (same id and REF*F8), voids, dates moved a year back (later in the file, earlier in
     time) and unreadable units: what makes a claim's history depend on claims after it."""
-    out, ids = [], []
+    out: list[str] = []
+    ids: list[str] = []
     for line in text.splitlines(keepends=True):
         n = len(ids) - 1
         if line.startswith("CLM*"):
@@ -76,10 +78,15 @@ def engine() -> Engine:
 
 
 def _outcomes(path: Path, engine: Engine, raw: bool) -> list[object]:
-    return [
-        msgspec.json.encode(report) if report is not None else (item.claim_id, item.number, item.error.args)
-        for item, report in check_items(path, engine, AS_OF, raw=raw)
-    ]
+    """Each claim's report as JSON, or a rejected claim's id, segment number and reason."""
+    found: list[object] = []
+    for item, report in check_items(path, engine, AS_OF, raw=raw):
+        if report is not None:
+            found.append(msgspec.json.encode(report))
+        else:
+            assert isinstance(item, RejectedClaim)
+            found.append((item.claim_id, item.number, item.reason))
+    return found
 
 
 def test_one_pass_gives_the_reports_of_two_passes(batch: Path, engine: Engine) -> None:
@@ -113,7 +120,7 @@ def _facts(summary: CheckSummary) -> tuple[object, ...]:
 
 def _one_process(path: Path, engine: Engine) -> tuple[bytes, CheckSummary, list[Report]]:
     """What `preclaim check` does in one process: JSON of the reports, the summary, the reports shown."""
-    summary, parts, shown = CheckSummary(), [], []
+    summary, parts, shown = CheckSummary(), [], list[Report]()
     for item, report in check_items(path, engine, AS_OF, raw=False):
         summary.add(item, report)
         if report is not None:
@@ -127,7 +134,7 @@ def _in_parts(path: Path, engine: Engine, jobs: int) -> tuple[bytes, CheckSummar
     results = parallel.check_in_parts(path, engine, AS_OF, jobs=jobs, json=True, show=SHOWN)
     if results is None:
         return None
-    summary, out, shown = CheckSummary(), io.BytesIO(), []
+    summary, out, shown = CheckSummary(), io.BytesIO(), list[Report]()
     parallel.take_results(results, summary, out, shown.append, SHOWN)
     return out.getvalue(), summary, shown
 
@@ -172,3 +179,31 @@ def test_check_with_two_jobs_prints_what_one_process_prints(tmp_path: Path) -> N
         two = _cli("check", source, "--as-of", "2026-01-15", "--no-store", "--format", fmt, "--jobs", "2")
         assert one.returncode == two.returncode == 1, two.stderr
         assert one.stdout == two.stdout and len(one.stdout) > 1000, fmt
+
+
+class _Stored:
+    """Stored history asked patient by patient, as the store is (not a plain History)."""
+
+    def __init__(self, known: dict[str, History]) -> None:
+        self.known = known
+        self.asked: list[str] = []
+
+    def for_patient(self, patient_key: str) -> History:
+        self.asked.append(patient_key)
+        return self.known.get(patient_key, History())
+
+
+def test_parts_see_the_stored_history_too(batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    claims = [item.claim for item, _ in check_items(batch, engine, AS_OF, raw=False) if isinstance(item, ParsedClaim)]
+    later = claims[-1]  # a patient of the last part, given an injection two days before its claim
+    day = later.lines[0].date_of_service - dt.timedelta(days=2)
+    stored = {later.patient.key: History(administrations=(Administration(later.patient.key, day, "J3420", 1),))}
+    one = [r for _, r in check_items(batch, engine, AS_OF, raw=False, history=_Stored(stored)) if r is not None]
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True, history=_Stored(stored))
+    assert results is not None
+    out = io.BytesIO()
+    parallel.take_results(results, CheckSummary(), out, lambda report: None, -1)
+    assert out.getvalue() == b",".join(map(msgspec.json.encode, one))
+    alone = [r for _, r in check_items(batch, engine, AS_OF, raw=False) if r is not None]
+    assert one != alone and one[:-5] == alone[:-5]  # the stored injection changed the last patient's reports

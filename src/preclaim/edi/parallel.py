@@ -24,14 +24,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import msgspec
 
-from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
+from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
 from preclaim.edi.check import BatchHistory, CheckSummary, ClaimChecker
 from preclaim.edi.spool import ClaimSpool
@@ -265,8 +265,9 @@ def check_in_parts(
     """The file's parts checked by `jobs` processes, in file order; None: check it in one process instead.
 
     Phase 1 runs before this returns (an unreadable part means None); the parts' results then come as the
-    processes finish them. `json`: each result has its reports' JSON; `show`: the reports that are not
-    clean, while fix + deny so far stays within `show`, come as Report objects."""
+    processes finish them. A `history` that is not a plain History (the store) is asked here, once per
+    patient of the file, so the processes share no connection. `json`: each result has its reports' JSON;
+    `show`: the reports that are not clean, while fix + deny so far stays within `show`, come as Reports."""
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     planned = plan_parts(path, jobs * PARTS_PER_JOB)
@@ -287,6 +288,8 @@ def check_in_parts(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    if not isinstance(history, History):  # e.g. the store: queried here, not over a connection forked processes share
+        batch.base = _Prefetched(history, (fact[1] for r in read if r is not None for fact in r[1]))
     counts = [r[0] for r in read if r is not None]
     offsets = [sum(counts[:k]) for k in range(len(counts))]
     del read
@@ -322,6 +325,19 @@ def _forked(fork: Any, processes: int) -> Any:
         return fork.Pool(processes)
     finally:
         gc.unfreeze()
+
+
+class _Prefetched:
+    """The stored history of every patient of the file, fetched by the parent before it forks."""
+
+    def __init__(self, source: PatientHistories, keys: Iterable[str]) -> None:
+        self.found: dict[str, History] = {}
+        for key in keys:
+            if key not in self.found:
+                self.found[key] = source.for_patient(key)
+
+    def for_patient(self, patient_key: str) -> History:
+        return self.found[patient_key]
 
 
 def _results(fork: Any, jobs: int, parts: int, folder: Path) -> Iterator[PartResult]:
