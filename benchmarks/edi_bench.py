@@ -8,8 +8,11 @@ generated files (benchmarks/edi_generate.py, invented data, seed 7).
         [--repeat 3]
     .venv/bin/python benchmarks/edi_bench.py --callgrind [--callgrind-claims 2000]
 
-"preclaim check, no engine" is the check path with a do-nothing engine: both passes over the file and the
-in-file history, which is what the X12 side of a check costs. --repeat keeps each tool's fastest run (the
+"preclaim check" reads the file once (what the command runs); "check, two passes" is the raw-item path
+(--fix-out) that reads it twice; "check, no engine" is the one-pass check with a do-nothing engine, which is
+what the X12 side of a check costs; "check + JSON" adds the JSON of every report, and its "jobs 2" row does the
+same work in two processes (check_in_parts). --rss-sizes prints the peak RSS of "preclaim check" as the file
+grows. --repeat keeps each tool's fastest run (the
 machine is shared: the slower runs measure the neighbours). --callgrind counts CPU instructions per claim
 under valgrind instead of seconds, a figure that does not move with the load: each tool's run minus a run
 that only imports and sets up (PYTHONHASHSEED=0, bytecode cached beforehand so compiling is not counted).
