@@ -25,9 +25,10 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import msgspec
 
@@ -48,6 +49,7 @@ _SCAN = 16 << 20  # bytes the parent reads at a time looking for envelope segmen
 _ENVELOPE = ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1")
 # What the history keeps of a claim: (index in the part, patient key, claim id, CLM05-3, payer id,
 # services, REF*F8)
+T = TypeVar("T")
 _Fact = tuple[int, str, str, str, str, list[Service], str | None]
 
 
@@ -279,8 +281,8 @@ def check_in_parts(
     _shared.clear()
     _shared.update(path=path, parts=parts, head=head, folder=folder)
     try:
-        with _forked(fork, min(jobs, len(parts))) as pool:
-            read = pool.map(_read_part, range(len(parts)), chunksize=1)
+        with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=fork) as pool:
+            read = [future.result() for future in _submit(pool, _read_part, len(parts))]
         batch = BatchHistory(history)
         if not _chain(read, parts, batch):
             shutil.rmtree(folder, ignore_errors=True)
@@ -317,12 +319,12 @@ def _chain(
     return True
 
 
-def _forked(fork: Any, processes: int) -> Any:
-    """A pool of forked processes. The parent's objects are frozen out of the cyclic GC while it forks, so
-    the children's collections neither walk them nor copy the pages they sit on."""
+def _submit(pool: ProcessPoolExecutor, work: Callable[[int], T], parts: int) -> list[Future[T]]:
+    """One task per part. The processes fork as the tasks are submitted; the parent's objects are frozen
+    out of the cyclic GC meanwhile, so the children's collections neither walk them nor copy their pages."""
     gc.freeze()
     try:
-        return fork.Pool(processes)
+        return [pool.submit(work, k) for k in range(parts)]
     finally:
         gc.unfreeze()
 
@@ -341,9 +343,11 @@ class _Prefetched:
 
 
 def _results(fork: Any, jobs: int, parts: int, folder: Path) -> Iterator[PartResult]:
+    """Phase 2: the parts' results in file order, as they come (a process that dies raises BrokenProcessPool)."""
     try:
-        with _forked(fork, min(jobs, parts)) as pool:
-            yield from pool.imap(_check_part, range(parts), chunksize=1)
+        with ProcessPoolExecutor(min(jobs, parts), mp_context=fork) as pool:
+            for future in _submit(pool, _check_part, parts):
+                yield future.result()
     finally:
         _shared.clear()
         shutil.rmtree(folder, ignore_errors=True)
