@@ -18,7 +18,11 @@ WASTE_AND_LIABILITY = ("JZ", "JW", "GA", "GZ", "GY", "GX", "25", "59", "JA", "JB
 # Codes a biller confuses with J3420, and the administration code that goes with it.
 SIMILAR = ("J3420", "J3424", "J3425", "J3490", "J3430", "96372")
 DENIALS = (
-    ("CO-181", "code not valid on the date of service (for example J3424, which does not exist)"),
+    ("CO-181", "code not valid on the date of service (for example J3424 before 2024-04-01)"),
+    (
+        "CO-16 M51",
+        "a code for another drug (J3424, hydroxocobalamin IV) or an unclassified code for a drug with its own code",
+    ),
     ("CO-16 M53", "more units than the dose: 1 unit per 1000 mcg or part of it (fewer units are simply paid less)"),
     ("CO-16 M119", "NDC missing, malformed (not 11 digits 5-4-2) or not matching the drug"),
     ("CO-4", "JW/JZ missing or wrong for the vial type; GA/GZ/GY conflict"),
@@ -52,9 +56,10 @@ class CodePage(msgspec.Struct, frozen=True):
 def _definition(entry: HcpcsCode) -> Section:
     lines = [f"{entry.code}: {entry.long}"]
     if entry.unit_amount:
+        amount, measure = entry.unit_amount, entry.unit_measure
         lines.append(
-            f"Billing unit: up to {entry.unit_amount:g} {entry.unit_measure}; units = dose / {entry.unit_amount:g}, "
-            "rounded up (100 mcg = 1 unit, 1000 mcg = 1 unit, 1500 mcg = 2 units)."
+            f"Billing unit: up to {amount:g} {measure}; units = dose / {amount:g}, rounded up ({amount / 10:g} "
+            f"{measure} = 1 unit, {amount:g} {measure} = 1 unit, {amount * 1.5:g} {measure} = 2 units)."
         )
     if entry.effective:
         lines.append(

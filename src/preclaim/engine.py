@@ -14,7 +14,6 @@ from preclaim.codes import CodeSets, load_codes
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
-from preclaim.paths import user_home
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
 from preclaim.rules import RuleContext, rules_for
 from preclaim.rules.documentation import documented
@@ -75,7 +74,9 @@ class Engine:
 
     @classmethod
     def default(cls, policy_dirs: Sequence[Path] = (), codes_dir: Path | None = None) -> Engine:
-        return cls(load_library(policy_dirs), load_codes(codes_dir or user_home()))
+        """Bundled policies and code sets, plus those imported into the data folder `codes_dir` (an edge finds
+        it: preclaim.facade.load_engine), plus `policy_dirs`."""
+        return cls(load_library(policy_dirs, home=codes_dir), load_codes(codes_dir))
 
     def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
         return self._policy(claim, claim.first_date_of_service or as_of)

@@ -4,6 +4,7 @@ those layouts, end to end through the CLI: the imported data changes what a chec
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -94,7 +95,9 @@ def test_hcpcs_fixed_width_file_inside_the_cms_zip(tmp_path: Path) -> None:
             "20260101",
         ),
         _fixed("J3425", "00200", "4", "per 1 mg"),
-        _fixed("J3424", "00100", "3", "Invented record that must not revive J3424", "Fake", "20260101", "20260101"),
+        _fixed(
+            "J3424", "00100", "3", "Invented IV hydroxocobalamin record", "Hydroxocobalamin iv", "20240401", "20240401"
+        ),
         _fixed("J3490", "00100", "3", "Unclassified drugs", "Drugs unclassified injection", "20000101", "20000101"),
     ]
     download = tmp_path / "HCPC2026_JAN_ANWEB.zip"
@@ -108,14 +111,17 @@ def test_hcpcs_fixed_width_file_inside_the_cms_zip(tmp_path: Path) -> None:
     save_imported(list(codes.values()), home, download.name)
     merged = load_codes(home)
     j3425 = merged.hcpcs("J3425")
-    assert j3425 is not None and j3425.status == "active" and "Confirmed by the imported CMS file" in (j3425.note or "")
-    assert j3425.drug == "hydroxocobalamin" and j3425.source.id == "cms-hcpcs-import"
-    assert merged.hcpcs("J3424").status == "invalid"  # type: ignore[union-attr]  # never revived
+    assert j3425 is not None and j3425.status == "active" and j3425.source.id == "cms-hcpcs-import"
+    # Curated facts survive the file's own wording: the drug, 10 mcg a unit, and which code B12 has instead.
+    assert j3425.drug == "hydroxocobalamin" and (j3425.unit_amount, j3425.unit_measure) == (10, "mcg")
+    j3424 = merged.hcpcs("J3424")
+    assert j3424 is not None and j3424.valid_on(dt.date(2026, 3, 1)) and not j3424.valid_on(dt.date(2024, 3, 31))
+    assert j3424.use_instead == {"cyanocobalamin": "J3420"}
     assert merged.hcpcs("J3420").status == "active" and merged.hcpcs_complete  # type: ignore[union-attr]
-    assert load_codes().hcpcs("J3425").status == "unconfirmed"  # type: ignore[union-attr]  # bundled alone unchanged
+    assert load_codes().hcpcs("J3425").source.id == "cms-opps-addendum-b"  # type: ignore[union-attr]  # bundled alone
 
 
-def test_hcpcs_file_without_j3425_keeps_it_unconfirmed(tmp_path: Path) -> None:
+def test_hcpcs_file_without_j3425_keeps_the_bundled_entry(tmp_path: Path) -> None:
     path = _hcpcs_csv(
         tmp_path / "q.csv",
         [
@@ -133,11 +139,7 @@ def test_hcpcs_file_without_j3425_keeps_it_unconfirmed(tmp_path: Path) -> None:
     )
     save_imported(import_hcpcs_file(path), tmp_path, "q.csv")
     j3425 = load_codes(tmp_path).hcpcs("J3425")
-    assert (
-        j3425 is not None
-        and j3425.status == "unconfirmed"
-        and "Not listed in the imported CMS file q.csv" in (j3425.note or "")
-    )
+    assert j3425 is not None and j3425.status == "active" and j3425.source.id == "cms-opps-addendum-b"
 
 
 def test_hcpcs_file_errors_name_line_and_column(tmp_path: Path) -> None:
@@ -165,7 +167,7 @@ def test_hcpcs_cli_bad_file_is_one_line_and_keeps_the_previous_import(tmp_path: 
     )
     result = _run("codes", "import-hcpcs", str(good), env=env)
     assert result.returncode == 0, result.stderr
-    assert "imported 1 HCPCS codes" in result.stdout and "J3425: unconfirmed" in result.stdout
+    assert "imported 1 HCPCS codes" in result.stdout and "J3425: active" in result.stdout
     stored = (tmp_path / "home" / "hcpcs-imported.json").read_bytes()
     bad = _hcpcs_csv(tmp_path / "bad.csv", [["J9998", "1", "3", "x", "x", "", "13/2025", ""]])
     result = _run("codes", "import-hcpcs", str(bad), env=env)

@@ -1,4 +1,4 @@
-"""Code sets: NDC normaliser, HCPCS status (J3424 invalid, J3425 unconfirmed), ICD-10-CM, modifiers, POS,
+"""Code sets: NDC normaliser, HCPCS status and dates (J3424, J3425), ICD-10-CM, modifiers, POS,
 CARC/RARC, the NDC catalog and the provenance every bundled source must carry."""
 
 from __future__ import annotations
@@ -57,12 +57,22 @@ def test_hcpcs_statuses() -> None:
     j3420 = codes.hcpcs("J3420")
     assert j3420 is not None and j3420.status == "active" and j3420.unit_amount == 1000
     assert j3420.drug == "cyanocobalamin" and j3420.valid_on(dt.date(2026, 3, 1))
+    # J3424 is IV hydroxocobalamin from 2024-04-01 (CMS OPPS Addendum B), no code before; B12 billed on it is J3420.
     j3424 = codes.hcpcs(" j3424 ")
-    assert j3424 is not None and j3424.status == "invalid" and j3424.replacement == "J3420"
-    assert not j3424.valid_on(dt.date(2026, 3, 1)) and "J3420" in (j3424.note or "")
+    assert (
+        j3424 is not None and j3424.drug == "hydroxocobalamin" and (j3424.unit_amount, j3424.unit_measure) == (25, "mg")
+    )
+    assert j3424.valid_on(dt.date(2026, 3, 1)) and not j3424.valid_on(dt.date(2024, 3, 31))
+    assert j3424.code_for("cyanocobalamin", dt.date(2026, 3, 1)) == "J3420"
+    assert j3424.code_for("hydroxocobalamin", dt.date(2026, 3, 1)) is None
+    assert j3424.code_for("hydroxocobalamin", dt.date(2024, 3, 1)) is None  # its own drug before the code existed
+    assert j3424.code_for(None, dt.date(2024, 3, 1)) == "J3420"  # no code then, drug unknown: the usual meaning
     j3425 = codes.hcpcs("J3425")
-    assert j3425 is not None and j3425.status == "unconfirmed" and j3425.drug == "hydroxocobalamin"
-    assert codes.confidence(j3425.source.id) == "?"
+    assert j3425 is not None and j3425.status == "active" and j3425.drug == "hydroxocobalamin"
+    assert (j3425.unit_amount, j3425.effective) == (10, dt.date(2024, 1, 1)) and codes.confidence(
+        j3425.source.id
+    ) == "V"
+    assert codes.hcpcs("J3490").code_for("hydroxocobalamin", dt.date(2026, 3, 1)) == "J3425"  # type: ignore[union-attr]
     assert codes.hcpcs("J3490").not_otherwise_classified  # type: ignore[union-attr]
     assert codes.hcpcs("J3430").drug == "phytonadione"  # type: ignore[union-attr]
     assert codes.hcpcs("J9999") is None
@@ -118,7 +128,7 @@ def test_modifiers_pos_and_adjustment_codes() -> None:
 def test_ndc_catalog_knows_the_drug_and_vial() -> None:
     codes = load_codes()
     hydroxo = codes.ndc("0591-2888-30")
-    assert hydroxo is not None and hydroxo.drug == "hydroxocobalamin" and hydroxo.hcpcs is None
+    assert hydroxo is not None and hydroxo.drug == "hydroxocobalamin" and hydroxo.hcpcs == "J3425"  # IM, 10 mcg a unit
     assert hydroxo.vial == "multi-dose" and hydroxo.volume_ml == 30
     cyano = codes.ndc("00517003125")
     assert cyano is not None and cyano.vial == "multi-dose" and cyano.hcpcs == "J3420"
@@ -128,7 +138,7 @@ def test_ndc_catalog_knows_the_drug_and_vial() -> None:
     assert demo is not None and demo.illustrative and "ILLUSTRATIVE" in demo.labeler and demo.vial == "single-dose"
     assert codes.ndc("not an ndc") is None and codes.ndc("0517003125") is None  # malformed / ambiguous
     assert codes.ndc("12345-6789-01") is None  # well-formed but not catalogued
-    assert {p.drug for p in codes.ndc_packages()} == {"cyanocobalamin", "hydroxocobalamin"}
+    assert {"cyanocobalamin", "hydroxocobalamin", "ketorolac tromethamine"} <= {p.drug for p in codes.ndc_packages()}
     assert {p.ndc11 for p in codes.ndc_packages("hydroxocobalamin")} == {"00591288830", "50633031011"}
 
 

@@ -35,7 +35,7 @@ def test_clean_example_is_clean_and_exits_0() -> None:
 @pytest.mark.parametrize(
     ("example", "verdict", "severity", "carc", "fix"),
     [
-        ("j3424", "fix", "error", "CO-181", "J3420"),
+        ("j3424", "fix", "error", "CO-16", "J3420"),  # J3424 is IV hydroxocobalamin (CMS, 2024-04)
         ("units-1500mcg", "fix", "warning", None, "bill 2 units"),  # under-billed: lost revenue, not a denial
         ("jz-missing", "fix", "error", "CO-4", "JZ"),
         ("fatigue-only", "deny", "error", "CO-50", "D51.0"),
@@ -100,7 +100,7 @@ def test_missing_file_is_exit_2() -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-def test_code_page_has_seven_sections_and_j3424_points_to_j3420() -> None:
+def test_code_page_has_seven_sections_and_j3424_is_hydroxocobalamin() -> None:
     page = json.loads(run("code", "J3420", "--format", "json").stdout)
     assert [s["title"] for s in page["sections"]] == [
         "Definition",
@@ -111,9 +111,14 @@ def test_code_page_has_seven_sections_and_j3424_points_to_j3420() -> None:
         "Special considerations for commercial insurers",
         "Similar codes",
     ]
-    invalid = run("code", "J3424")
-    assert invalid.returncode == 1
-    assert "not a valid HCPCS code" in invalid.stdout and "J3420" in invalid.stdout
+    j3424 = run("code", "J3424", "--format", "json")
+    assert j3424.returncode == 0
+    page = json.loads(j3424.stdout)
+    assert "hydroxocobalamin" in page["headline"] and "2024-04-01" in json.dumps(page["sections"][0])
+    assert "J3420" in json.dumps(page["sections"][0])  # the note names the B12 code a biller meant
+    assert "25 mg = 1 unit" in json.dumps(page["sections"][0])
+    unknown = run("code", "J3999")
+    assert unknown.returncode != 0
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,7 @@ def test_generated_batch_checked_end_to_end(tmp_path: Path) -> None:
     ids = [c["claim_id"] for c in doc["claims"]]
     assert ids[0] == "C00000000" and len(set(ids)) == 2000
     found = {f["rule"] for c in doc["claims"] for f in c["findings"]}
-    assert {"code.invalid", "ndc.format", "frequency.duplicate"} <= found  # planted problems are caught
+    assert {"code.wrong-drug", "ndc.format", "frequency.duplicate"} <= found  # planted problems are caught
     written = (tmp_path / "f.837").read_text()
     dashed = re.compile(r"LIN\*\*N4\*\d{5}-\d{4}-\d{2}~")
     assert written.count("CLM*") == 2000 and dashed.search(source.read_text()) and not dashed.search(written)

@@ -15,6 +15,7 @@ from preclaim.edi.x12.loops import ParsedClaim
 from preclaim.edi.x12.read837 import read_837
 from preclaim.edi.x12.write837 import write_837
 from preclaim.engine import Engine
+from preclaim.rules.catalog import catalog
 
 SOURCE = Source("test", "test rule")
 
@@ -78,3 +79,18 @@ def test_modifier_edits_keep_the_sv101_07_description() -> None:
     assert fixed.segments[6][1] == "HC:J3490:JZ::::CYANOCOBALAMIN 1000 MCG"
     line = fixed.claim.lines[1]
     assert (line.code, line.modifiers, line.description) == ("J3490", ("JZ",), "CYANOCOBALAMIN 1000 MCG")
+
+
+def test_the_catalog_decides_which_corrections_are_mechanical() -> None:
+    """Each rule the catalog marks mechanical is applied with its catalog action; the same rule carrying another
+    action, or a rule the catalog leaves to a person, is not."""
+    mechanical = catalog().mechanical_fixes()
+    assert set(mechanical) == {"units.dose", "modifiers.jz-missing", "modifiers.order", "ndc.format"}
+    values = {"set-units": "1", "add-modifier": "JZ", "set-modifiers": "GA:59", "set-ndc": "00517003101"}
+    for rule, action in mechanical.items():
+        item = parsed(units="3", modifiers=":59:GA", ndc="0517-0031-01")
+        assert apply_fixes(item, report(finding(rule, 2, Correction(action, values[action])))) is not item, rule
+        other = "remove-modifier" if action != "remove-modifier" else "set-units"
+        assert apply_fixes(item, report(finding(rule, 2, Correction(other, "59")))) is item, rule
+    item = parsed(modifiers=":59")
+    assert apply_fixes(item, report(finding("modifiers.unknown", 2, Correction("remove-modifier", "59")))) is item

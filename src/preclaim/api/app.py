@@ -34,6 +34,7 @@ from preclaim.api.seams import Checker, FeedbackSink, HistorySource, JsonlFeedba
 from preclaim.api.settings import ServiceSettings
 from preclaim.api.state import ServiceState
 from preclaim.errors import PreclaimError
+from preclaim.paths import Settings
 from preclaim.web.body_timeout import BodyTimeout
 
 log = safe_logger("preclaim.api")
@@ -51,7 +52,7 @@ def _fetcher(client: httpx.AsyncClient) -> JwksFetcher:
 
 
 def _history(settings: ServiceSettings) -> HistorySource:
-    if not (settings.use_store or settings.store_url or os.environ.get("PRECLAIM_DB")):
+    if not (settings.use_store or settings.store_url or Settings.from_env().db_url):
         return NoHistory()
     from preclaim.api.store_seam import StoreHistory
 

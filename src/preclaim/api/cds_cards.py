@@ -16,6 +16,7 @@ from preclaim.api.cds_models import Action, Card, CardSource, Coding, Indicator,
 from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource, dicts, ref
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import PriorAuthDecision, Report, Source
+from preclaim.rules.catalog import catalog
 
 TOPIC_SYSTEM = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"
 _TOPIC_DISPLAY = {
@@ -26,20 +27,20 @@ _TOPIC_DISPLAY = {
     "guideline": "Guideline",
 }
 MAX_SUMMARY = 139  # CDS Hooks: fewer than 140 characters
-# Findings a clinician can act on at order time. NDC, modifiers, place of service, bundling and filing dates
-# are the biller's job later; prior authorization is stated by the coverage-information annotation.
-CLINICAL = (
-    "chemo.",
-    "code.",
-    "frequency.",
-    "units.dose",
-    "units.mue",
-    "diagnosis.invalid",
-    "diagnosis.not-billable",
-    "diagnosis.not-covered",
-    "diagnosis.pointer-not-covered",
-    "coverage.",
-)
+
+
+def _order_time(rule: str) -> bool:
+    """A finding a clinician can act on at order time (rule catalog `order_time`). NDC, modifiers, place of
+    service, bundling and filing dates are the biller's job later; prior authorization is stated by the
+    coverage-information annotation."""
+    entry = catalog().get(rule)
+    return entry is not None and entry.order_time
+
+
+def _lower_dose_helps(rule: str) -> bool:
+    """A lower dose may answer the finding (rule catalog `lower_dose`): units and frequency objections."""
+    entry = catalog().get(rule)
+    return entry is not None and entry.lower_dose
 
 
 def summary(text: str) -> str:
@@ -73,9 +74,7 @@ def dose_suggestion(order: Resource, report: Report | None = None) -> Suggestion
     objects."""
     if order.get("resourceType") != "MedicationRequest":
         return None
-    if report is not None and not any(
-        f.rule.startswith(("units", "dose", "frequency")) for f in report.findings if f.severity != "info"
-    ):
+    if report is not None and not any(_lower_dose_helps(f.rule) for f in report.findings if f.severity != "info"):
         return None
     dosages = dicts(order.get("dosageInstruction"))
     rates = dicts(dosages[0].get("doseAndRate")) if dosages else []
@@ -148,9 +147,7 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
             _card(f"Not covered as ordered: {f.message}", "warning", payer_label, "limits", f.source, detail=f.fix)
         )
     claim_fixes = [
-        f
-        for f in report.findings
-        if f.severity in ("error", "warning") and f.cure == "claim" and f.rule.startswith(CLINICAL)
+        f for f in report.findings if f.severity in ("error", "warning") and f.cure == "claim" and _order_time(f.rule)
     ]
     if claim_fixes:
         f = claim_fixes[0]

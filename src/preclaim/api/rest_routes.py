@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 import msgspec
@@ -19,6 +18,14 @@ from preclaim.api.state import ServiceState, guard_depth
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import PriorAuthDecision, Report, ReportBatch
 from preclaim.errors import PreclaimError
+from preclaim.facade import (
+    Input,
+    RejectedClaimError,
+    check_many,
+    read_input,
+    rejected_error,
+)
+from preclaim.facade import prior_auth as prior_auth_of
 from preclaim.io.sniff import HEAD_BYTES, sniff
 
 router = APIRouter(prefix="/v1", tags=["REST"])
@@ -72,14 +79,15 @@ def _as_of(value: str | None, state: ServiceState) -> dt.date:
         ) from None
 
 
-async def read_claims(request: Request) -> list[Claim]:
+async def read_body(request: Request) -> Input:
+    """The body, sniffed by preclaim.facade as the CLI's files are: an 837P sent as application/octet-stream (or
+    with a byte order mark) is X12; the media type only picks the reader whose error explains a body that is
+    neither."""
     body = await request.body()
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    # The body decides, as in the CLI: an 837P sent as application/octet-stream (or with a byte order mark)
-    # is X12; the media type only picks the reader whose error explains a body that is neither.
     sniffed = sniff(body[:HEAD_BYTES])
-    if sniffed == "x12" or (sniffed == "other" and kind in X12_MEDIA):
-        return _x12_claims(body)
+    if sniffed == "other" and kind in X12_MEDIA:
+        return read_input(body, name="body", kind="x12")
     if sniffed == "other" and kind not in ("application/json", "") and not kind.endswith("+json"):
         raise ApiError(
             415,
@@ -87,37 +95,14 @@ async def read_claims(request: Request) -> list[Claim]:
             "Unsupported media type",
             f'send application/json (a claim, a list or {{"claims": [...]}}) or {X12_MEDIA[0]}',
         )
-    from preclaim.io.claim_json import decode_claims
-
-    guard_depth(body)
-    try:
-        return decode_claims(body, "body")
-    except PreclaimError as exc:
-        raise from_preclaim(exc) from None
+    read = read_input(body, name="body")
+    if read.kind == "json":
+        guard_depth(body)
+    return read
 
 
-def _x12_claims(body: bytes) -> list[Claim]:
-    try:
-        from preclaim.edi.x12.read837 import iter_claims
-    except ImportError:
-        raise ApiError(415, "unsupported-media-type", "X12 not available", "the X12 reader is not installed") from None
-    claims: list[Claim] = []
-    try:
-        for item in iter_claims(io.BytesIO(body)):
-            if not isinstance(item, Claim):
-                raise ApiError(
-                    422,
-                    "invalid-x12",
-                    "Invalid X12",
-                    str(getattr(item, "error", item)),
-                    errors=(FieldError(str(getattr(item, "error", item))),),
-                )
-            claims.append(item)
-    except PreclaimError as exc:
-        raise from_preclaim(exc) from None
-    if not claims:
-        raise ApiError(422, "invalid-x12", "Invalid X12", "the interchange holds no claim")
-    return claims
+def _invalid_x12(detail: str) -> ApiError:
+    return ApiError(422, "invalid-x12", "Invalid X12", detail, errors=(FieldError(detail),))
 
 
 @router.post(
@@ -131,17 +116,26 @@ async def check(request: Request, as_of: str | None = Query(None, description="Y
     await state.rest_client(request)
     day = _as_of(as_of, state)
     engine = state.engine()
-    claims = await read_claims(request)
-    reports = await run_in_threadpool(_check_all, engine, state, claims, day)
+    read = await read_body(request)
+    reports = await run_in_threadpool(_check_all, engine, state, read, day)
     return _json(_encode(ReportBatch(claims=tuple(reports))))
 
 
-def _check_all(engine: Checker, state: ServiceState, claims: list[Claim], day: dt.date) -> list[Report]:
-    """Off the event loop: a big 837P must not stall CDS calls waiting on the same worker."""
-    return [
-        engine.check(c, state.history.history_for(c.patient.key, c.first_date_of_service or day), as_of=day)
-        for c in claims
-    ]
+def _check_all(engine: Checker, state: ServiceState, read: Input, day: dt.date) -> list[Report]:
+    """Off the event loop: a big 837P must not stall CDS calls waiting on the same worker.
+
+    The CLI's check (preclaim.facade): an 837P's claims are history for each other, on top of the store's."""
+    reports: list[Report] = []
+    try:
+        for done in check_many(read, engine=engine, stored=state.history, as_of=day):
+            if done.report is None:
+                raise _invalid_x12(rejected_error(done.item).message)
+            reports.append(done.report)
+    except PreclaimError as exc:
+        raise from_preclaim(exc) from None
+    if not reports and read.kind == "x12":
+        raise ApiError(422, "invalid-x12", "Invalid X12", "the interchange holds no claim")
+    return reports
 
 
 @router.post(
@@ -155,13 +149,16 @@ async def prior_auth(request: Request, as_of: str | None = Query(None, descripti
     await state.rest_client(request)
     day = _as_of(as_of, state)
     engine = state.engine()
-    answers = [
-        PriorAuthAnswer(
-            c.id,
-            engine.prior_auth(c, state.history.history_for(c.patient.key, c.first_date_of_service or day), as_of=day),
-        )
-        for c in await read_claims(request)
-    ]
+    read = await read_body(request)
+    try:
+        decided = prior_auth_of(read, engine=engine, stored=state.history, as_of=day)
+    except RejectedClaimError as exc:
+        raise _invalid_x12(exc.message) from None
+    except PreclaimError as exc:
+        raise from_preclaim(exc) from None
+    if not decided and read.kind == "x12":
+        raise ApiError(422, "invalid-x12", "Invalid X12", "the interchange holds no claim")
+    answers = [PriorAuthAnswer(claim_id, decision) for claim_id, decision in decided]
     return _json(_encode(PriorAuthBatch(claims=tuple(answers))))
 
 

@@ -27,7 +27,7 @@ class Checker(Protocol):
 
 
 class HistorySource(Protocol):
-    def history_for(self, patient_key: str, before: dt.date) -> History: ...
+    def history_for(self, patient_key: str, before: dt.date, *, exclude_claim: str | None = None) -> History: ...
 
 
 class FeedbackSink(Protocol):
@@ -40,7 +40,7 @@ def feedback_key(service_id: str, item: dict[str, Any]) -> tuple[str, str, str, 
 
 
 class NoHistory:
-    def history_for(self, patient_key: str, before: dt.date) -> History:
+    def history_for(self, patient_key: str, before: dt.date, *, exclude_claim: str | None = None) -> History:
         return EMPTY_HISTORY
 
 
@@ -101,8 +101,8 @@ class JsonlFeedback:
 def load_checker(policy_dirs: Sequence[str] = ()) -> Checker | None:
     """The engine with bundled (+ user) policies, or None while it is not installed."""
     try:
-        from preclaim.engine import Engine
+        from preclaim.facade import load_engine
     except ImportError as exc:
         logging.getLogger("preclaim.api").error("engine unavailable: %s", exc)
         return None
-    return Engine.default(policy_dirs=tuple(Path(p) for p in policy_dirs))
+    return load_engine(tuple(Path(p) for p in policy_dirs))

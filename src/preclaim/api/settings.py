@@ -31,6 +31,7 @@ import msgspec
 
 from preclaim.api.fhir_urls import UnsafeUrl, parse_base
 from preclaim.errors import InputError
+from preclaim.paths import data_home
 
 CONFIG_ENV = "PRECLAIM_SERVICE_CONFIG"
 API_KEYS_ENV = "PRECLAIM_API_KEYS"  # comma-separated "client:key" pairs, for containers
@@ -94,8 +95,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     def data_path(self) -> Path:
         if self.data_dir:
             return Path(self.data_dir)
-        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        return Path(base) / "preclaim"
+        return data_home()
 
 
 class _File(msgspec.Struct, forbid_unknown_fields=True):

@@ -26,10 +26,10 @@ class StoreHistory:
 
         return cls(Store.open(url))
 
-    def history_for(self, patient_key: str, before: dt.date) -> History:
+    def history_for(self, patient_key: str, before: dt.date, *, exclude_claim: str | None = None) -> History:
         from preclaim.store import load_history
 
-        history: History = load_history(self.store, patient_key, before)
+        history: History = load_history(self.store, patient_key, before, exclude_claim=exclude_claim)
         return history
 
     def authorizations(self, patient_key: str | None, payer_id: str | None, number: str | None) -> list[Authorization]:

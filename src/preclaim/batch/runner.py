@@ -34,6 +34,7 @@ class AuditConfig:
     out: Path
     options: AuditOptions = field(default_factory=AuditOptions)
     policy_dirs: tuple[Path, ...] = ()
+    home: Path | None = None  # the data folder (imported code sets, the user's policies), resolved by the caller
     workers: int = 1
     chunk_lines: int = 20_000
     output_format: OutputFormat = "parquet"
@@ -49,7 +50,7 @@ def fingerprint(config: AuditConfig) -> dict[str, Any]:
         files.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns])
     return {
         "inputs": files,
-        "policy_dirs": [str(p.resolve()) for p in policy_dirs(config.policy_dirs)],
+        "policy_dirs": [str(p.resolve()) for p in policy_dirs(config.policy_dirs, home=config.home)],
         "as_of": config.options.as_of.isoformat() if config.options.as_of else None,
         "lookback_days": config.options.lookback_days,
         "chunk_lines": config.chunk_lines,
@@ -83,6 +84,7 @@ def _tasks(config: AuditConfig, work: WorkDir, chunks: int, done: dict[int, Chun
             claims_part=work.part("claims", n),
             options=config.options,
             policy_dirs=config.policy_dirs,
+            home=config.home,
         )
         for n in range(chunks)
         if n not in done

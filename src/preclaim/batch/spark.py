@@ -39,10 +39,12 @@ class SparkUnavailable(PreclaimError):
     """PySpark or Java is not installed, or the Spark job failed."""
 
 
-def audit_group(table: pa.Table, options: AuditOptions, policy_dirs: tuple[Path, ...]) -> pa.Table:
+def audit_group(
+    table: pa.Table, options: AuditOptions, policy_dirs: tuple[Path, ...], home: Path | None = None
+) -> pa.Table:
     """One patient's lines (an Arrow table) -> claim and finding rows in the combined schema."""
     rows: list[Row] = table.to_pylist()
-    claim_rows, finding_rows = audit_patient(engine_for(policy_dirs), rows, options)
+    claim_rows, finding_rows = audit_patient(engine_for(policy_dirs, home), rows, options)
     combined = [{"kind": "claim"} | r for r in claim_rows] + [{"kind": "finding"} | r for r in finding_rows]
     return pa.Table.from_pylist(combined, schema=COMBINED)
 
@@ -80,13 +82,13 @@ def _session(workers: int) -> Any:
 def _run_spark(staging: Path, target: Path, config: AuditConfig) -> None:
     from pyspark.sql.types import _parse_datatype_string
 
-    options, policy_dirs = config.options, config.policy_dirs
+    options, policy_dirs, home = config.options, config.policy_dirs, config.home
     spark = _session(config.workers)
     try:
         lines = spark.read.parquet(str(staging))
         schema = _parse_datatype_string(", ".join(f"{f.name} {_ddl(f.type)}" for f in COMBINED))
         result = lines.groupBy("patient_key").applyInArrow(
-            lambda table: audit_group(table, options, policy_dirs), schema=schema
+            lambda table: audit_group(table, options, policy_dirs, home), schema=schema
         )
         result.write.mode("overwrite").parquet(str(target))
     except Exception as exc:  # Py4J/Spark errors arrive as many types; name the first line, keep the cause

@@ -2,7 +2,7 @@
 
 Every patient gets B12 injections (J3420 + 96372, sometimes an E/M visit with modifier 25) every few weeks
 under one of the bundled policies' payers. A share of claims carries the problems an audit looks for:
-injections too close together, too many units, the invalid code J3424, no diagnosis, a missing JZ.
+injections too close together, too many units, J3424 (IV hydroxocobalamin) billed for B12, no diagnosis, a missing JZ.
 No real person, payer member or provider is described.
 """
 

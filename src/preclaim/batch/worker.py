@@ -28,12 +28,13 @@ class ChunkTask:
     claims_part: Path
     options: AuditOptions
     policy_dirs: tuple[Path, ...] = ()
+    home: Path | None = None  # the data folder, resolved where the audit started (workers read no environment)
 
 
-def engine_for(policy_dirs: tuple[Path, ...]) -> Engine:
-    key = tuple(str(p) for p in policy_dirs)
+def engine_for(policy_dirs: tuple[Path, ...], home: Path | None = None) -> Engine:
+    key = (*(str(p) for p in policy_dirs), f"home={home}")
     if key not in _ENGINES:
-        _ENGINES[key] = Engine.default(policy_dirs=policy_dirs)
+        _ENGINES[key] = Engine.default(policy_dirs=policy_dirs, codes_dir=home)
     return _ENGINES[key]
 
 
@@ -59,7 +60,7 @@ def write_part(rows: list[Row], schema: pa.Schema, path: Path) -> None:
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    engine = engine_for(task.policy_dirs)
+    engine = engine_for(task.policy_dirs, task.home)
     rows = read_rows(task.files)
     claims: list[Row] = []
     findings: list[Row] = []

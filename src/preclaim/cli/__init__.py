@@ -29,8 +29,27 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from preclaim import __version__
+        from preclaim.native import select_path
+
+        print(f"preclaim {__version__}, Python {sys.version.split()[0]}, {select_path().describe()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _group() -> None:
+def _group(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and whether the compiled (mypyc) or the pure-Python engine runs.",
+        ),
+    ] = False,
+) -> None:
     # A callback keeps `preclaim` a command group even when main() registers a single command's module;
     # without it typer collapses a one-command app and `preclaim serve ...` reads "serve" as an extra argument.
     return None

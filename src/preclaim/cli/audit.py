@@ -98,12 +98,15 @@ def audit(
 
     def action() -> int:
         from preclaim.batch import AuditConfig, AuditOptions, run_audit
+        from preclaim.paths import Settings
 
+        settings = Settings.from_env()
         config = AuditConfig(
             inputs=tuple(files),
             out=out_dir,
             options=AuditOptions(as_of=as_of.date() if as_of else None, lookback_days=lookback_days),
-            policy_dirs=tuple(policies or ()),
+            policy_dirs=(*settings.policy_dirs, *(policies or ())),
+            home=settings.home,
             workers=workers or os.cpu_count() or 1,
             chunk_lines=chunk_lines,
             output_format=table_format.value,

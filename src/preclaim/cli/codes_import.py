@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from preclaim.cli import out, run_guarded
-from preclaim.paths import user_home, user_policies
+from preclaim.paths import data_home, user_policies
 
 codes_app = typer.Typer(
     help="Import official code files (CMS HCPCS quarterly file, MCD article ICD-10 lists, NCCI PTP and MUE tables)."
@@ -29,7 +29,7 @@ def import_hcpcs(
         from preclaim.codes.hcpcs_import import import_hcpcs_file, save_imported
 
         codes = import_hcpcs_file(file)
-        home = user_home()
+        home = data_home()
         target = save_imported(codes, home, file.name)
         out.print(f"imported {len(codes)} HCPCS codes from {file} into {target}")
         merged = load_codes(home)
@@ -61,7 +61,7 @@ def import_mcd(
 
         rows = import_mcd_article_icd10(file, article)
         name = article.upper() if article.upper().startswith("A") else f"A{article}"
-        target = write_code_list_csv(rows, (dest or user_policies()) / "lists" / f"{name}.csv", name)
+        target = write_code_list_csv(rows, (dest or user_policies(data_home())) / "lists" / f"{name}.csv", name)
         out.print(f"imported {len(rows)} covered ICD-10-CM codes of article {name} into {target}")
         for group, paragraph in sorted(import_mcd_article_groups(file, article).items()):
             # The group texts carry combination rules (secondary diagnosis required...): show them to the user.
@@ -92,7 +92,7 @@ def import_ncci(
         from preclaim.codes.ncci_tables import quarter_label
 
         started = time.perf_counter()
-        home = user_home()
+        home = data_home()
         result = import_ptp(list(files), home, version=version, quarter=quarter)
         seconds = time.perf_counter() - started
         out.print(
@@ -126,7 +126,7 @@ def import_mue(
         from preclaim.codes.ncci_mue_import import import_mue as run_import
         from preclaim.codes.ncci_tables import quarter_label
 
-        result = run_import(file, user_home(), quarter=quarter)
+        result = run_import(file, data_home(), quarter=quarter)
         again = " (replacing the earlier import of that quarter)" if result.replaced else ""
         out.print(
             f"imported {result.rows:,} MUEs of {quarter_label(result.quarter)} (effective {result.start}) into "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import shutil
 import sys
@@ -20,29 +19,12 @@ from preclaim.cli.pa import pa as pa_command
 from preclaim.cli.render import render_report, render_summary
 from preclaim.cli.store_link import open_link
 from preclaim.codepage import code_page
-from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
-from preclaim.engine import Engine
 from preclaim.errors import InputError, PreclaimError
-from preclaim.io.claim_json import decode_claims, load_history, read_bytes
+from preclaim.facade import check_many, given_history, load_engine, read_input
 from preclaim.io.report_json import reports_to_json
-from preclaim.io.sniff import read_head, sniff
+from preclaim.paths import Settings
 from preclaim.policy import load_library, load_policy_file, policy_dirs
 from preclaim.policy.loader import policy_files
-
-
-def _check_x12(
-    path: Path,
-    engine: Engine,
-    day: dt.date,
-    fmt: OutputFormat,
-    fix_out: Path | None,
-    strict: bool,
-    past: PatientHistories,
-    jobs: int = 1,
-) -> int:
-    module = importlib.import_module("preclaim.cli.x12")  # an edge module; imported only for X12 input
-    code: int = module.run_x12_check(path, engine, day, fmt.value, fix_out, strict, past, jobs)
-    return code
 
 
 def _stdin_to_file() -> Path:
@@ -86,23 +68,26 @@ def check(
                 source.unlink(missing_ok=True)
 
     def _check_file(source: Path, name: str) -> int:
-        engine = Engine.default(policies or ())
-        past = load_history(history) if history else EMPTY_HISTORY
+        settings = Settings.from_env()
+        engine = load_engine(policies or (), settings)
+        past = given_history(history)
         day = as_of_date(as_of)
-        if sniff(read_head(source)) == "x12":
-            with open_link(use_store, record=False) as link:
-                known = link.histories(past) if link else past
-                return _check_x12(source, engine, day, fmt, fix_out, strict, known, jobs)
+        read = read_input(source, name=name)
+        if read.kind == "x12":
+            x12 = importlib.import_module("preclaim.cli.x12")  # an edge module; imported only for X12 input
+            with open_link(use_store, False, settings) as link:
+                stored = link.stored if link else None
+                code: int = x12.run_x12_check(source, engine, day, fmt.value, fix_out, strict, past, stored, jobs)
+                return code
         if fix_out is not None or strict:
             raise InputError("--fix-out and --strict apply to 837P files only", where=name)
-        claims = decode_claims(read_bytes(source), name)
         reports = []
-        with open_link(use_store, record=True) as link:
-            for claim in claims:
-                known = link.history(claim, past, day) if link else past
-                reports.append(engine.check(claim, known, as_of=day))
+        with open_link(use_store, True, settings) as link:
+            for done in check_many(read, engine=engine, history=past, stored=link.stored if link else None, as_of=day):
+                assert done.claim is not None and done.report is not None  # JSON: every claim is read or none is
+                reports.append(done.report)
                 if link:
-                    link.keep(claim, reports[-1])
+                    link.keep(done.claim, done.report)
         if fmt is OutputFormat.json:
             sys.stdout.buffer.write(reports_to_json(reports) + b"\n")
         else:
@@ -123,7 +108,7 @@ def code(
     """A code page: definition, clinical context, modifiers, documentation, denials, commercial plans, similar codes."""
 
     def action() -> int:
-        engine = Engine.default(policies or ())
+        engine = load_engine(policies or ())
         page = code_page(value, engine.codes, engine.policies)
         if page is None:
             raise InputError(
@@ -162,7 +147,8 @@ def policies_cmd(
     def action() -> int:
         if action_name is PolicyAction.validate:
             return _validate(target)
-        library = load_library(policies or ())
+        settings = Settings.from_env()
+        library = load_library([*settings.policy_dirs, *(policies or ())], home=settings.home)
         if action_name is PolicyAction.list:
             rows = [
                 {
@@ -194,7 +180,8 @@ def policies_cmd(
 
 
 def _validate(target: str | None) -> int:
-    paths = [Path(target)] if target else policy_dirs()
+    settings = Settings.from_env()
+    paths = [Path(target)] if target else policy_dirs(settings.policy_dirs, home=settings.home)
     files: list[Path] = []
     for path in paths:
         files.extend(policy_files(path) if path.is_dir() else [path])

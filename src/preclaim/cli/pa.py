@@ -20,8 +20,9 @@ from preclaim.cli.render import render_prior_auth
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.history import EMPTY_HISTORY
-from preclaim.engine import Engine, payer_key
+from preclaim.engine import payer_key
 from preclaim.errors import InputError
+from preclaim.facade import load_engine
 from preclaim.io.claim_json import load_claims, load_history
 from preclaim.policy.program import STATE_MEDICAID_FFS, ProgramMatch
 
@@ -155,7 +156,7 @@ def pa(
     """Does this payer and plan need prior authorization for a B12 injection, why, and what to document?"""
 
     def action() -> int:
-        engine = Engine.default(policies or ())
+        engine = load_engine(policies or ())
         if encounter is not None:
             claims = load_claims(encounter)
         elif payer_id or payer_name or program:

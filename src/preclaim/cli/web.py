@@ -41,10 +41,12 @@ def checklist(
     """One-page checklist for a payer plan (what to verify before billing B12 injections), each line cited."""
 
     def action() -> int:
+        from preclaim.paths import Settings
         from preclaim.policy import PayerKey, load_library
         from preclaim.web.checklist import plan_key, plan_sheet
 
-        library = load_library(policies or ())
+        settings = Settings.from_env()
+        library = load_library([*settings.policy_dirs, *(policies or ())], home=settings.home)
         if policy:
             chosen = library.get(policy)
             if chosen is None:

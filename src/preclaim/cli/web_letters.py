@@ -10,14 +10,14 @@ from preclaim.errors import InputError
 
 
 def necessity_pdf(claim_file: Path, day: dt.date, policy_dirs: Sequence[Path]) -> tuple[bytes, int]:
-    from preclaim.engine import Engine
+    from preclaim.facade import load_engine
     from preclaim.io.claim_json import load_claims
     from preclaim.letters import blanks_in, necessity_letter, render_pdf
 
     claims = load_claims(claim_file)
     if len(claims) != 1:
         raise InputError(f"expected one claim, found {len(claims)}", where=str(claim_file))
-    engine = Engine.default(policy_dirs)
+    engine = load_engine(policy_dirs)
     report = engine.check(claims[0], as_of=day)
     letter = necessity_letter(claims[0], report, engine.codes, day)
     return render_pdf(letter), len(blanks_in(letter))
@@ -27,7 +27,7 @@ def appeal_pdf(
     remit: Path, claim_id: str | None, claim_file: Path | None, day: dt.date, policy_dirs: Sequence[Path]
 ) -> tuple[bytes, int]:
     from preclaim.edi.x12.read835 import iter_remittances
-    from preclaim.engine import Engine
+    from preclaim.facade import load_engine
     from preclaim.io.claim_json import load_claims
     from preclaim.letters import appeal_letter, blanks_in, render_pdf
     from preclaim.letters.appeal import denial_adjustments
@@ -43,7 +43,7 @@ def appeal_pdf(
     remedy = for_denial(payment)
     if remedy.kind == "corrected-claim":
         raise InputError(f"claim {payment.claim_id}: {remedy.reason}", where=str(remit))
-    engine = Engine.default(policy_dirs)
+    engine = load_engine(policy_dirs)
     claim = report = None
     if claim_file is not None:
         claims = [c for c in load_claims(claim_file) if c.id == payment.claim_id] or load_claims(claim_file)[:1]

@@ -26,8 +26,8 @@ from preclaim.cli.x12_render import (
     render_strict,
     render_x12_summary,
 )
-from preclaim.domain.history import EMPTY_HISTORY, PatientHistories
-from preclaim.edi.check import CheckSummary, ClaimChecker, check_items
+from preclaim.domain.history import EMPTY_HISTORY, History
+from preclaim.edi.check import CheckSummary, ClaimChecker
 from preclaim.edi.denials import DenialReport, summarize
 from preclaim.edi.hindsight import Hindsight, denied_codes, hindsight
 from preclaim.edi.parallel import check_in_parts, take_results
@@ -39,6 +39,7 @@ from preclaim.edi.x12.remit import Remittance
 from preclaim.edi.x12.tokenizer import tokenize
 from preclaim.edi.x12.write837 import X12Writer
 from preclaim.errors import InputError
+from preclaim.facade import PerPatient, StoredHistory, check_many
 
 SHOWN_REPORTS = 20  # text output details this many claims needing work; JSON has them all
 _PROGRESS_BYTES = 4 << 20
@@ -108,11 +109,11 @@ def denials(
 
 
 def _hindsight(remittances: list[Remittance], claims: Path, as_of: dt.date) -> Hindsight:
-    from preclaim.engine import Engine  # the engine loads code sets: only when an 837 is given
+    from preclaim.facade import load_engine  # the engine loads code sets: only when an 837 is given
 
     denied = denied_codes(remittances)
-    reports = (r for item, r in check_items(claims, Engine.default(), as_of) if r is not None and r.claim_id in denied)
-    return hindsight(denied, reports)
+    checked = check_many(claims, engine=load_engine(), as_of=as_of, kind="x12")
+    return hindsight(denied, (c.report for c in checked if c.report is not None and c.report.claim_id in denied))
 
 
 def denials_csv(report: DenialReport) -> str:
@@ -137,12 +138,13 @@ def run_x12_check(
     fmt: str = "text",
     fix_out: Path | None = None,
     strict: bool = False,
-    history: PatientHistories = EMPTY_HISTORY,
+    history: History = EMPTY_HISTORY,
+    stored: StoredHistory | None = None,
     jobs: int = 1,
 ) -> int:
     """`preclaim check FILE.837`: exit 0 all clean, 1 something to fix/deny/rejected; X12Error -> exit 2.
 
-    `history` (e.g. from --history or the store) is added to the history the file itself provides.
+    `history` (from --history) and `stored` (the store) are added to the history the file itself provides.
     """
     summary = CheckSummary()
     # JSON reaches stdout only when complete (closed in _finish_json, or with the process on error).
@@ -150,7 +152,7 @@ def run_x12_check(
     writer = _FixWriter(fix_out) if fix_out is not None else None
     try:
         with _progress(path) as progress:
-            _run(path, engine, as_of, summary, spool, writer, progress, history, jobs)
+            _run(path, engine, as_of, summary, spool, writer, progress, (history, stored), jobs)
         strict_result = validate(path) if strict else None
         if writer is not None:
             writer.commit()
@@ -176,12 +178,14 @@ def _run(
     spool: BinaryIO | None,
     writer: _FixWriter | None,
     progress: Progress | None,
-    history: PatientHistories,
+    histories: tuple[History, StoredHistory | None],
     jobs: int = 1,
 ) -> None:
+    history, stored = histories
     if jobs > 1 and writer is None:  # --jobs: parts of the file in processes (None: one process is needed)
         shown = SHOWN_REPORTS if spool is None else -1  # the text output details the first few
-        parts = check_in_parts(path, engine, as_of, jobs=jobs, history=history, json=spool is not None, show=shown)
+        known = history if stored is None else PerPatient(stored, history)
+        parts = check_in_parts(path, engine, as_of, jobs=jobs, history=known, json=spool is not None, show=shown)
         if parts is not None:
             if spool is not None:
                 spool.write(b'{"claims":[')
@@ -196,8 +200,13 @@ def _run(
     if spool is not None:
         spool.write(b'{"claims":[')
     first = True
-    # Raw segments and loops only for --fix-out: a report and the summary need the claim alone.
-    for item, report in check_items(path, engine, as_of, progress=advance, history=history, raw=writer is not None):
+    # Raw segments and loops only for --fix-out: a report and the summary need the claim alone (read once).
+    for done in check_many(
+        path, engine=engine, as_of=as_of, history=history, stored=stored, kind="x12", progress=advance,
+        raw=writer is not None,
+    ):  # fmt: skip
+        item, report = done.item, done.report
+        assert item is not None  # X12: every claim comes with the reader's item
         summary.add(item, report)
         if writer is not None:
             fixed = apply_fixes(item, report) if isinstance(item, ParsedClaim) and report else item

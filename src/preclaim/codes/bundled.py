@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import yaml
 
-from preclaim.codes.ndc import normalize_ndc
+from preclaim.codes.drugs import DrugCatalog, bundled_catalog, ndc_packages
 from preclaim.codes.types import AdjustmentCode, CptCode, HcpcsCode, Modifier, NdcPackage, PlaceOfService
 from preclaim.domain.report import Source
 from preclaim.errors import CodeSetError
@@ -32,7 +32,8 @@ class Bundle(msgspec.Struct, frozen=True):
     carc: dict[str, AdjustmentCode]
     rarc: dict[str, AdjustmentCode]
     groups: dict[str, AdjustmentCode]
-    ndc: dict[str, NdcPackage]
+    drugs: DrugCatalog  # data/drugs/<HCPCS>.yaml
+    ndc: dict[str, NdcPackage]  # the drug catalog's packages as the rules see them
     tags: dict[str, str]  # source id -> confidence tag; entries may carry their own tag ("carc:198" -> "S")
 
 
@@ -99,47 +100,24 @@ def _adjustments(tags: dict[str, str]) -> tuple[dict[str, AdjustmentCode], ...]:
     return tuple(tables)
 
 
-def _packages(tags: dict[str, str]) -> dict[str, NdcPackage]:
-    name = "ndc_b12.yaml"
-    data = _read(name)
-    sources = _sources(name, data, tags)
-    packages: dict[str, NdcPackage] = {}
-    for index, row in enumerate(data["packages"]):
-        where = f"packages[{index}] ({row.get('ndc')})"
-        try:
-            ndc11 = normalize_ndc(str(row["ndc"]))
-        except ValueError as exc:
-            raise CodeSetError(f"{where}: {exc}", where=str(DATA / name)) from None
-        key = row.get("source", "openfda-ndc")
-        packages[ndc11] = NdcPackage(
-            ndc11=ndc11,
-            ndc_as_listed=str(row["ndc"]),
-            labeler=row["labeler"],
-            drug=row["drug"],
-            strength_mcg_per_ml=row.get("strength", 1000.0),
-            package=row["package"],
-            vial=row["vial"],
-            volume_ml=row.get("volume_ml"),
-            hcpcs=row.get("hcpcs"),
-            source=sources[key],
-            illustrative=key == "illustrative",
-            note=row.get("note"),
-        )
-    return packages
-
-
 @cache
 def bundle() -> Bundle:
     tags: dict[str, str] = {}
     carc_groups, carc, rarc = _adjustments(tags)
+    hcpcs = _entries("hcpcs.yaml", "codes", HcpcsCode, tags)
+    drugs = bundled_catalog()
+    for drug in drugs.all():  # drug-file sources (openfda-ndc, illustrative, ...) answer confidence() too
+        for key, tag in drug.tags.items():
+            tags.setdefault(key, tag)
     return Bundle(
-        hcpcs=_entries("hcpcs.yaml", "codes", HcpcsCode, tags),
+        hcpcs=hcpcs,
         cpt=_entries("cpt.yaml", "codes", CptCode, tags),
         modifiers=_entries("modifiers.yaml", "codes", Modifier, tags),
         pos=_entries("place_of_service.yaml", "codes", PlaceOfService, tags),
         carc=carc,
         rarc=rarc,
         groups=carc_groups,
-        ndc=_packages(tags),
+        drugs=drugs,
+        ndc=ndc_packages(drugs, hcpcs),
         tags=tags,
     )

@@ -17,6 +17,7 @@ import msgspec
 
 from preclaim.codes.types import Icd10Entry
 from preclaim.domain.report import Source
+from preclaim.paths import cache_home
 
 PACKAGE = "simple-icd-10-cm"
 ICD10_SOURCE = Source(
@@ -44,8 +45,7 @@ def release() -> str:
 
 
 def _cache_path() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "preclaim" / f"icd10cm-{package_version()}.v2.msgpack"
+    return cache_home() / f"icd10cm-{package_version()}.v2.msgpack"
 
 
 class Table(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ import msgspec
 
 from preclaim.codes import icd10 as _icd
 from preclaim.codes.bundled import bundle
+from preclaim.codes.drugs import DrugCatalog, load_catalog, ndc_packages
 from preclaim.codes.icd10 import ICD10_SOURCE, normalize_icd10
 from preclaim.codes.ncci_store import load_ncci
 from preclaim.codes.ncci_tables import NcciTables
@@ -44,7 +45,7 @@ class HcpcsImport(msgspec.Struct, frozen=True):
 
 def _merge(curated: HcpcsCode, listed: HcpcsCode | None, file: str) -> HcpcsCode:
     """A curated code seen (or not) in an imported CMS file. Curated facts (drug, unit, NOC) are kept."""
-    if curated.status == "invalid":  # J3424: never a HCPCS code, whatever a file claims
+    if curated.status == "invalid":  # a code the curated set knows was never valid, whatever a file claims
         return curated
     if listed is None:
         if curated.status == "unconfirmed":
@@ -72,7 +73,9 @@ def _merge(curated: HcpcsCode, listed: HcpcsCode | None, file: str) -> HcpcsCode
 class CodeSets:
     """Read-only view over the bundled code sets plus an imported CMS HCPCS file and NCCI tables."""
 
-    def __init__(self, imported: HcpcsImport | None = None, ncci: NcciTables | None = None) -> None:
+    def __init__(
+        self, imported: HcpcsImport | None = None, ncci: NcciTables | None = None, drugs: DrugCatalog | None = None
+    ) -> None:
         data = bundle()
         listed = {c.code: c for c in imported.codes} if imported else {}
         curated = data.hcpcs
@@ -85,7 +88,11 @@ class CodeSets:
         self._carc: dict[str, AdjustmentCode] = data.carc
         self._rarc: dict[str, AdjustmentCode] = data.rarc
         self._groups: dict[str, AdjustmentCode] = data.groups
-        self._ndc: dict[str, NdcPackage] = data.ndc
+        # The drug catalog (bundled files plus a user folder); NDC lookups read its packages. The crosswalk
+        # depends on HCPCS statuses, which an imported CMS file can change: rebuilt only then.
+        self.drugs: DrugCatalog = data.drugs if drugs is None else drugs
+        changed = drugs is not None or imported is not None
+        self._ndc: dict[str, NdcPackage] = ndc_packages(self.drugs, self._hcpcs) if changed else data.ndc
         self._tags = data.tags
         self._icd_memo: dict[str, Icd10Entry | None] = {}
         self._ndc_memo: dict[str, NdcPackage | None] = {}
@@ -187,17 +194,23 @@ def read_imported_hcpcs(user_dir: Path) -> HcpcsImport | None:
     return _read_import(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+USER_DRUGS = "drugs"  # <user_dir>/drugs/<HCPCS>.yaml: a clinic's own drug files (docs/drugs.md)
+
+
 def load_codes(user_dir: Path | None = None) -> CodeSets:
     """The bundled code sets (read once per process) plus the CMS HCPCS file and NCCI tables imported into
-    `user_dir`, if any."""
+    `user_dir`, and the drug files in `user_dir`/drugs, if any."""
     if user_dir is None:
         return CodeSets()
-    return CodeSets(read_imported_hcpcs(user_dir), load_ncci(user_dir))
+    folder = user_dir / USER_DRUGS
+    drugs = load_catalog(folder) if folder.is_dir() else None
+    return CodeSets(read_imported_hcpcs(user_dir), load_ncci(user_dir), drugs)
 
 
 __all__ = [
     "ICD10_SOURCE",
     "IMPORTED_HCPCS",
+    "USER_DRUGS",
     "CodeSets",
     "HcpcsImport",
     "format_ndc_542",

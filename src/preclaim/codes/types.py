@@ -25,8 +25,19 @@ class HcpcsCode(msgspec.Struct, frozen=True):
     unit_amount: float | None = None  # amount per billing unit, e.g. 1000
     unit_measure: str | None = None  # "mcg", "mg"
     not_otherwise_classified: bool = False
-    replacement: str | None = None  # the code to use instead (J3424 -> J3420)
+    replacement: str | None = None  # the code to use on a date this code is not valid (J3424 before 2024-04)
+    # A substance billed under this code -> the code that substance has (J3490 for cyanocobalamin -> J3420).
+    use_instead: dict[str, str] | None = None
     note: str | None = None
+
+    def code_for(self, drug: str | None, day: dt.date) -> str | None:
+        """The code a line billing this code for `drug` on `day` should use, when it is not this one."""
+        target = self.use_instead.get(drug) if self.use_instead and drug else None
+        if not self.valid_on(day):
+            if drug is not None and drug == self.drug:
+                return None  # the code's own drug before the code existed: no code to name mechanically
+            return target or self.replacement
+        return target if target != self.code else None
 
     def valid_on(self, day: dt.date) -> bool:
         if self.status not in ("active",):

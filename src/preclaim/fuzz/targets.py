@@ -19,6 +19,7 @@ from pathlib import Path
 
 from preclaim.engine import Engine
 from preclaim.errors import PreclaimError, X12Error
+from preclaim.facade import load_engine
 from preclaim.fuzz.entries import history_csv, history_csv_seed, history_json, jwt_payload, jwt_payload_seed
 from preclaim.fuzz.mutate import BYTE_OPS, MUTATORS
 
@@ -169,7 +170,7 @@ _AS_OF = dt.date(2026, 3, 16)
 
 def _engine() -> Engine:
     if not _ENGINE:
-        _ENGINE.append(Engine.default())
+        _ENGINE.append(load_engine())
     return _ENGINE[0]
 
 

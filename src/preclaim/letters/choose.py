@@ -19,6 +19,7 @@ from typing import Literal
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import Report, Source
 from preclaim.edi.x12.remit import ClaimPayment
+from preclaim.rules.catalog import NecessityUse, catalog
 
 Kind = Literal["necessity", "appeal", "corrected-claim", "none"]
 
@@ -46,7 +47,6 @@ CORRECTABLE_CARCS = {
 }
 UNPROCESSABLE_RARCS = ("MA130",)
 MEDICARE_FILING = ("MB", "MA")  # SBR09 / CLP06: Medicare Part B, Part A
-EXCLUDING_RULES = ("diagnosis.not-covered", "diagnosis.noncovered", "diagnosis.excluded")
 REDETERMINATION_DAYS = 120
 RECEIPT_DAYS = 5
 
@@ -56,6 +56,13 @@ class Choice:
     kind: Kind
     reason: str  # one sentence for billing staff: why this letter, or why none
     warnings: tuple[str, ...] = ()
+
+
+def necessity_use(rule: str) -> NecessityUse | None:
+    """How a letter of medical necessity uses a finding (rule catalog): cite its source, or also warn that the
+    letter does not change it (an excluded diagnosis); None: the letter leaves it out."""
+    entry = catalog().get(rule)
+    return entry.necessity_letter if entry is not None else None
 
 
 def is_medicare(claim: Claim | None, payment: ClaimPayment | None) -> bool:
@@ -91,9 +98,7 @@ def for_denial(payment: ClaimPayment, claim: Claim | None = None) -> Choice:
 
 def for_claim(claim: Claim, report: Report) -> Choice:
     """A claim not yet answered by the payer: a necessity letter, a PA request, or nothing to send."""
-    excluded = [
-        f for f in report.findings if f.rule in EXCLUDING_RULES or (f.cure == "none" and f.rule.startswith("diagnosis"))
-    ]
+    excluded = [f for f in report.findings if necessity_use(f.rule) == "excludes"]
     warnings: tuple[str, ...] = ()
     if excluded:
         warnings = (

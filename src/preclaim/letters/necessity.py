@@ -10,7 +10,7 @@ from preclaim.codes import CodeSets
 from preclaim.domain.claim import Claim, ServiceLine
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import Report, Source
-from preclaim.letters.choose import for_claim
+from preclaim.letters.choose import for_claim, necessity_use
 from preclaim.letters.model import Blank, Letter, Run, Section, Text, fact, text, unique_sources
 from preclaim.letters.parties import recipient, sender, signature, subject_rows
 
@@ -110,7 +110,7 @@ def necessity_letter(
     """`practice` (store.letterhead.Practice) and `payer` (PayerAddress) prefill the letterhead and address."""
     citations: list[Source] = list(report.prior_auth.sources)
     citations += [item.source for item in report.checklist]
-    citations += [f.source for f in report.findings if f.rule.startswith(("diagnosis", "prior-auth"))]
+    citations += [f.source for f in report.findings if necessity_use(f.rule) is not None]
     asks = report.prior_auth.status in ("required", "conditional", "unknown")
     request = (
         (

@@ -90,11 +90,11 @@ class RuleContext:
         if line.code in self.policy.drugs:
             return line.code
         entry = self.codes.hcpcs(line.code)
-        if entry is not None and entry.replacement in self.policy.drugs:
-            return entry.replacement
-        if entry is not None and entry.not_otherwise_classified and self.b12_drug(line) == "cyanocobalamin":
-            return "J3420"
-        return None
+        if entry is None or (entry.use_instead is None and entry.replacement is None):
+            return None
+        # A code billed on a date it is not valid, or for a drug that has its own code (the code set says which).
+        target = entry.code_for(self.b12_drug(line), line.date_of_service)
+        return target if target in self.policy.drugs else None
 
     def b12_drug(self, line: ServiceLine) -> str | None:
         """Which B12 the line is, from its NDC, then the description, then the chart."""

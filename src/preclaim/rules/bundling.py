@@ -6,7 +6,7 @@ from __future__ import annotations
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.schema import Bundling
-from preclaim.rules.base import EM_CODES, INJECTION_CODES, RuleContext, finding, plural, units_text
+from preclaim.rules.base import EM_CODES, INJECTION_CODES, Rule, RuleContext, finding, plural, units_text
 
 CPT_99211 = Source(
     "cpt-96372-99211",
@@ -165,4 +165,4 @@ def _is_drug(ctx: RuleContext, line: ServiceLine) -> bool:
     return entry is not None and entry.drug is not None
 
 
-RULES = (check_bundling,)
+RULES: tuple[Rule, ...] = (check_bundling,)

@@ -14,7 +14,7 @@ from preclaim.domain.claim import Diagnosis, ServiceLine
 from preclaim.domain.report import Finding
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import ChemoAdjunct, DiagnosisEntry
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import Rule, RuleContext, finding
 from preclaim.rules.facts import code_in, earlier_doses
 from preclaim.rules.liability import as_patient_liability, patient_liable
 
@@ -114,4 +114,4 @@ def _chemo_repeat(
     return findings
 
 
-RULES = (check_chemo_timing,)
+RULES: tuple[Rule, ...] = (check_chemo_timing,)

@@ -8,7 +8,7 @@ from preclaim.codes import HcpcsCode
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.rules import setting
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import Rule, RuleContext, finding
 
 ICD10_START = dt.date(2015, 10, 1)
 ICD10_SOURCE = Source(
@@ -49,7 +49,7 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Findi
     """The one problem with a known code on this line, if any."""
     number, day = line.number, line.date_of_service
     if entry.status in ("invalid", "deleted") or (entry.status == "active" and not entry.valid_on(day)):
-        replacement = entry.replacement
+        replacement = entry.code_for(ctx.b12_drug(line), day)
         target = ctx.codes.hcpcs(replacement) if replacement else None
         return finding(
             "code.invalid",
@@ -72,34 +72,49 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Findi
             _source(entry),
             line=number,
             fix="confirm the code in the current CMS HCPCS quarterly file (preclaim codes import-hcpcs FILE); "
-            "until then bill hydroxocobalamin as J3490 with the drug name, dose and NDC",
+            "until then bill the unclassified drug code (J3490) with the drug name, dose and NDC",
             cure="documentation",
         )
-    if entry.not_otherwise_classified:
-        drug = ctx.b12_drug(line)
-        if drug == "cyanocobalamin":
+    drug = ctx.b12_drug(line) if entry.use_instead else None
+    target_code = entry.code_for(drug, day) if drug else None
+    target = ctx.codes.hcpcs(target_code) if target_code else None
+    if target is not None and target.valid_on(day):
+        per_unit = f" (1 unit per {target.unit_amount:g} {target.unit_measure})" if target.unit_amount else ""
+        if entry.not_otherwise_classified:
             return finding(
                 "code.noc-specific-exists",
                 "error",
-                f"{entry.code} (unclassified drug) used for cyanocobalamin, which has its own code J3420",
+                f"{entry.code} (unclassified drug) used for {drug}, which has its own code {target.code}",
                 _source(entry),
                 line=number,
                 carc="CO-16",
                 rarc=("M51",),
-                fix="bill J3420 (1 unit per 1000 mcg) instead of the unclassified code",
-                correction=Correction("set-code", "J3420"),
+                fix=f"bill {target.code}{per_unit} instead of the unclassified code",
+                correction=Correction("set-code", target.code),
             )
-        if not (line.description or "").strip():
-            return finding(
-                "code.noc-description",
-                "error",
-                f"{entry.code} needs the drug name, strength and dose in the line description (SV101-07)",
-                _source(entry),
-                line=number,
-                carc="CO-16",
-                rarc=("N350",),
-                fix="describe the drug, e.g. 'hydroxocobalamin 1000 mcg/mL, 1 mL IM', and report its NDC",
-            )
+        return finding(
+            "code.wrong-drug",
+            "error",
+            f"{entry.code} ({entry.short}) is the code for {entry.drug}; this line's drug is {drug}, "
+            f"whose code is {target.code}",
+            _source(entry),
+            line=number,
+            carc="CO-16",
+            rarc=("M51",),
+            fix=f"bill {target.code}{per_unit}",
+            correction=Correction("set-code", target.code),
+        )
+    if entry.not_otherwise_classified and not (line.description or "").strip():
+        return finding(
+            "code.noc-description",
+            "error",
+            f"{entry.code} needs the drug name, strength and dose in the line description (SV101-07)",
+            _source(entry),
+            line=number,
+            carc="CO-16",
+            rarc=("N350",),
+            fix="describe the drug, e.g. 'hydroxocobalamin 1000 mcg/mL, 1 mL IM', and report its NDC",
+        )
     return None
 
 
@@ -178,4 +193,4 @@ def check_place_of_service(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
-RULES = (check_procedure_codes, check_diagnoses, check_place_of_service)
+RULES: tuple[Rule, ...] = (check_procedure_codes, check_diagnoses, check_place_of_service)

@@ -17,7 +17,7 @@ from preclaim.domain.report import Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import Coverage, DiagnosisEntry, LiabilityModifiers
 from preclaim.rules import chemo
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import Rule, RuleContext, finding
 from preclaim.rules.chemo import chemo_adjunct_covers
 from preclaim.rules.facts import code_in
 from preclaim.rules.liability import as_patient_liability, patient_liable
@@ -229,4 +229,4 @@ def suggestions(ctx: RuleContext, covered: tuple[DiagnosisEntry, ...], rejected:
     return "; ".join(shown)  # labels hold commas
 
 
-RULES = (check_pointers, check_coverage, *chemo.RULES)
+RULES: tuple[Rule, ...] = (check_pointers, check_coverage, *chemo.RULES)

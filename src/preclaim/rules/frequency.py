@@ -13,7 +13,7 @@ from preclaim.domain.report import Finding, Source
 from preclaim.policy.intervals import describe, next_allowed
 from preclaim.policy.resolver import Cited, source_of
 from preclaim.policy.schema import Frequency
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import Rule, RuleContext, finding
 from preclaim.rules.facts import Dose, earlier_doses
 from preclaim.rules.liability import as_patient_liability, patient_liable
 
@@ -200,4 +200,4 @@ def _yearly(number: int, day: dt.date, prior: Sequence[Dose], cited: Cited[Frequ
     return None
 
 
-RULES = (check_frequency,)
+RULES: tuple[Rule, ...] = (check_frequency,)

@@ -6,7 +6,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import LiabilityModifiers, Units, WasteModifiers
-from preclaim.rules.base import RuleContext, finding, plural, units_text
+from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
 from preclaim.rules.ndc_units import expected_units
 
 LIABILITY = ("GA", "GZ", "GY")
@@ -384,4 +384,4 @@ def _order_key(mod: str) -> int:
     return 2 if mod in INFORMATIONAL else 1
 
 
-RULES = (check_waste_modifiers, check_liability_modifiers, check_modifier_form)
+RULES: tuple[Rule, ...] = (check_waste_modifiers, check_liability_modifiers, check_modifier_form)

@@ -19,7 +19,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Finding
 from preclaim.policy.schema import Ncci
 from preclaim.rules import bundling
-from preclaim.rules.base import EM_CODES, INJECTION_CODES, RuleContext, finding, plural, units_text
+from preclaim.rules.base import EM_CODES, INJECTION_CODES, Rule, RuleContext, finding, plural, units_text
 
 DISTINCT = frozenset({"59", "XE", "XS", "XP", "XU"})
 # NCCI-associated modifiers, as First Coast lists them from the NCCI Policy Manual.
@@ -201,4 +201,4 @@ def _check_mue(spec: Ncci, tables: NcciTables, lines: tuple[ServiceLine, ...], f
 
 # It needs imported tables: the engine runs it only then (rules.rules_for), so a check without tables costs
 # nothing more than before. A policy's own MUE is checked with the units (ndc_units.check_units).
-RULES = (check_ncci,)
+RULES: tuple[Rule, ...] = (check_ncci,)

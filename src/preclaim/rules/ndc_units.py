@@ -10,7 +10,7 @@ from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import NdcRules, Units
-from preclaim.rules.base import RuleContext, finding, plural, units_text
+from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
 from preclaim.rules.ncci import table_mue_governs
 
 WASTE = "JW"
@@ -120,8 +120,14 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
     if package is None:
         return findings
     entry = ctx.codes.hcpcs(line.code)
-    # Only a code that names a drug can contradict the NDC; NOC codes (J3490) accept any drug.
-    if entry is not None and entry.drug is not None and entry.drug != package.drug:
+    # Only a code that names a drug can contradict the NDC; NOC codes (J3490) accept any drug. Where the code set
+    # names the code this NDC's drug has (J3424 billed for cyanocobalamin), the code rule reports it once.
+    if (
+        entry is not None
+        and entry.drug is not None
+        and entry.drug != package.drug
+        and not (entry.use_instead and package.drug in entry.use_instead)
+    ):
         findings.append(
             finding(
                 "ndc.drug-mismatch",
@@ -278,4 +284,4 @@ def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | Non
     return None
 
 
-RULES = (check_ndc, check_units)
+RULES: tuple[Rule, ...] = (check_ndc, check_units)

@@ -14,7 +14,7 @@ from preclaim.domain.history import Authorization
 from preclaim.domain.report import Finding, PriorAuthDecision, PriorAuthStatus, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import Condition, PriorAuth, Units
-from preclaim.rules.base import RuleContext, finding, units_text
+from preclaim.rules.base import Rule, RuleContext, finding, units_text
 from preclaim.rules.facts import any_holds
 
 
@@ -229,4 +229,4 @@ def _against_file(
     return None
 
 
-RULES = (check_prior_auth,)
+RULES: tuple[Rule, ...] = (check_prior_auth,)

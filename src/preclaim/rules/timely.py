@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from preclaim.domain.report import Finding
 from preclaim.policy.schema import TimelyFiling
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import Rule, RuleContext, finding
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
@@ -52,4 +52,4 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
-RULES = (check_timely_filing,)
+RULES: tuple[Rule, ...] = (check_timely_filing,)

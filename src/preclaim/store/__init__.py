@@ -8,12 +8,13 @@ with Store.open() as store:                        # $PRECLAIM_DB, else SQLite i
 """
 
 from preclaim.store.db import Store, default_url
-from preclaim.store.history import load_history, predicted_carcs, record_check
+from preclaim.store.history import StoreHistory, load_history, predicted_carcs, record_check
 from preclaim.store.ingest import ImportResult, import_history_file, list_imports, record_import
 
 __all__ = [
     "ImportResult",
     "Store",
+    "StoreHistory",
     "default_url",
     "import_history_file",
     "list_imports",

@@ -17,7 +17,7 @@ from preclaim.errors import InputError
 from preclaim.store.auth import upsert_authorization
 from preclaim.store.csv_rows import Row, csv_errors
 from preclaim.store.db import Store
-from preclaim.store.ingest import ImportResult
+from preclaim.store.import_run import ImportResult
 from preclaim.store.models import ImportRow, utcnow
 
 REQUIRED = ("number", "payer_id", "code", "start", "end")

@@ -1,42 +1,32 @@
 """Open the store: find its URL, connect, bring the schema up to date with Alembic, hand out transactions.
 
-Default: one SQLite file `preclaim.db` in the user's data directory (platformdirs), or in `$PRECLAIM_HOME`;
+Default: one SQLite file `preclaim.db` in the data folder (`$PRECLAIM_HOME`, see preclaim.paths);
 `$PRECLAIM_DB` overrides the whole URL (e.g. `postgresql+psycopg://user@host/db`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from preclaim.errors import StoreError
+from preclaim.paths import Settings
 
-DB_FILE = "preclaim.db"
 SCHEMA_HEAD = "0005"  # newest migration in migrations/versions (a test keeps the two equal)
 _PG_LOCK = 7_304_121_2  # advisory lock id: one migrator at a time on PostgreSQL
 
 
-def data_dir() -> Path:
-    home = os.environ.get("PRECLAIM_HOME")
-    return Path(home) if home else Path(platformdirs.user_data_dir("preclaim"))
-
-
-def default_url() -> str:
-    """$PRECLAIM_DB, else a SQLite file in $PRECLAIM_HOME or the user's data directory."""
-    url = os.environ.get("PRECLAIM_DB")
-    if url:
-        return url
-    return f"sqlite:///{data_dir() / DB_FILE}"
+def default_url(settings: Settings | None = None) -> str:
+    """$PRECLAIM_DB, else a SQLite file in the data folder (`settings`, else read from the environment now)."""
+    return (settings or Settings.from_env()).store_url
 
 
 def normalize_url(url: str) -> str:

@@ -95,3 +95,13 @@ def record_check(store: Store, claim: Claim, report: Report, *, as_history: bool
         session.add(check)
         session.flush()
         return check.id
+
+
+class StoreHistory:
+    """A store as the checks' source of earlier records (preclaim.facade.StoredHistory)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def history_for(self, patient_key: str, before: dt.date, *, exclude_claim: str | None = None) -> History:
+        return load_history(self.store, patient_key, before, exclude_claim=exclude_claim)

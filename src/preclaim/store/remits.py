@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from preclaim.edi.x12.remit import ClaimPayment, Remittance
 from preclaim.store.claims import Outcome
 from preclaim.store.db import Store
-from preclaim.store.ingest import ImportResult, Progress, run_import
+from preclaim.store.import_run import ImportResult, Progress, run_import
 from preclaim.store.models import AdjustmentRow, ClaimRow, RemittanceLineRow, RemittanceRow
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from preclaim.domain import Claim
 from preclaim.errors import StoreError
 from preclaim.store.db import Store
-from preclaim.store.ingest import ImportResult, Progress, import_claims
+from preclaim.store.import_run import ImportResult, Progress, import_claims
+from preclaim.store.remits import import_835
 
 
 def import_x12(
@@ -21,8 +22,6 @@ def import_x12(
     if kind == "837":
         return import_837(store, path, progress=progress, digest=digest)
     if kind == "835":
-        from preclaim.store.remits import import_835
-
         return import_835(store, path, progress=progress, digest=digest)
     raise StoreError(f"X12 {kind} files are not history (expected an 837P or an 835)")
 

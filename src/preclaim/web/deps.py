@@ -78,13 +78,18 @@ class WebDeps:
 
         record(self.desk, actor, action, target, detail)
 
-    def history_for(self, patient_key: str, before: dt.date) -> History:
+    def history_for(self, patient_key: str, before: dt.date, *, exclude_claim: str | None = None) -> History:
         if self.store is None:
             return EMPTY_HISTORY
         from preclaim.store import load_history
 
-        history: History = load_history(self.store, patient_key, before)
+        history: History = load_history(self.store, patient_key, before, exclude_claim=exclude_claim)
         return history
+
+    @property
+    def stored(self) -> WebDeps | None:
+        """The pages' source of earlier records for preclaim.facade (None without a store)."""
+        return self if self.store is not None else None
 
 
 class EngineMissing(Exception):

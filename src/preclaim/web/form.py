@@ -18,6 +18,7 @@ from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provide
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.history import Administration, History
 from preclaim.domain.report import Finding
+from preclaim.rules.catalog import catalog
 
 DIAGNOSIS_FIELDS = ("dx1", "dx2", "dx3", "dx4")
 YES_NO = {"yes": True, "no": False, "": None}
@@ -32,31 +33,6 @@ FILING_INDICATORS = {
     "HM": "HMO",
     "CI": "Commercial",
     "BL": "Blue Cross/Blue Shield",
-}
-# Which form field a rule family concerns; documentation items by their policy id.
-_PREFIX_FIELD = {
-    "code.": "code",
-    "units.": "units",
-    "modifiers.": "modifiers",
-    "ndc.": "ndc",
-    "diagnosis.": "dx1",
-    "prior-auth.": "prior_auth",
-    "frequency.": "recent",
-    "timely-filing.": "date_of_service",
-    "bundling.": "admin_96372",
-    "pos.": "place_of_service",
-}
-_DOC_FIELD = {
-    "order": "order_on_file",
-    "dose": "dose_mcg",
-    "route": "route",
-    "deficiency": "b12_value",
-    "lab": "b12_value",
-    "serum_b12": "b12_value",
-    "waste": "wasted_mcg",
-    "abn": "abn_on_file",
-    "oral": "failed_oral",
-    "phase": "phase",
 }
 GENERAL = "general"
 LABELS = {  # what the error summary calls each field: its label on the page, never the field's internal name
@@ -96,9 +72,8 @@ class ParsedForm:
 
 
 def field_of(finding: Finding) -> str:
-    if finding.rule.startswith("documentation."):
-        return _DOC_FIELD.get(finding.rule.split(".", 1)[1], GENERAL)
-    return next((f for p, f in _PREFIX_FIELD.items() if finding.rule.startswith(p)), GENERAL)
+    """The form field a finding is shown next to, from the rule catalog; GENERAL when it names none."""
+    return catalog().field_of(finding.rule) or GENERAL
 
 
 def findings_by_field(findings: tuple[Finding, ...]) -> dict[str, list[Finding]]:

@@ -12,14 +12,14 @@ from typing import Any
 import msgspec
 
 from preclaim.codes.icd10 import normalize_icd10, package_version, table
+from preclaim.paths import cache_home
 
 LIMIT = 20
 Row = tuple[str, str, str, bool, str]  # code, description, searchable text (lower case), billable, inclusion terms
 
 
 def _terms_path() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "preclaim" / f"icd10cm-inclusion-{package_version()}.msgpack"
+    return cache_home() / f"icd10cm-inclusion-{package_version()}.msgpack"
 
 
 @cache

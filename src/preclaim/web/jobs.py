@@ -8,6 +8,7 @@ again from the top (its rows are replaced, never doubled).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
+from preclaim.domain.history import History
 from preclaim.edi.x12.loops import ParsedClaim
 from preclaim.errors import PreclaimError
 from preclaim.store.models import utcnow
@@ -66,26 +67,24 @@ def _finish(desk: Any, batch_id: int, status: str, message: str = "") -> None:
 
 
 class _StoredHistories:
-    """The store's history per patient, as `preclaim check` reads it; a patient the store has never seen costs
-    no query (their history is the authorizations filed without a patient, read once)."""
+    """The store's history per patient (preclaim.facade.StoredHistory); a patient the store had not seen when
+    the batch started costs no query (their history is the authorizations filed without a patient, read once)."""
 
     def __init__(self, store: Any) -> None:
-        from preclaim.cli.store_link import StoreLink
+        from preclaim.store import StoreHistory
         from preclaim.store.auth import list_authorizations
         from preclaim.store.models import PatientRow
 
-        self.inner = StoreLink(store, record=False).histories(EMPTY_HISTORY)
+        self.inner = StoreHistory(store)
         with store.transaction(write=False) as session:
             self.known = set(session.scalars(select(PatientRow.key)))
             unassigned = list_authorizations(session, patient_key="", include_unassigned=True)
         self.unknown = History(authorizations=tuple(unassigned))
 
-    def for_patient(self, patient_key: str) -> History:
-        return self.inner.for_patient(patient_key) if patient_key in self.known else self.unknown
-
-
-def _histories(web: Any) -> PatientHistories:
-    return EMPTY_HISTORY if web.store is None else _StoredHistories(web.store)
+    def history_for(self, patient_key: str, before: dt.date, *, exclude_claim: str | None = None) -> History:
+        if patient_key not in self.known:
+            return self.unknown
+        return self.inner.history_for(patient_key, before, exclude_claim=exclude_claim)
 
 
 class _Writer:
@@ -114,7 +113,7 @@ class _Writer:
 
 
 def run_batch(web: Any, batch_id: int) -> None:
-    from preclaim.edi.check import check_items
+    from preclaim.facade import check_many
 
     desk = web.desk
     with desk.transaction() as session:
@@ -127,7 +126,11 @@ def run_batch(web: Any, batch_id: int) -> None:
     def read_so_far(position: int) -> None:
         writer.bytes = position
 
-    for item, report in check_items(path, web.engine, as_of, progress=read_so_far, history=_histories(web)):
+    stored = None if web.store is None else _StoredHistories(web.store)
+    checked = check_many(path, engine=web.engine, as_of=as_of, stored=stored, kind="x12", progress=read_so_far)
+    for done in checked:
+        item, report = done.item, done.report
+        assert item is not None  # X12: every claim comes with the reader's item
         where = {"batch_id": batch_id, "segment_number": item.number}
         if isinstance(item, ParsedClaim) and report is not None:
             writer.add(item_values(item.claim, report, **where), False)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from preclaim.domain.report import Report
+from preclaim.facade import check
 from preclaim.web import form as claim_form
 from preclaim.web.checklist import plan_key, plans
 from preclaim.web.deps import WebDeps, allowed, who
@@ -109,20 +110,15 @@ def _save_item(web: WebDeps, actor: str, item_id: int, parsed: claim_form.Parsed
 
 def _check(web: WebDeps, parsed: claim_form.ParsedForm, today: dt.date) -> Report:
     assert parsed.claim is not None
-    claim = parsed.claim
-    stored = web.history_for(claim.patient.key, claim.first_date_of_service or today)
-    history = type(stored)(
-        administrations=stored.administrations + parsed.history.administrations,
-        claims=stored.claims,
-        authorizations=stored.authorizations,
+    (report,) = check(
+        parsed.claim, engine=web.engine, history=parsed.history, stored=web.stored, as_of=parsed.as_of or today
     )
-    report: Report = web.engine.check(claim, history, as_of=parsed.as_of or today)
     return report
 
 
 @router.post("/check")
 @guarded
-async def check(request: Request, web: WebDeps) -> Response:
+async def check_form(request: Request, web: WebDeps) -> Response:
     parsed = claim_form.parse_form(await read_form(request))
     if parsed.claim is None:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))

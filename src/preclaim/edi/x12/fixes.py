@@ -1,8 +1,8 @@
 """Mechanical fixes on a parsed 837P claim, driven by the engine's findings (Finding.correction).
 
-Only fixes that need no human judgement are applied (units, JZ, modifier order, NDC format); everything
-else stays a finding. The raw segments are copied, edited, and the domain Claim is rebuilt from them so
-the written file and the reported claim cannot drift apart.
+Only fixes that need no human judgement are applied (the rule catalog's mechanical fixes: units, JZ, modifier
+order, NDC format); everything else stays a finding. The raw segments are copied, edited, and the domain Claim
+is rebuilt from them so the written file and the reported claim cannot drift apart.
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from preclaim.edi.x12.build837 import BillingInfo, SubscriberInfo
 from preclaim.edi.x12.claim837 import build_claim
 from preclaim.edi.x12.loops import ParsedClaim
 from preclaim.edi.x12.tokenizer import Segment
-
-MECHANICAL_RULES = frozenset({"units.dose", "modifiers.jz-missing", "modifiers.order", "ndc.format"})
+from preclaim.rules.catalog import catalog
 
 
 def mechanical_corrections(report: Report) -> list[tuple[int, str, Correction]]:
-    """(line number, rule, correction) for the findings this writer may apply on its own."""
+    """(line number, rule, correction) for the findings this writer may apply on its own: those whose rule the
+    catalog marks mechanical, with the correction action the catalog names (anything else needs a person)."""
+    mechanical = catalog().mechanical_fixes()
     return [
         (f.line, f.rule, f.correction)
         for f in report.findings
-        if f.rule in MECHANICAL_RULES and f.correction is not None and f.line is not None
+        if f.correction is not None and f.line is not None and mechanical.get(f.rule) == f.correction.action
     ]
 
 
