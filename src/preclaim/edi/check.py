@@ -76,6 +76,10 @@ class BatchHistory:
         self._in_order = True
         self.whole_file = True
 
+    def patients(self) -> list[str]:
+        """The keys of the patients with claims recorded."""
+        return list(self._seen)
+
     def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
         entries = self._seen.get(key)

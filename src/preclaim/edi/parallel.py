@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -251,6 +252,7 @@ def _check_part(k: int) -> PartResult:
     finally:
         if out is not None:
             out.close()
+    (folder / f"part-{k}.spool").unlink()  # here, not in the parent: freeing its pages takes the kernel a while
     return result
 
 
@@ -282,41 +284,42 @@ def check_in_parts(
     _shared.update(path=path, parts=parts, head=head, folder=folder)
     try:
         with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=fork) as pool:
-            read = [future.result() for future in _submit(pool, _read_part, len(parts))]
-        batch = BatchHistory(history)
-        if not _chain(read, parts, batch):
+            batch = BatchHistory(history)
+            # Each part's facts are recorded as soon as it is read, while the processes read the next parts.
+            counts = _chain((future.result() for future in _submit(pool, _read_part, len(parts))), parts, batch)
+        if counts is None:
             shutil.rmtree(folder, ignore_errors=True)
             return None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     if not isinstance(history, History):  # e.g. the store: queried here, not over a connection forked processes share
-        batch.base = _Prefetched(history, (fact[1] for r in read if r is not None for fact in r[1]))
-    counts = [r[0] for r in read if r is not None]
+        batch.base = _Prefetched(history, batch.patients())
     offsets = [sum(counts[:k]) for k in range(len(counts))]
-    del read
     _shared.update(engine=engine, as_of=as_of, history=batch, offsets=offsets, counts=counts, json=json, show=show)
     return _results(fork, jobs, len(parts), folder)
 
 
 def _chain(
-    read: list[tuple[int, list[_Fact], dict[str, object]] | None], parts: list[Part], batch: BatchHistory
-) -> bool:
-    """Record every part's facts in file order; False when a part failed or does not end where the next
-    part starts (its envelope state there)."""
+    read: Iterable[tuple[int, list[_Fact], dict[str, object]] | None], parts: list[Part], batch: BatchHistory
+) -> list[int] | None:
+    """Record every part's facts in file order; the parts' claim counts, or None when a part failed or does
+    not end where the next part starts (its envelope state there)."""
     batch.start_file()
+    counts: list[int] = []
     offset = 0
     for k, result in enumerate(read):
         if result is None:
-            return False
+            return None
         count, facts, state = result
         if k + 1 < len(parts) and state != _state(parts[k + 1].envelope):
-            return False
+            return None
         for index, key, claim_id, frequency, payer_id, services, original in facts:
             batch.record(offset + index, key, claim_id, frequency, payer_id, services, original)
         offset += count
+        counts.append(count)
     batch.end_file()
-    return True
+    return counts
 
 
 def _submit(pool: ProcessPoolExecutor, work: Callable[[int], T], parts: int) -> list[Future[T]]:
@@ -363,6 +366,7 @@ def take_results(
     """Add the parts up in file order, as one process's loop would: the summary, the JSON reports
     (comma-separated, appended to `json_out`) and `show` for the reports the text output details."""
     wrote = False
+    removing: list[threading.Thread] = []
     for result in results:
         before = summary.verdicts["fix"] + summary.verdicts["deny"]
         for report, flagged in result.flagged:
@@ -378,7 +382,11 @@ def take_results(
                 if wrote and os.fstat(handle.fileno()).st_size:
                     json_out.write(b",")
                 wrote = _copy(handle, json_out) or wrote
-            result.json.unlink()
+            # Deleting a big file frees its pages in the kernel: in a thread, while the next part is copied.
+            removing.append(threading.Thread(target=result.json.unlink))
+            removing[-1].start()
+    for thread in removing:
+        thread.join()
 
 
 def _copy(source: BinaryIO, target: BinaryIO) -> bool:
