@@ -8,8 +8,11 @@ generated files (benchmarks/edi_generate.py, invented data, seed 7).
         [--repeat 3]
     .venv/bin/python benchmarks/edi_bench.py --callgrind [--callgrind-claims 2000]
 
-"preclaim check, no engine" is the check path with a do-nothing engine: both passes over the file and the
-in-file history, which is what the X12 side of a check costs. --repeat keeps each tool's fastest run (the
+"preclaim check" reads the file once (what the command runs); "check, two passes" is the raw-item path
+(--fix-out) that reads it twice; "check, no engine" is the one-pass check with a do-nothing engine, which is
+what the X12 side of a check costs; "check + JSON" adds the JSON of every report, and its "jobs 2" row does the
+same work in two processes (check_in_parts). --rss-sizes prints the peak RSS of "preclaim check" as the file
+grows. --repeat keeps each tool's fastest run (the
 machine is shared: the slower runs measure the neighbours). --callgrind counts CPU instructions per claim
 under valgrind instead of seconds, a figure that does not move with the load: each tool's run minus a run
 that only imports and sets up (PYTHONHASHSEED=0, bytecode cached beforehand so compiling is not counted).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -44,13 +48,19 @@ Work = Callable[[str], int]  # reads one file, returns the number of claims
 
 
 def child(tool: str, path: str, dry: bool = False) -> None:
-    """Run one tool over one file and print {"seconds", "claims", "rss_mb"} as JSON (dry: set up only)."""
+    """Run one tool over one file and print {"seconds", "claims", "rss_mb", "cpu"} as JSON (dry: set up
+    only). cpu: user CPU seconds of the work loop, this process and the processes it waited for."""
     work = RUNNERS[tool]()
+    cpu = _user_cpu()
     start = time.perf_counter()
     claims = work(path) if not dry else 0
     seconds = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "claims": claims, "rss_mb": rss}))
+    print(json.dumps({"seconds": seconds, "claims": claims, "rss_mb": rss, "cpu": _user_cpu() - cpu}))
+
+
+def _user_cpu() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
 
 
 def load_naive() -> Work:
@@ -76,13 +86,25 @@ def load_preclaim_parse() -> Work:
 
 
 def load_preclaim_check() -> Work:
+    """The check as `preclaim check` runs it: the file read once (claims without their raw segments)."""
     import datetime as dt
 
     from preclaim.edi.check import check_items
     from preclaim.engine import Engine
 
     engine = Engine.default()
-    return lambda path: sum(1 for _ in check_items(path, engine, dt.date(2026, 1, 15)))
+    return lambda path: sum(1 for _ in check_items(path, engine, dt.date(2026, 1, 15), raw=False))
+
+
+def load_preclaim_check_two_passes() -> Work:
+    """The check with raw items (what --fix-out needs): a first pass for the history, a second for claims."""
+    import datetime as dt
+
+    from preclaim.edi.check import check_items
+    from preclaim.engine import Engine
+
+    engine = Engine.default()
+    return lambda path: sum(1 for _ in check_items(path, engine, dt.date(2026, 1, 15), raw=True))
 
 
 def load_preclaim_check_no_engine() -> Work:
@@ -95,7 +117,44 @@ def load_preclaim_check_no_engine() -> Work:
             return None
 
     engine = NoEngine()
-    return lambda path: sum(1 for _ in check_items(path, engine, dt.date(2026, 1, 15)))
+    return lambda path: sum(1 for _ in check_items(path, engine, dt.date(2026, 1, 15), raw=False))
+
+
+def load_check_json(jobs: int) -> Callable[[], Work]:
+    """`preclaim check --format json [--jobs N]` without the CLI: reports as JSON into a temporary file."""
+
+    def load() -> Work:
+        import datetime as dt
+        import tempfile
+
+        import msgspec
+
+        from preclaim.edi.check import CheckSummary, check_items
+        from preclaim.edi.parallel import check_in_parts, take_results
+        from preclaim.engine import Engine
+
+        engine = Engine.default()
+        day = dt.date(2026, 1, 15)
+
+        def run(path: str) -> int:
+            summary = CheckSummary()
+            with tempfile.TemporaryFile() as out:
+                parts = check_in_parts(Path(path), engine, day, jobs=jobs, json=True) if jobs > 1 else None
+                if jobs > 1 and parts is None:
+                    raise SystemExit(f"{path} cannot be cut into parts")
+                if parts is not None:
+                    take_results(parts, summary, out, lambda report: None, -1)
+                    return summary.claims
+                encode = msgspec.json.Encoder().encode
+                for item, report in check_items(path, engine, day, raw=False):
+                    summary.add(item, report)
+                    if report is not None:
+                        out.write(encode(report) + b",")
+            return summary.claims
+
+        return run
+
+    return load
 
 
 def load_pyx12() -> Work:
@@ -134,11 +193,16 @@ RUNNERS: dict[str, Callable[[], Work]] = {
     "naive split": load_naive,
     "preclaim parse": load_preclaim_parse,
     "preclaim check": load_preclaim_check,
+    "check, two passes": load_preclaim_check_two_passes,
     "check, no engine": load_preclaim_check_no_engine,
+    "check + JSON": load_check_json(1),
+    "check + JSON, jobs 2": load_check_json(2),
     "pyx12 validate": load_pyx12,
     "LinuxForHealth x12": load_lfh,
 }
-OURS = ("naive split", "preclaim parse", "check, no engine", "preclaim check")
+OURS = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check", "check + JSON",
+        "check + JSON, jobs 2")  # fmt: skip
+CALLGRIND = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check")
 
 
 def lfh_python(folder: Path) -> Path | None:
@@ -219,6 +283,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is kept")
     parser.add_argument("--callgrind", action="store_true", help="instructions per claim instead of seconds")
     parser.add_argument("--callgrind-claims", type=int, default=2_000, help="file size for --callgrind")
+    parser.add_argument("--tools", nargs="+", choices=OURS, default=list(OURS), help="preclaim rows to run")
+    parser.add_argument("--rss-sizes", type=int, nargs="*", default=[],
+                        help="peak RSS of `preclaim check` on these file sizes too (100000 1000000)")  # fmt: skip
     parser.add_argument("--child", nargs=2, metavar=("TOOL", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--dry", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -228,12 +295,12 @@ def main() -> None:
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.callgrind:
-        callgrind(OURS, ensure_file(args.dir, args.callgrind_claims), args.callgrind_claims)
+        callgrind(CALLGRIND, ensure_file(args.dir, args.callgrind_claims), args.callgrind_claims)
         return
     rows: list[tuple[str, int, dict[str, float]]] = []
     for size in args.sizes:
         path = ensure_file(args.dir, size)
-        for tool in OURS:
+        for tool in args.tools:
             rows.append((tool, size, measure(sys.executable, tool, path, args.repeat)))
     if not args.no_peers:
         rows.append(("pyx12 validate", args.pyx12_claims,
@@ -243,23 +310,34 @@ def main() -> None:
         path = ensure_file(args.dir, args.peer_claims)
         rows.append(("LinuxForHealth x12", args.peer_claims, measure(python, "LinuxForHealth x12", path)))
     print_table(rows)
+    if args.rss_sizes:
+        print_rss(args.dir, args.rss_sizes)
+
+
+def print_rss(folder: Path, sizes: list[int]) -> None:
+    """Peak RSS of the one-pass check (one process) as the file grows: what stays in memory is the history."""
+    print(f"\n{'preclaim check':<20} {'claims':>9} {'seconds':>8} {'peak RSS MB':>11}")
+    for size in sizes:
+        r = measure(sys.executable, "preclaim check", ensure_file(folder, size))
+        print(f"{'':<20} {size:>9,} {r['seconds']:>8.1f} {r['rss_mb']:>11.0f}")
 
 
 def print_table(rows: list[tuple[str, int, dict[str, float]]]) -> None:
     rate = {(tool, size): r["claims"] / r["seconds"] for tool, size, r in rows}
     naive = {size: rate[("naive split", size)] for _, size, _ in rows if ("naive split", size) in rate}
     parse = {size: rate[("preclaim parse", size)] for _, size, _ in rows if ("preclaim parse", size) in rate}
-    print(f"{'tool':<20} {'claims':>8} {'seconds':>8} {'claims/s':>9} {'MB/s':>6} {'peak RSS MB':>11} "
-          f"{'vs naive':>8} {'preclaim parse / tool':>22}")  # fmt: skip
+    print(f"{'tool':<20} {'claims':>8} {'seconds':>8} {'user CPU s':>10} {'claims/s':>9} {'MB/s':>6} "
+          f"{'peak RSS MB':>11} {'vs naive':>8} {'preclaim parse / tool':>22}")  # fmt: skip
     for tool, size, r in rows:
         per_second = r["claims"] / r["seconds"]
-        base = naive.get(size) or next(iter(naive.values()))
-        ours = parse.get(size) or next(iter(parse.values()))
-        print(f"{tool:<20} {int(r['claims']):>8} {r['seconds']:>8.2f} {per_second:>9.0f} "
+        base = naive.get(size) or next(iter(naive.values()), math.nan)
+        ours = parse.get(size) or next(iter(parse.values()), math.nan)
+        print(f"{tool:<20} {int(r['claims']):>8} {r['seconds']:>8.2f} {r.get('cpu', 0):>10.2f} {per_second:>9.0f} "
               f"{r['mb'] / r['seconds']:>6.1f} {r['rss_mb']:>11.0f} {per_second / base:>8.2f} "
               f"{ours / per_second:>21.1f}x")  # fmt: skip
     print("vs naive = claims/s divided by the naive split on the same file size (or the first size measured);")
-    print("peers are measured on the sizes shown only; nothing is extrapolated.")
+    print("peers are measured on the sizes shown only; nothing is extrapolated. user CPU s counts the worker")
+    print("processes of the jobs row too; its peak RSS is the parent's.")
 
 
 if __name__ == "__main__":

@@ -186,13 +186,15 @@ def check_many(
     name: str | None = None,
     kind: Kind | None = None,
     progress: Progress | None = None,
+    raw: bool = True,
 ) -> Iterator[Checked]:
     """Every claim of `source` with its report, in order (streaming for X12: any size of file).
 
     A claim the X12 reader rejects comes back with no report (the others are still checked); bad JSON raises
     InputError naming the file and the field. `as_of` defaults to today; `engine` to load_engine(policies);
     `stored`: a store of earlier records (preclaim.store.StoreHistory). `source` may be an Input read_input
-    gave already (an edge that needed to know the kind first).
+    gave already (an edge that needed to know the kind first). X12 with raw=False: the file is read once and
+    the items carry the claim and segment number only, not the raw segments (see edi.check.check_items).
     """
     read = source if isinstance(source, Input) else read_input(source, name=name, kind=kind)
     day = as_of or dt.date.today()
@@ -203,7 +205,7 @@ def check_many(
 
         known: PatientHistories = given if stored is None else PerPatient(stored, given)
         x12 = read.path if read.path is not None else io.BytesIO(read.data or b"")
-        for item, report in check_items(x12, checker, day, progress=progress, history=known):
+        for item, report in check_items(x12, checker, day, progress=progress, history=known, raw=raw):
             yield Checked(getattr(item, "claim", None) if report is not None else None, report, item)
         return
     for claim in _claims(read):

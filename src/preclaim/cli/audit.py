@@ -71,7 +71,9 @@ def audit(
     engine: Annotated[AuditEngine, typer.Option("--engine", help="local (DuckDB + processes) or spark.")] = (
         AuditEngine.local
     ),
-    workers: Annotated[int, typer.Option("--workers", "-j", min=0, help="Worker processes (0: one per core).")] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", "--jobs", "-j", min=0, help="Worker processes (0: one per core).")
+    ] = 0,
     table_format: Annotated[TableFormat, typer.Option("--format", help="Findings/claims file format.")] = (
         TableFormat.parquet
     ),

@@ -30,6 +30,7 @@ from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.edi.check import CheckSummary, ClaimChecker
 from preclaim.edi.denials import DenialReport, summarize
 from preclaim.edi.hindsight import Hindsight, denied_codes, hindsight
+from preclaim.edi.parallel import check_in_parts, take_results
 from preclaim.edi.strict import StrictResult, validate
 from preclaim.edi.x12.fixes import apply_fixes
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
@@ -38,7 +39,7 @@ from preclaim.edi.x12.remit import Remittance
 from preclaim.edi.x12.tokenizer import tokenize
 from preclaim.edi.x12.write837 import X12Writer
 from preclaim.errors import InputError
-from preclaim.facade import StoredHistory, check_many
+from preclaim.facade import PerPatient, StoredHistory, check_many
 
 SHOWN_REPORTS = 20  # text output details this many claims needing work; JSON has them all
 _PROGRESS_BYTES = 4 << 20
@@ -139,6 +140,7 @@ def run_x12_check(
     strict: bool = False,
     history: History = EMPTY_HISTORY,
     stored: StoredHistory | None = None,
+    jobs: int = 1,
 ) -> int:
     """`preclaim check FILE.837`: exit 0 all clean, 1 something to fix/deny/rejected; X12Error -> exit 2.
 
@@ -150,7 +152,7 @@ def run_x12_check(
     writer = _FixWriter(fix_out) if fix_out is not None else None
     try:
         with _progress(path) as progress:
-            _run(path, engine, as_of, summary, spool, writer, progress, (history, stored))
+            _run(path, engine, as_of, summary, spool, writer, progress, (history, stored), jobs)
         strict_result = validate(path) if strict else None
         if writer is not None:
             writer.commit()
@@ -177,7 +179,18 @@ def _run(
     writer: _FixWriter | None,
     progress: Progress | None,
     histories: tuple[History, StoredHistory | None],
+    jobs: int = 1,
 ) -> None:
+    history, stored = histories
+    if jobs > 1 and writer is None:  # --jobs: parts of the file in processes (None: one process is needed)
+        shown = SHOWN_REPORTS if spool is None else -1  # the text output details the first few
+        known = history if stored is None else PerPatient(stored, history)
+        parts = check_in_parts(path, engine, as_of, jobs=jobs, history=known, json=spool is not None, show=shown)
+        if parts is not None:
+            if spool is not None:
+                spool.write(b'{"claims":[')
+            take_results(parts, summary, spool, lambda report: render_report(out, report), shown)
+            return
     task = progress.add_task("checking", total=path.stat().st_size) if progress is not None else None
 
     def advance(done: int) -> None:
@@ -187,10 +200,11 @@ def _run(
     if spool is not None:
         spool.write(b'{"claims":[')
     first = True
-    history, stored = histories
+    # Raw segments and loops only for --fix-out: a report and the summary need the claim alone (read once).
     for done in check_many(
-        path, engine=engine, as_of=as_of, history=history, stored=stored, kind="x12", progress=advance
-    ):
+        path, engine=engine, as_of=as_of, history=history, stored=stored, kind="x12", progress=advance,
+        raw=writer is not None,
+    ):  # fmt: skip
         item, report = done.item, done.report
         assert item is not None  # X12: every claim comes with the reader's item
         summary.add(item, report)

@@ -18,12 +18,14 @@ from typing import BinaryIO, Protocol
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, Administration, History, PatientHistories
 from preclaim.domain.report import Report
+from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.claim837 import Service
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import PatientServices, read_837, scan_services
 from preclaim.edi.x12.tokenizer import open_source
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
+_PROGRESS_EVERY = 500  # claims
 
 
 class ClaimChecker(Protocol):
@@ -55,16 +57,28 @@ class BatchHistory:
 
     def prescan(self, claims: Iterable[PatientServices | None]) -> None:
         """Take every claim of the file first (from `scan_services`: None for a rejected claim)."""
-        self._in_order = False
+        self.start_file()
         for index, claim in enumerate(claims):
             if claim is not None:
                 key, payer_id, (claim_id, frequency_code, services, original) = claim
                 self.record(index, key, claim_id, frequency_code, payer_id, services, original)
+        self.end_file()
+
+    def start_file(self) -> None:
+        """Before taking every claim of a file (`record` or `take`), in file order."""
+        self._in_order = False
+
+    def end_file(self) -> None:
+        """After the file's last claim: from now on a claim's history is the whole file's."""
         # A stable sort by date gives what inserting each line after the lines of its day would.
         for seen in self._seen.values():
             seen.sort(key=_by_date)
         self._in_order = True
         self.whole_file = True
+
+    def patients(self) -> list[str]:
+        """The keys of the patients with claims recorded."""
+        return list(self._seen)
 
     def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
@@ -88,8 +102,11 @@ class BatchHistory:
         )
 
     def add(self, claim: Claim, index: int) -> None:
-        if self.whole_file:
-            return  # the first pass already holds every claim
+        if not self.whole_file:  # else the first pass already holds every claim
+            self.take(claim, index)
+
+    def take(self, claim: Claim, index: int) -> None:
+        """Record the claim at `index` of the file."""
         services = [(line.date_of_service, line.code, line.units) for line in claim.lines]
         self.record(
             index,
@@ -163,29 +180,85 @@ def check_items(
     *,
     progress: Progress | None = None,
     history: PatientHistories = EMPTY_HISTORY,
+    raw: bool = True,
 ) -> Iterator[tuple[ClaimItem, Report | None]]:
-    """Each claim of the file with its report (None for a claim the reader rejected)."""
+    """Each claim of the file with its report (None for a claim the reader rejected).
+
+    raw=False (what a report or summary needs): the file is read once; every claim is parsed and parked
+    in a temporary file while its history facts are kept, then each is checked against the whole file's
+    history. The items handed back carry the claim and segment number only (no raw segments or loops).
+    raw=True (what a writer needs, e.g. --fix-out): a first pass takes the history facts and a second reads
+    the full items (re-reading costs less than parking raw loops). The reports are the same either way. A
+    stream that can be read only once is checked as it is read, with the claims before it as history.
+    """
     stream, _name, owned = open_source(source)
     batch = BatchHistory(history)
-    tell = stream.tell if progress is not None and stream.seekable() else None
     try:
-        if stream.seekable():  # a first pass so that history is in date order, not file order
+        if not stream.seekable():
+            yield from _in_order(stream, engine, as_of, batch)
+        elif not raw:
+            yield from _one_pass(stream, engine, as_of, progress, batch)
+        else:
             start = stream.tell()
             batch.prescan(scan_services(stream))
             stream.seek(start)
-        for index, item in enumerate(read_837(stream)):
-            if isinstance(item, ParsedClaim):
-                claim = item.claim
-                report = engine.check(claim, batch.for_claim(claim, index), as_of=as_of)
-                batch.add(claim, index)
-                yield item, report
-            else:
-                yield item, None
-            if tell is not None and progress is not None and index % 500 == 0:
-                progress(tell())
+            tell = stream.tell if progress is not None else None
+            for index, pair in enumerate(_in_order(stream, engine, as_of, batch)):
+                yield pair
+                if tell is not None and progress is not None and index % _PROGRESS_EVERY == 0:
+                    progress(tell())
     finally:
         if owned:
             stream.close()
+
+
+def _one_pass(
+    stream: BinaryIO,
+    engine: ClaimChecker,
+    as_of: dt.date,
+    progress: Progress | None,
+    batch: BatchHistory,
+) -> Iterator[tuple[ClaimItem, Report | None]]:
+    """Read and park every claim with its history facts, then check them in file order."""
+    spool = ClaimSpool()
+    where: list[int] = []  # bytes read when claim 500 * n was parsed: progress follows the checks
+    tell = stream.tell if progress is not None else None
+    batch.start_file()
+    try:
+        for index, item in enumerate(read_837(stream)):
+            if isinstance(item, ParsedClaim):
+                batch.take(item.claim, index)
+            spool.add(item)
+            if tell is not None and index % _PROGRESS_EVERY == 0:
+                where.append(tell())
+    except BaseException:
+        spool.close()
+        raise
+    batch.end_file()
+    check = engine.check
+    for_claim = batch.for_claim
+    for index, item in enumerate(spool):
+        if isinstance(item, ParsedClaim):
+            claim = item.claim
+            yield item, check(claim, for_claim(claim, index), as_of=as_of)
+        else:
+            yield item, None
+        if progress is not None and index % _PROGRESS_EVERY == 0:
+            progress(where[index // _PROGRESS_EVERY])
+
+
+def _in_order(
+    stream: BinaryIO, engine: ClaimChecker, as_of: dt.date, batch: BatchHistory
+) -> Iterator[tuple[ClaimItem, Report | None]]:
+    """Check each claim as it is read, with the claims before it in the stream as history."""
+    for index, item in enumerate(read_837(stream)):
+        if isinstance(item, ParsedClaim):
+            claim = item.claim
+            report = engine.check(claim, batch.for_claim(claim, index), as_of=as_of)
+            batch.add(claim, index)
+            yield item, report
+        else:
+            yield item, None
 
 
 def check_x12_file(
@@ -196,6 +269,7 @@ def check_x12_file(
     progress: Progress | None = None,
     history: PatientHistories = EMPTY_HISTORY,
 ) -> Iterator[Report | RejectedClaim]:
-    """Reports for the claims of an 837P, and the claims the reader rejected, in file order."""
-    for item, report in check_items(source, engine, as_of, progress=progress, history=history):
+    """Reports for the claims of an 837P, and the claims the reader rejected (without raw segments), in
+    file order."""
+    for item, report in check_items(source, engine, as_of, progress=progress, history=history, raw=False):
         yield report if report is not None else item  # type: ignore[misc]

@@ -31,8 +31,9 @@ from preclaim.edi.x12.build837 import (
     subscriber_info,
 )
 from preclaim.edi.x12.claim837 import ClaimServices, build_claim, claim_services
+from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, Transaction
-from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Segment, Tokenizer, open_source
+from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Resume, Segment, Tokenizer, open_source
 from preclaim.errors import X12Error
 
 VERSIONS_837P = frozenset({"005010X222A1", "005010X222A2"})
@@ -44,9 +45,18 @@ PatientServices = tuple[str, str, ClaimServices]
 _LEVELS = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "patient (2000C)"}
 
 
-def read_837(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> Iterator[ClaimItem]:
-    """Claims of an 837P file, path or binary stream ('-' = stdin), in file order."""
-    yield from _walk(source, chunk_size, lambda reader: reader.finish)
+def read_837(
+    source: str | Path | BinaryIO,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    resume: Resume | None = None,
+    ends: bool = True,
+    envelope: EnvelopeChecker | None = None,
+) -> Iterator[ClaimItem]:
+    """Claims of an 837P file, path or binary stream ('-' = stdin), in file order.
+
+    `resume`, `ends` and `envelope` read one part of a file (see Tokenizer), as a parallel check does."""
+    yield from _walk(source, chunk_size, lambda reader: reader.finish, resume, ends, envelope)
 
 
 def iter_claims(source: str | Path | BinaryIO) -> Iterator[Claim | RejectedClaim]:
@@ -64,11 +74,19 @@ def scan_services(source: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE
     yield from _walk(source, chunk_size, lambda reader: reader.services)
 
 
-def _walk(source: str | Path | BinaryIO, chunk_size: int, step: Callable[[_Reader], _Step[T]]) -> Iterator[T]:
+def _walk(
+    source: str | Path | BinaryIO,
+    chunk_size: int,
+    step: Callable[[_Reader], _Step[T]],
+    resume: Resume | None = None,
+    ends: bool = True,
+    envelope: EnvelopeChecker | None = None,
+) -> Iterator[T]:
     """The reader's walk over a file with one step per claim; closes the file it opened."""
     stream, name, owned = open_source(source)
     try:
-        reader = _Reader(Tokenizer(stream, source=name, chunk_size=chunk_size))
+        tokenizer = Tokenizer(stream, source=name, chunk_size=chunk_size, resume=resume, ends=ends, envelope=envelope)
+        reader = _Reader(tokenizer)
         yield from reader.claims(step(reader))
     finally:
         if owned:
@@ -89,7 +107,7 @@ class _Reader:
     def claims(self, step: _Step[T]) -> Iterator[T]:
         """Cut the stream into claims and their parent loops, checking envelope and loop structure."""
         tok = self.tok
-        isa, gs = tok.isa, tok.isa
+        isa, gs = (tok.resume.isa, tok.resume.gs) if tok.resume is not None else (tok.isa, tok.isa)
         txn: Transaction | None = None
         billing: Loop | None = None
         subscriber: Loop | None = None

@@ -38,6 +38,16 @@ _LEADING_JUNK = b"\xef\xbb\xbf \t\r\n"
 _HEAD = 1 << 13  # the first read: the ISA and, in a wrapped file, the first two lines to measure
 
 
+@dataclass(slots=True)
+class Resume:
+    """Where a part of a file starts, for a process that reads one part (it starts at an ST): the number of
+    segments before it and the ISA and GS in effect."""
+
+    before: int
+    isa: list[str]
+    gs: list[str]
+
+
 @dataclass(frozen=True, slots=True)
 class Delimiters:
     element: str = "*"
@@ -96,8 +106,16 @@ class Tokenizer:
         source: str | None = None,
         chunk_size: int = CHUNK_SIZE,
         max_segment: int = MAX_SEGMENT,
+        resume: Resume | None = None,
+        ends: bool = True,
+        envelope: EnvelopeChecker | None = None,
     ) -> None:
+        """`resume`: the stream is the file's ISA followed by a part of the file that starts at an ST;
+        ends=False: the stream stops before the end of the file (at an ST), so the envelope stays open;
+        `envelope`: the checker to use (for a part: as it stood where the part starts)."""
         self.source = source
+        self.resume = resume
+        self._ends = ends
         self._stream = stream
         self._chunk_size = chunk_size
         self._max_segment = max_segment
@@ -106,7 +124,7 @@ class Tokenizer:
         skipped = len(first) - len(first.lstrip(_LEADING_JUNK))
         first = first[skipped:]
         self._skipped = self._offset = skipped
-        width = wrap_width(first)
+        width = wrap_width(first) if resume is None else None  # a part is cut only from a file that is not
         self._unwrapped: Unwrapped | None = None
         if width and not self._wrapped_isa(first, width):
             width = None  # a short ISA on a line of its own, not a wrapped file: parse_isa says what is wrong
@@ -122,8 +140,13 @@ class Tokenizer:
         self._carry = self._decode(rest, "", 1)
         self._offset += len(rest)
         self.isa: Segment = head[: ISA_LENGTH - 1].split(self.delimiters.element)
-        self.envelope = EnvelopeChecker(source)
+        self.envelope = envelope if envelope is not None else EnvelopeChecker(source)
         self.segment_count = 0
+
+    @property
+    def plain(self) -> bool:
+        """True when the file starts with its ISA and is not a fixed-width (wrapped) export."""
+        return self._skipped == 0 and self._unwrapped is None
 
     def _wrapped_isa(self, first: bytes, width: int) -> bool:
         """True when the head is wrapped at `width` with an intact ISA and a terminator that is not a line
@@ -153,9 +176,12 @@ class Tokenizer:
         sep = self.delimiters.element
         term = self.delimiters.segment
         envelope = self.envelope
-        envelope.scan([self.isa], 0)
-        self.segment_count = 1
-        yield 1, [self.isa]
+        if self.resume is None:
+            envelope.scan([self.isa], 0)
+            self.segment_count = 1
+            yield 1, [self.isa]
+        else:
+            self.segment_count = self.resume.before
         carry = self._carry
         read = self._stream.read
         while True:
@@ -204,7 +230,8 @@ class Tokenizer:
                 expected=f"a segment ending with {term!r}",
                 source=self.source,
             )
-        envelope.finish(self.segment_count)
+        if self._ends:
+            envelope.finish(self.segment_count)
 
     def _no_breaks_inside(self, parts: list[str]) -> None:
         """A line break inside a segment is a segment cut in two (or missing its terminator): refuse it
@@ -299,11 +326,13 @@ def open_source(path: str | Path | BinaryIO) -> tuple[BinaryIO, str, bool]:
     return path, getattr(path, "name", "<stream>"), False
 
 
-def tokenize(path: str | Path | BinaryIO, **options: int) -> Iterator[Segment]:
+def tokenize(
+    path: str | Path | BinaryIO, *, chunk_size: int = CHUNK_SIZE, max_segment: int = MAX_SEGMENT
+) -> Iterator[Segment]:
     """All segments of a file, envelope-checked; closes the file when done."""
     stream, name, owned = open_source(path)
     try:
-        yield from Tokenizer(stream, source=name, **options)
+        yield from Tokenizer(stream, source=name, chunk_size=chunk_size, max_segment=max_segment)
     finally:
         if owned:
             stream.close()

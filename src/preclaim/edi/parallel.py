@@ -1,0 +1,415 @@
+"""`preclaim check --jobs N`: one 837P checked by N processes, with the reports of one process, in file order.
+
+The file is cut at transaction sets (ST) into parts of about equal size (`plan_parts`). Phase 1: each
+process reads its part once, parks its claims in its own file and returns their history facts; the parent
+records the facts in file order into one BatchHistory, the same a single process holds. Phase 2: processes
+forked after that share the history (copy-on-write) and check their parts; each writes its reports as JSON
+to its own file and adds up its own summary; the parent copies the JSON in order and adds the summaries up.
+
+One process's answer is the reference, so anything unusual falls back to it (`check_in_parts` returns
+None): a file that does not start with its ISA or is wrapped, an envelope error anywhere (the parent checks
+the envelope segments it finds; each part checks all its own segments, and the envelope state at the end of
+a part must be the one the next part started from, which also catches blank segments that would shift the
+segment numbers), a file too small to be worth it, or a platform without fork.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import gc
+import io
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import msgspec
+
+from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
+from preclaim.domain.report import Report
+from preclaim.edi.check import BatchHistory, CheckSummary, ClaimChecker
+from preclaim.edi.spool import ClaimSpool
+from preclaim.edi.x12.claim837 import Service
+from preclaim.edi.x12.envelope import EnvelopeChecker
+from preclaim.edi.x12.loops import ParsedClaim
+from preclaim.edi.x12.read837 import read_837
+from preclaim.edi.x12.tokenizer import ISA_LENGTH, Resume, Segment, Tokenizer
+from preclaim.errors import X12Error
+
+MIN_PART_BYTES = 1 << 20  # a smaller part is not worth a process
+PARTS_PER_JOB = 4  # more parts than processes: the parent copies one part while the others are checked
+_SCAN = 16 << 20  # bytes the parent reads at a time looking for envelope segments
+_ENVELOPE = ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1")
+# What the history keeps of a claim: (index in the part, patient key, claim id, CLM05-3, payer id,
+# services, REF*F8)
+T = TypeVar("T")
+_Fact = tuple[int, str, str, str, str, list[Service], str | None]
+
+
+@dataclass(slots=True)
+class Part:
+    """A byte range of the file that starts at the ISA (the first part) or at an ST."""
+
+    start: int
+    end: int
+    resume: Resume | None  # None for the first part
+    envelope: EnvelopeChecker  # as it stood at `start`
+    ends: bool  # the part runs to the end of the file
+
+
+@dataclass
+class PartResult:
+    """What a part's check gives the parent: its reports' JSON (comma-separated, in a file), its summary
+    and its first reports that are not clean (for the text output)."""
+
+    json: Path | None
+    summary: CheckSummary
+    flagged: list[tuple[Report, int]] = field(default_factory=list)  # (report, fix + deny up to it)
+
+
+def plan_parts(path: Path, parts: int) -> tuple[bytes, list[Part]] | None:
+    """The file's ISA (with its line break) and its parts; None when the file is not one to cut."""
+    size = path.stat().st_size
+    parts = min(parts, size // MIN_PART_BYTES)
+    if parts < 2:
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 13)
+        try:
+            tokenizer = Tokenizer(io.BytesIO(head), source=str(path))
+        except X12Error:
+            return None
+    delimiters, ending = tokenizer.delimiters, tokenizer.line_ending
+    if not tokenizer.plain or delimiters.segment in "\r\n" or ending not in ("", "\n", "\r\n"):
+        return None
+    checker = EnvelopeChecker(str(path))
+    targets = [size * k // parts for k in range(1, parts)]
+    starts: list[tuple[int, Resume, EnvelopeChecker]] = []
+    isa: Segment = tokenizer.isa
+    gs: Segment = []
+    try:
+        for at, number, segment in _envelope_segments(path, delimiters.segment + ending, delimiters.element):
+            tag = segment[0]
+            if tag == "ST" and targets and at >= targets[0]:
+                state = copy.copy(checker)
+                state.known = set()
+                starts.append((at, Resume(number - 1, isa, gs), state))
+                while targets and targets[0] <= at:
+                    targets.pop(0)
+            checker.check(segment, number)
+            if tag == "ISA":
+                isa = segment
+            elif tag == "GS":
+                gs = segment
+    except X12Error:
+        return None
+    if not starts:
+        return None
+    plan = [Part(0, starts[0][0], None, EnvelopeChecker(str(path)), False)]
+    for i, (at, resume, state) in enumerate(starts):
+        last = i + 1 == len(starts)
+        plan.append(Part(at, size if last else starts[i + 1][0], resume, state, last))
+    return head[:ISA_LENGTH] + ending.encode("ascii"), plan
+
+
+def _envelope_segments(path: Path, after: str, element: str) -> Iterator[tuple[int, int, Segment]]:
+    """(byte offset, segment number, segment) of each envelope segment, in file order, for a file written
+    one terminator (+ line break) per segment. Reads the file in pieces that end after a terminator."""
+    prefix = after.encode("ascii")
+    term = prefix[:1]
+    tags = b"|".join(tag.encode("ascii") for tag in _ENVELOPE)
+    # One regex, not a find per tag: its scan for the literal prefix is several times faster here.
+    needle = re.compile(re.escape(prefix) + b"(?:" + tags + b")" + re.escape(element.encode("ascii")))
+    base = 0  # file offset of the piece's first byte
+    terms = 0  # terminators before the piece
+    rest = b""
+    with open(path, "rb") as handle:
+        while True:
+            data = handle.read(_SCAN)
+            piece = rest + data
+            cut = piece.rfind(prefix) + len(prefix) if data else len(piece)
+            if data and cut < len(prefix):
+                rest = piece
+                continue
+            piece, rest = piece[:cut], piece[cut:]
+            buffer = prefix + piece  # the piece starts at a segment: as if after a terminator
+            counted, count = len(prefix), terms
+            for at in map(_start, needle.finditer(buffer)):
+                start = at + len(prefix)
+                count += buffer.count(term, counted, start)
+                counted = start
+                end = buffer.find(term, start)
+                text = buffer[start : end if end >= 0 else len(buffer)].decode("ascii", "replace")
+                yield base + at, count + 1, text.split(element)
+            terms += piece.count(term)
+            base += len(piece)
+            if not data:
+                return
+
+
+def _start(match: re.Match[bytes]) -> int:
+    return match.start()
+
+
+class _PartStream:
+    """The file's ISA, then the bytes of one part: what a part's tokenizer reads."""
+
+    def __init__(self, path: Path, head: bytes, start: int, end: int) -> None:
+        self._head = head
+        self._file = open(path, "rb")  # noqa: SIM115  # closed by close()
+        self._file.seek(start)
+        self._left = end - start
+        self.name = str(path)
+
+    def read(self, size: int = -1) -> bytes:
+        out = self._head[:size]
+        self._head = self._head[len(out) :]
+        want = min(self._left, size - len(out))
+        if want > 0:
+            data = self._file.read(want)
+            self._left -= len(data)
+            out += data
+        return out
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _state(checker: EnvelopeChecker) -> dict[str, object]:
+    return {k: v for k, v in vars(checker).items() if k not in ("known", "source")}
+
+
+# What the forked processes inherit (set by the parent just before it forks them).
+_shared: dict[str, Any] = {}
+
+
+def _read_part(k: int) -> tuple[int, list[_Fact], dict[str, object]] | None:
+    """Phase 1 in a worker: park part k's claims in its spool file; (claims, history facts, envelope at
+    its end), or None when the part cannot be read the way one process would."""
+    path: Path = _shared["path"]
+    part: Part = _shared["parts"][k]
+    head = _shared["head"] if part.resume is not None else b""
+    stream = _PartStream(path, head, part.start, part.end)
+    facts: list[_Fact] = []
+    spool = ClaimSpool(open(_shared["folder"] / f"part-{k}.spool", "wb"))  # noqa: SIM115
+    try:
+        items = read_837(stream, resume=part.resume, ends=part.ends, envelope=part.envelope)  # type: ignore[arg-type]
+        for index, item in enumerate(items):
+            if isinstance(item, ParsedClaim):
+                claim = item.claim
+                services = [(line.date_of_service, line.code, line.units) for line in claim.lines]
+                facts.append((index, claim.patient.key, claim.id, claim.frequency_code, claim.payer.id, services,
+                              claim.payer_claim_control_number))  # fmt: skip
+            spool.add(item)
+        spool.flush()
+    except X12Error:
+        return None
+    finally:
+        spool.close()
+        stream.close()
+    return spool.count, facts, _state(part.envelope)
+
+
+def _check_part(k: int) -> PartResult:
+    """Phase 2 in a worker: check part k's parked claims against the whole file's history."""
+    folder: Path = _shared["folder"]
+    engine: ClaimChecker = _shared["engine"]
+    as_of: dt.date = _shared["as_of"]
+    batch: BatchHistory = _shared["history"]
+    offset: int = _shared["offsets"][k]
+    show: int = _shared["show"]
+    spool = ClaimSpool(open(folder / f"part-{k}.spool", "rb"))  # noqa: SIM115  # closed when read
+    spool.count = _shared["counts"][k]
+    summary = CheckSummary()
+    result = PartResult(folder / f"part-{k}.json" if _shared["json"] else None, summary)
+    encode = msgspec.json.Encoder().encode
+    out = open(result.json, "wb") if result.json is not None else None  # noqa: SIM115
+    flagged = 0
+    first = True
+    try:
+        for index, item in enumerate(spool, offset):
+            if not isinstance(item, ParsedClaim):
+                summary.add(item, None)
+                continue
+            claim = item.claim
+            report = engine.check(claim, batch.for_claim(claim, index), as_of=as_of)
+            summary.add(item, report)
+            if out is not None:
+                out.write(encode(report) if first else b"," + encode(report))
+                first = False
+            if report.verdict != "clean" and flagged <= show:
+                flagged = summary.verdicts["fix"] + summary.verdicts["deny"]
+                if flagged <= show:
+                    result.flagged.append((report, flagged))
+    finally:
+        if out is not None:
+            out.close()
+    (folder / f"part-{k}.spool").unlink()  # here, not in the parent: freeing its pages takes the kernel a while
+    return result
+
+
+def check_in_parts(
+    path: Path,
+    engine: ClaimChecker,
+    as_of: dt.date,
+    *,
+    jobs: int,
+    history: PatientHistories = EMPTY_HISTORY,
+    json: bool = False,
+    show: int = 0,
+) -> Iterator[PartResult] | None:
+    """The file's parts checked by `jobs` processes, in file order; None: check it in one process instead.
+
+    Phase 1 runs before this returns (an unreadable part means None); the parts' results then come as the
+    processes finish them. A `history` that is not a plain History (the store) is asked here, once per
+    patient of the file, so the processes share no connection. `json`: each result has its reports' JSON;
+    `show`: the reports that are not clean, while fix + deny so far stays within `show`, come as Reports."""
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    planned = plan_parts(path, jobs * PARTS_PER_JOB)
+    if planned is None:
+        return None
+    head, parts = planned
+    folder = Path(tempfile.mkdtemp(prefix="preclaim-jobs-"))
+    fork = multiprocessing.get_context("fork")
+    _shared.clear()
+    _shared.update(path=path, parts=parts, head=head, folder=folder)
+    try:
+        with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=fork) as pool:
+            batch = BatchHistory(history)
+            # Each part's facts are recorded as soon as it is read, while the processes read the next parts.
+            counts = _chain((future.result() for future in _submit(pool, _read_part, len(parts))), parts, batch)
+        if counts is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if not isinstance(history, History):  # e.g. the store: queried here, not over a connection forked processes share
+        batch.base = _Prefetched(history, batch.patients())
+    offsets = [sum(counts[:k]) for k in range(len(counts))]
+    _shared.update(engine=engine, as_of=as_of, history=batch, offsets=offsets, counts=counts, json=json, show=show)
+    return _results(fork, jobs, len(parts), folder)
+
+
+def _chain(
+    read: Iterable[tuple[int, list[_Fact], dict[str, object]] | None], parts: list[Part], batch: BatchHistory
+) -> list[int] | None:
+    """Record every part's facts in file order; the parts' claim counts, or None when a part failed or does
+    not end where the next part starts (its envelope state there)."""
+    batch.start_file()
+    counts: list[int] = []
+    offset = 0
+    for k, result in enumerate(read):
+        if result is None:
+            return None
+        count, facts, state = result
+        if k + 1 < len(parts) and state != _state(parts[k + 1].envelope):
+            return None
+        for index, key, claim_id, frequency, payer_id, services, original in facts:
+            batch.record(offset + index, key, claim_id, frequency, payer_id, services, original)
+        offset += count
+        counts.append(count)
+    batch.end_file()
+    return counts
+
+
+def _submit(pool: ProcessPoolExecutor, work: Callable[[int], T], parts: int) -> list[Future[T]]:
+    """One task per part. The processes fork as the tasks are submitted; the parent's objects are frozen
+    out of the cyclic GC meanwhile, so the children's collections neither walk them nor copy their pages."""
+    gc.freeze()
+    try:
+        return [pool.submit(work, k) for k in range(parts)]
+    finally:
+        gc.unfreeze()
+
+
+class _Prefetched:
+    """The stored history of every patient of the file, fetched by the parent before it forks."""
+
+    def __init__(self, source: PatientHistories, keys: Iterable[str]) -> None:
+        self.found: dict[str, History] = {}
+        for key in keys:
+            if key not in self.found:
+                self.found[key] = source.for_patient(key)
+
+    def for_patient(self, patient_key: str) -> History:
+        return self.found[patient_key]
+
+
+def _results(fork: Any, jobs: int, parts: int, folder: Path) -> Iterator[PartResult]:
+    """Phase 2: the parts' results in file order, as they come (a process that dies raises BrokenProcessPool)."""
+    try:
+        with ProcessPoolExecutor(min(jobs, parts), mp_context=fork) as pool:
+            for future in _submit(pool, _check_part, parts):
+                yield future.result()
+    finally:
+        _shared.clear()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def take_results(
+    results: Iterator[PartResult],
+    summary: CheckSummary,
+    json_out: BinaryIO | None,
+    show: Callable[[Report], None],
+    limit: int,
+) -> None:
+    """Add the parts up in file order, as one process's loop would: the summary, the JSON reports
+    (comma-separated, appended to `json_out`) and `show` for the reports the text output details."""
+    wrote = False
+    removing: list[threading.Thread] = []
+    for result in results:
+        before = summary.verdicts["fix"] + summary.verdicts["deny"]
+        for report, flagged in result.flagged:
+            if before + flagged <= limit:
+                show(report)
+        part = result.summary
+        summary.claims += part.claims
+        summary.verdicts.update(part.verdicts)
+        summary.problems.update(part.problems)
+        summary.rejected.extend(part.rejected)
+        if json_out is not None and result.json is not None:
+            with open(result.json, "rb") as handle:
+                if wrote and os.fstat(handle.fileno()).st_size:
+                    json_out.write(b",")
+                wrote = _copy(handle, json_out) or wrote
+            # Deleting a big file frees its pages in the kernel: in a thread, while the next part is copied.
+            removing.append(threading.Thread(target=result.json.unlink))
+            removing[-1].start()
+    for thread in removing:
+        thread.join()
+
+
+def _copy(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy; True when anything was copied. File to file in the kernel (copy_file_range): the copy is the
+    parent's share of the work, and a user-space copy of the reports' JSON was most of it."""
+    size = os.fstat(source.fileno()).st_size
+    if not size:
+        return False
+    try:
+        into = target.fileno()
+        target.flush()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        shutil.copyfileobj(source, target, 1 << 20)  # e.g. an in-memory stream
+        return True
+    done = 0
+    try:
+        while done < size:
+            step = os.copy_file_range(source.fileno(), into, size - done)
+            if not step:
+                break
+            done += step
+    except OSError:  # a file system or kernel without it: copy the rest through user space
+        source.seek(done)
+        shutil.copyfileobj(source, target, 1 << 20)
+    target.seek(0, os.SEEK_END)  # the buffered object learns where the file now ends
+    return True

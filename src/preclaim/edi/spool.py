@@ -1,0 +1,83 @@
+"""Parsed claims parked in a temporary file while a check reads the rest of the file, then read back in order.
+
+A check needs the whole file's claims as history before it can check the first one, and a file of a million
+claims does not fit in memory as objects, so the one pass of a check writes each domain claim here (pickled
+in batches: one C-level call per batch) and reads them back after the last claim.
+
+Only the claim and its segment number are kept, not the raw segments and parent loops a writer needs:
+parking those too cost more than reading the file a second time (callgrind, 2,000 claims: 446,000
+instructions a claim against 350,000 for two passes and 265,000 for claims alone), so a caller that needs
+them reads the file twice (check.check_items with raw=True).
+"""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from preclaim.domain.claim import Claim
+from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, Transaction
+from preclaim.edi.x12.tokenizer import Delimiters
+from preclaim.errors import X12Error
+
+BATCH = 256  # claims per pickle: big enough to amortise the call, small enough to keep memory flat
+# The items read back share these empty stand-ins for the transaction and loops they no longer carry.
+STUB_TRANSACTION = Transaction(Delimiters(), [], [], [])
+STUB_LOOP = Loop([], 0)
+# (segment number, claim) or, for a claim the reader rejected, (segment number, claim id, error)
+_Record = tuple[int, Claim] | tuple[int, str | None, X12Error]
+
+
+class ClaimSpool:
+    """Write items with `add`, then iterate once to get them back in the same order (without raw segments)."""
+
+    def __init__(self, file: BinaryIO | None = None) -> None:
+        self.file = file if file is not None else tempfile.TemporaryFile()  # noqa: SIM115  # closed by close()
+        self.batch: list[_Record] = []
+        self.count = 0
+
+    def add(self, item: ClaimItem) -> None:
+        if isinstance(item, ParsedClaim):
+            self.batch.append((item.number, item.claim))
+        else:
+            self.batch.append((item.number, item.claim_id, item.error))
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            pickle.dump(self.batch, self.file, pickle.HIGHEST_PROTOCOL)
+            self.count += len(self.batch)
+            self.batch = []
+
+    def __iter__(self) -> Iterator[ClaimItem]:
+        self.flush()
+        file = self.file
+        file.seek(0)
+        left = self.count
+        try:
+            while left > 0:
+                collecting = gc.isenabled()
+                gc.disable()  # fresh objects without cycles: no collection could free any of them
+                try:
+                    batch: list[_Record] = pickle.load(file)
+                finally:
+                    if collecting:
+                        gc.enable()
+                left -= len(batch)
+                yield from map(_item, batch)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _item(record: _Record) -> ClaimItem:
+    if len(record) == 2:
+        return ParsedClaim(record[1], [], record[0], STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)
+    number, claim_id, error = record
+    return RejectedClaim(claim_id, error, [], number, STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)

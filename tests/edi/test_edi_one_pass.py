@@ -1,0 +1,209 @@
+"""A check reads an 837P once, or in parts with --jobs, and gives the reports of reading it twice in one process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from preclaim.domain.history import Administration, History
+from preclaim.domain.report import Report
+from preclaim.edi import parallel
+from preclaim.edi.check import CheckSummary, check_items
+from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
+from preclaim.engine import Engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import edi_generate
+
+AS_OF = dt.date(2026, 1, 15)
+SHOWN = 20
+
+
+def _mutated(text: str) -> str:
+    """Replacements (same id and REF*F8), voids, dates moved a year back (later in the file, earlier in
+    time) and unreadable units: what makes a claim's history depend on claims after it."""
+    out: list[str] = []
+    ids: list[str] = []
+    for line in text.splitlines(keepends=True):
+        n = len(ids) - 1
+        if line.startswith("CLM*"):
+            parts = line.rstrip("~\n").split("*")
+            ids.append(parts[1])
+            n += 1
+            if n % 37 == 5 and n > 10:
+                parts[1], parts[5] = ids[n - 4], "11:B:7"
+            elif n % 53 == 7:
+                parts[5] = "11:B:8"
+            elif n % 41 == 3:
+                parts[5] = "11:B:7"
+            line = "*".join(parts) + "~\n"
+        elif line.startswith("REF*G1*") and n % 5 == 1 and n > 3:
+            line = f"REF*F8*{ids[n - 2]}~\n"
+        elif line.startswith("DTP*472*D8*") and n % 11 == 0:
+            line = line.replace("*D8*2025", "*D8*2024").replace("*D8*2026", "*D8*2025")
+        elif line.startswith("SV1*HC:J") and n % 97 == 0:
+            line = line.replace("*UN*1*", "*UN*0*")
+        out.append(line)
+    return "".join(out)
+
+
+def _generated(tmp: Path, claims: int, seed: int, per_set: int) -> str:
+    saved = edi_generate.CLAIMS_PER_SET
+    edi_generate.CLAIMS_PER_SET = per_set  # several transaction sets: the places a file can be cut
+    try:
+        edi_generate.generate(claims, tmp / "g.837", seed=seed)
+    finally:
+        edi_generate.CLAIMS_PER_SET = saved
+    return (tmp / "g.837").read_text()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 mutated claims in sets of 300, then a second interchange of 600 (ids repeat across them)."""
+    tmp = tmp_path_factory.mktemp("one-pass")
+    path = tmp / "batch.837"
+    path.write_text(_mutated(_generated(tmp, 3000, 7, 300)) + _generated(tmp, 600, 8, 200))
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.default()
+
+
+def _outcomes(path: Path, engine: Engine, raw: bool) -> list[object]:
+    """Each claim's report as JSON, or a rejected claim's id, segment number and reason."""
+    found: list[object] = []
+    for item, report in check_items(path, engine, AS_OF, raw=raw):
+        if report is not None:
+            found.append(msgspec.json.encode(report))
+        else:
+            assert isinstance(item, RejectedClaim)
+            found.append((item.claim_id, item.number, item.reason))
+    return found
+
+
+def test_one_pass_gives_the_reports_of_two_passes(batch: Path, engine: Engine) -> None:
+    once = _outcomes(batch, engine, raw=False)
+    assert once == _outcomes(batch, engine, raw=True)
+    assert len(once) == 3600 and sum(isinstance(o, tuple) for o in once) >= 25  # rejected claims among them
+    rules = b"".join(o for o in once if isinstance(o, bytes))
+    assert b"frequency.too-soon" in rules and b"frequency.duplicate" in rules  # in-file history at work
+
+
+def test_one_pass_items_carry_the_claim_and_its_segment_number(batch: Path, engine: Engine) -> None:
+    raw = [(i.number, i.claim_id) for i, _ in check_items(batch, engine, AS_OF, raw=True)]
+    light = list(check_items(batch, engine, AS_OF, raw=False))
+    assert [(i.number, i.claim_id) for i, _ in light] == raw
+    parsed = next(i for i, _ in light if isinstance(i, ParsedClaim))
+    assert parsed.segments == [] and parsed.claim.lines
+
+
+def test_one_pass_progress_follows_the_checks(batch: Path, engine: Engine) -> None:
+    seen: list[int] = []
+    for _ in check_items(batch, engine, AS_OF, raw=False, progress=seen.append):
+        pass
+    assert len(seen) == 8 and seen == sorted(seen) and 0 < seen[-1] <= batch.stat().st_size
+
+
+def _facts(summary: CheckSummary) -> tuple[object, ...]:
+    """A summary as the output shows it (counts in order of first appearance; rejected claims' places)."""
+    rejected = [(r.claim_id, r.number, r.reason, r.error.segment_number, r.error.element) for r in summary.rejected]
+    return summary.claims, list(summary.verdicts.items()), list(summary.problems.items()), rejected
+
+
+def _one_process(path: Path, engine: Engine) -> tuple[bytes, CheckSummary, list[Report]]:
+    """What `preclaim check` does in one process: JSON of the reports, the summary, the reports shown."""
+    summary, parts, shown = CheckSummary(), [], list[Report]()
+    for item, report in check_items(path, engine, AS_OF, raw=False):
+        summary.add(item, report)
+        if report is not None:
+            parts.append(msgspec.json.encode(report))
+            if report.verdict != "clean" and summary.verdicts["fix"] + summary.verdicts["deny"] <= SHOWN:
+                shown.append(report)
+    return b",".join(parts), summary, shown
+
+
+def _in_parts(path: Path, engine: Engine, jobs: int) -> tuple[bytes, CheckSummary, list[Report]] | None:
+    results = parallel.check_in_parts(path, engine, AS_OF, jobs=jobs, json=True, show=SHOWN)
+    if results is None:
+        return None
+    summary, out, shown = CheckSummary(), io.BytesIO(), list[Report]()
+    parallel.take_results(results, summary, out, shown.append, SHOWN)
+    return out.getvalue(), summary, shown
+
+
+def test_parts_give_the_reports_of_one_process(batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    planned = parallel.plan_parts(batch, 8)
+    assert planned is not None and len(planned[1]) == 8
+    second = batch.read_bytes().find(b"\nISA*") + 1
+    assert any(p.start > second for p in planned[1])  # a part starts in the second interchange
+    json, summary, shown = _one_process(batch, engine)
+    parts = _in_parts(batch, engine, jobs=2)
+    assert parts is not None
+    assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
+    assert len(shown) == SHOWN and summary.rejected
+
+
+def test_a_file_that_cannot_be_cut_exactly_is_checked_in_one_process(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    text = _generated(tmp_path, 1200, 7, 200)
+    blank = tmp_path / "blank.837"  # a doubled terminator: the reader skips it, so counting would be off by one
+    blank.write_text(text.replace("~\nST*837*0004*", "~\n~\nST*837*0004*", 1))
+    assert _in_parts(blank, engine, jobs=2) is None
+    wrong = tmp_path / "wrong-count.837"  # an envelope error: one process says which, and where
+    wrong.write_text(text.replace("GE*6*1~", "GE*5*1~"))
+    assert _in_parts(wrong, engine, jobs=2) is None
+    assert _in_parts(tmp_path / "g.837", engine, jobs=2) is not None
+
+
+def _cli(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
+    command = [sys.executable, "-c", "from preclaim.cli import main; main()", *map(str, args)]
+    return subprocess.run(command, capture_output=True, timeout=300)
+
+
+def test_check_with_two_jobs_prints_what_one_process_prints(tmp_path: Path) -> None:
+    source = tmp_path / "big.837"  # over 2 MB: two parts of at least 1 MB
+    source.write_text(_mutated(_generated(tmp_path, 5000, 7, 500)))
+    for fmt in ("json", "text"):
+        one = _cli("check", source, "--as-of", "2026-01-15", "--no-store", "--format", fmt)
+        two = _cli("check", source, "--as-of", "2026-01-15", "--no-store", "--format", fmt, "--jobs", "2")
+        assert one.returncode == two.returncode == 1, two.stderr
+        assert one.stdout == two.stdout and len(one.stdout) > 1000, fmt
+
+
+class _Stored:
+    """Stored history asked patient by patient, as the store is (not a plain History)."""
+
+    def __init__(self, known: dict[str, History]) -> None:
+        self.known = known
+        self.asked: list[str] = []
+
+    def for_patient(self, patient_key: str) -> History:
+        self.asked.append(patient_key)
+        return self.known.get(patient_key, History())
+
+
+def test_parts_see_the_stored_history_too(batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    claims = [item.claim for item, _ in check_items(batch, engine, AS_OF, raw=False) if isinstance(item, ParsedClaim)]
+    later = claims[-1]  # a patient of the last part, given an injection two days before its claim
+    day = later.lines[0].date_of_service - dt.timedelta(days=2)
+    stored = {later.patient.key: History(administrations=(Administration(later.patient.key, day, "J3420", 1),))}
+    one = [r for _, r in check_items(batch, engine, AS_OF, raw=False, history=_Stored(stored)) if r is not None]
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True, history=_Stored(stored))
+    assert results is not None
+    out = io.BytesIO()
+    parallel.take_results(results, CheckSummary(), out, lambda report: None, -1)
+    assert out.getvalue() == b",".join(map(msgspec.json.encode, one))
+    alone = [r for _, r in check_items(batch, engine, AS_OF, raw=False) if r is not None]
+    assert one != alone and one[:-5] == alone[:-5]  # the stored injection changed the last patient's reports
