@@ -48,7 +48,7 @@ def compiled_extensions() -> list[Any]:
         return []
     try:
         return list(mypycify(COMPILED, opt_level="3", debug_level="0", group_name="preclaim_native"))
-    except Exception as exc:  # mypyc refuses a module: build nothing rather than half
+    except (Exception, SystemExit) as exc:  # mypyc refuses a module (it exits on type errors): build nothing
         print(f"preclaim: mypyc could not compile ({exc}); the pure-Python path will run", file=sys.stderr)
         return []
 
