@@ -183,6 +183,16 @@ def code_page(code: str, codes: CodeSets, library: PolicyLibrary) -> CodePage | 
     headline = (
         entry.long if entry.status == "active" else f"{entry.long} (status: {entry.status}; verify before billing)"
     )
+    if not _policies_for(library, code):
+        # The other sections speak of the drugs the policies cover; for any other code they would mislead.
+        none = Section(
+            "Payer rules",
+            (
+                f"No payer policy on file covers {code} yet: preclaim checks that the code is valid on the date "
+                "of service and the NDC's format, not units, coverage or frequency.",
+            ),
+        )
+        return CodePage(code, entry.status, headline, (_definition(entry), none))
     return CodePage(
         code,
         entry.status,

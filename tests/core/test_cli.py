@@ -117,6 +117,10 @@ def test_code_page_has_seven_sections_and_j3424_is_hydroxocobalamin() -> None:
     assert "hydroxocobalamin" in page["headline"] and "2024-04-01" in json.dumps(page["sections"][0])
     assert "J3420" in json.dumps(page["sections"][0])  # the note names the B12 code a biller meant
     assert "25 mg = 1 unit" in json.dumps(page["sections"][0])
+    # A catalogued drug no policy covers yet: its definition, and no B12 advice dressed up as its own.
+    ketorolac = json.loads(run("code", "J1885", "--format", "json").stdout)
+    assert [s["title"] for s in ketorolac["sections"]] == ["Definition", "Payer rules"]
+    assert "15 mg" in ketorolac["headline"] and "cyanocobalamin" not in json.dumps(ketorolac)
     unknown = run("code", "J3999")
     assert unknown.returncode != 0
 
