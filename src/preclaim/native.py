@@ -42,10 +42,6 @@ def compiled_sources(package: Path = PACKAGE) -> list[Path]:
     return [package / "engine.py", *rules]
 
 
-def _sources() -> list[Path]:
-    return compiled_sources()
-
-
 def _extension_of(source: Path) -> Path | None:
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         candidate = source.with_suffix(suffix)
@@ -58,7 +54,7 @@ def inspect(environ: dict[str, str] | os._Environ[str] = os.environ) -> NativeSt
     """Whether the compiled set can be used, and why (or why not)."""
     if environ.get("PRECLAIM_PURE") == "1":
         return NativeStatus(False, "PRECLAIM_PURE=1")
-    sources = _sources()
+    sources = compiled_sources()
     built = [(s, _extension_of(s)) for s in sources]
     missing = [s.name for s, ext in built if ext is None]
     if len(missing) == len(sources):
@@ -89,13 +85,13 @@ class _SourcesOnly(importlib.abc.MetaPathFinder):
         return None
 
 
-STATUS = NativeStatus(False, "not selected yet")
+STATUS: NativeStatus | None = None  # the path this process runs, once select_path has chosen
 
 
 def select_path() -> NativeStatus:
     """Decide once per process; later calls return the same answer."""
     global STATUS
-    if STATUS.reason == "not selected yet":
+    if STATUS is None:
         STATUS = inspect()
         if not STATUS.compiled:
             sys.meta_path.insert(0, _SourcesOnly())

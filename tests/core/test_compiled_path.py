@@ -55,7 +55,7 @@ def _both(args: list[str], home: Path) -> tuple[bytes, bytes]:
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> bool:
     home = tmp_path_factory.mktemp("home")
-    probe = "import preclaim.native as n, preclaim.engine as e; print(n.STATUS.compiled, e.__file__)"
+    probe = "import preclaim.native as n, preclaim.engine as e; print(n.select_path().compiled, e.__file__)"
     out = subprocess.run(
         [sys.executable, "-c", probe], env=_env(False, home), capture_output=True, text=True, check=True
     )
