@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate the rule table in docs/rules.md from src/preclaim/rules/catalog.yaml.
+"""Regenerate the rule table in docs/rules.md from src/preclaim/data/rule_catalog.yaml.
 
 .venv/bin/python scripts/rules_table.py           # rewrite the table in docs/rules.md
 .venv/bin/python scripts/rules_table.py --check   # exit 1 when docs/rules.md is out of date

@@ -1,4 +1,4 @@
-"""The rule catalog (src/preclaim/rules/catalog.yaml): every id a rule emits is in it, with the severity, cure and
+"""The rule catalog (src/preclaim/data/rule_catalog.yaml): every id a rule emits is in it, with the severity, cure and
 CARC it states (checked by running the golden cases, the examples and built claims, and by scanning the rules'
 source); a bad catalog file is named by file, rule id and key; docs/rules.md's table is generated from it."""
 

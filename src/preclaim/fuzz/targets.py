@@ -193,7 +193,7 @@ def _history_examples() -> list[Path]:
 
 
 def _policies() -> list[Path]:
-    return sorted((REPO / "src" / "preclaim" / "policy" / "data").glob("*.yaml"))
+    return sorted((REPO / "src" / "preclaim" / "data" / "policies").glob("*.yaml"))
 
 
 def _audit_seed() -> list[Path]:

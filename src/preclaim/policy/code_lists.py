@@ -1,7 +1,7 @@
 """Diagnosis code lists referenced by policies (e.g. the covered ICD-10-CM list of article A57755).
 
 A list is a CSV with columns code, description, group, verified, source. Bundled lists live in
-policy/data/lists; a user's policy folder may hold a lists/ folder whose files replace bundled ones.
+data/policies/lists; a user's policy folder may hold a lists/ folder whose files replace bundled ones.
 """
 
 from __future__ import annotations

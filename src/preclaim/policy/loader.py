@@ -20,7 +20,7 @@ from preclaim.policy import schema
 from preclaim.policy.facts import condition_problem
 from preclaim.policy.schema import Policy
 
-BUNDLED_DIR = Path(__file__).parent / "data"
+BUNDLED_DIR = Path(__file__).parent.parent / "data" / "policies"
 _CARC = re.compile(r"^(CO|PR|OA|PI)-[A-Z0-9]{1,3}$")
 _CARC_FIELDS = (
     "carc",

@@ -1,4 +1,4 @@
-"""The rule catalog (rules/catalog.yaml): per finding id, its family, usual severity and CARC/RARC, the form field
+"""The rule catalog (data/rule_catalog.yaml): per finding id, its family, usual severity and CARC/RARC, the form field
 it belongs next to, its mechanical 837P fix, the letter it calls for and its sources.
 
 Consumers of findings (web form, CDS cards, letters, the 837P fixer, docs/rules.md) read these facts here rather
@@ -19,7 +19,7 @@ import yaml
 from preclaim.domain.report import CorrectionAction, Cure, Severity
 from preclaim.errors import PreclaimError
 
-CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+CATALOG_PATH = Path(__file__).parent.parent / "data" / "rule_catalog.yaml"
 LetterKind = Literal["corrected-claim", "appeal"]
 # How a letter of medical necessity uses the finding: cites its source; or cites it and warns that the letter
 # does not change it (an excluded diagnosis).

@@ -7,7 +7,7 @@ from preclaim.errors import PreclaimError
 from preclaim.rules.catalog import Catalog, RuleEntry
 
 BEGIN = (
-    "<!-- rule table: generated from src/preclaim/rules/catalog.yaml by scripts/rules_table.py; "
+    "<!-- rule table: generated from src/preclaim/data/rule_catalog.yaml by scripts/rules_table.py; "
     "edit the catalog, not this table -->"
 )
 END = "<!-- end of rule table -->"
