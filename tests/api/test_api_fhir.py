@@ -33,6 +33,7 @@ from preclaim.api.fhir_fetch import FhirGatherer
 from preclaim.api.fhir_map import to_claim
 from preclaim.api.problems import ApiError
 from preclaim.api.settings import Issuer
+from preclaim.domain.quantity import Quantity
 
 
 def test_medicare_order_maps_to_a_claim() -> None:
@@ -43,7 +44,9 @@ def test_medicare_order_maps_to_a_claim() -> None:
     assert admin.code == "96372" and drug.diagnosis_pointers == (1,)
     assert claim.filing_indicator == "MB" and claim.billing_provider.state == "FL" and claim.plan == "GOLD-1"
     assert [d.code for d in claim.diagnoses] == ["D51.0"]
-    assert claim.encounter is not None and claim.encounter.dose_mcg == 2000 and claim.encounter.route == "IM"
+    assert (
+        claim.encounter is not None and claim.encounter.dose == Quantity(2000, "mcg") and claim.encounter.route == "IM"
+    )
     assert claim.encounter.labs[0].value == 180 and claim.patient.member_id == "MBR-0001"
     assert claim.payer.id == "MCR" and claim.payer.name == "Medicare Part B"
 

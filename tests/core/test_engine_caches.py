@@ -60,7 +60,7 @@ def test_warm_engine_reports_what_a_cold_one_does(engine: Engine) -> None:
         _claim(payer={"id": "DEMO1", "name": "Demo Health Plan"}, filing_indicator="CI"),
         _claim(lines=[malformed_ndc]),  # the normalised NDC, or its error, is memoised
     ]
-    history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 2)),))
+    history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 2), "J3420"),))
     warm = [_encode(engine.check(c, history, as_of=AS_OF)) for c in claims + claims]
     cold = [_encode(Engine.default().check(c, history, as_of=AS_OF)) for c in claims]
     assert warm == cold + cold
@@ -79,8 +79,8 @@ def test_a_policy_cache_does_not_leak_into_another_library(engine: Engine, tmp_p
 def test_history_of_other_patients_is_ignored(engine: Engine) -> None:
     claim = _claim()
     day = claim.lines[1].date_of_service
-    mine = History(administrations=(Administration("PT-1001", day, claim_id="EARLIER-1"),))
-    theirs = History(administrations=(Administration("PT-9999", day, claim_id="EARLIER-1"),))
+    mine = History(administrations=(Administration("PT-1001", day, "J3420", claim_id="EARLIER-1"),))
+    theirs = History(administrations=(Administration("PT-9999", day, "J3420", claim_id="EARLIER-1"),))
     both = History(administrations=mine.administrations + theirs.administrations)
 
     def rules(history: History) -> set[str]:

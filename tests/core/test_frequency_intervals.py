@@ -48,7 +48,7 @@ def _check(engine: Engine, last: str, phase: str | None = "maintenance") -> tupl
     doc["filing_indicator"] = "CI"
     doc["encounter"]["phase"] = phase
     claim = msgspec.convert(doc, Claim)  # J3420 on 2026-03-16
-    history = History(administrations=(Administration("PT-1001", dt.date.fromisoformat(last), phase=phase),))
+    history = History(administrations=(Administration("PT-1001", dt.date.fromisoformat(last), "J3420", phase=phase),))
     report = engine.check(claim, history, as_of=dt.date(2026, 3, 20))
     return report.verdict, [(f.severity, f.message) for f in report.findings if f.rule == "frequency.too-soon"]
 
@@ -67,7 +67,7 @@ def test_a_hard_limit_names_its_source_and_denies(tmp_path: Path) -> None:
     doc = json.loads((EXAMPLES / "clean.json").read_text())
     doc["payer"] = {"id": "MY1"}
     claim = msgspec.convert(doc, Claim)
-    history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 6), phase="maintenance"),))
+    history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 6), "J3420", phase="maintenance"),))
     report = engine.check(claim, history, as_of=dt.date(2026, 3, 20))
     too_soon = [f for f in report.findings if f.rule == "frequency.too-soon"]
     assert report.verdict == "deny"

@@ -72,14 +72,14 @@ def test_a_corrected_claim_in_history_counts_once(
 
 
 def test_a_chart_record_of_the_same_day_is_not_taken_for_the_original(engine: Engine) -> None:
-    chart = Administration("PT-1001", DAY)  # no claim id: what the chart recorded
-    billed = Administration("PT-1001", DAY, claim_id="OLD", payer_id="09102")
-    other_payer = Administration("PT-1001", DAY, claim_id="AETNA-1", payer_id="60054")
+    chart = Administration("PT-1001", DAY, "J3420")  # no claim id: what the chart recorded
+    billed = Administration("PT-1001", DAY, "J3420", claim_id="OLD", payer_id="09102")
+    other_payer = Administration("PT-1001", DAY, "J3420", claim_id="AETNA-1", payer_id="60054")
     replacement = _checked(frequency_code="7", payer_claim_control_number="ICN-5")
     doses = _doses(engine, replacement, History(administrations=(chart, billed, other_payer)))
     assert doses == [("2026-03-16", None), ("2026-03-16", "AETNA-1")]
 
 
 def test_an_original_is_not_presumed_to_replace_anything(engine: Engine) -> None:
-    billed = Administration("PT-1001", DAY, claim_id="OLD", payer_id="09102")
+    billed = Administration("PT-1001", DAY, "J3420", claim_id="OLD", payer_id="09102")
     assert _doses(engine, _checked(), History(administrations=(billed,))) == [("2026-03-16", "OLD")]

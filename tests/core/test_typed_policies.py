@@ -123,6 +123,8 @@ def test_policies_validate_shows_a_misspelt_drug_key_on_one_line(tmp_path: Path)
         ("{fact: dialysis, op: eq, value: lots}", "when_any[0].value", "'lots' is not true or false"),
         ("{fact: dose_mcg_30_days, op: gt, value: lots}", "when_any[0].value", "'lots' is not a number"),
         ('{fact: dose_mcg, op: gt, value: "1000"}', "when_any[0].value", "'1000' is not a number"),
+        ("{fact: age, op: gt, value: 3, unit: mg}", "when_any[0].unit", "age (number, years) is not an amount"),
+        ("{fact: dose, op: gt, value: 1, unit: mL}", "when_any[0].unit", "a volume"),
         ("{fact: phase, op: eq, value: loadin}", "when_any[0].value", "did you mean `loading`?"),
         ("{fact: route, op: in, value: []}", "when_any[0].value", "an empty list matches nothing"),
         ("{fact: date_of_service, op: ge, value: 2026-02-30}", "when_any[0].value", "is not a date"),
@@ -174,7 +176,10 @@ def _clean_claim(**changes: object) -> Claim:
         ("{fact: place_of_service, op: in, value: ['11', '22']}", "required"),
         ("{fact: diagnosis, op: in, value: [D51]}", "required"),  # a category covers D51.0
         ("{fact: diagnosis, op: not_in, value: [D51.0]}", "not-required"),
-        ("{fact: dose_mcg, op: gt, value: 999}", "required"),
+        ("{fact: dose_mcg, op: gt, value: 999}", "required"),  # an older fact name, read as dose in mcg
+        ("{fact: dose, op: gt, value: 999}", "required"),  # the drug's billing measure: mcg for J3420
+        ("{fact: dose, op: gt, value: 0.999, unit: mg}", "required"),
+        ("{fact: dose, op: gt, value: 1, unit: mg}", "not-required"),
         ("{fact: phase, op: eq, value: loading}", "not-required"),
         ("{fact: failed_oral_therapy, op: eq, value: true}", "required"),
         ("{fact: chemo_drug, op: eq, value: pemetrexed}", "conditional"),  # the chart says nothing of chemotherapy

@@ -6,12 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 from preclaim.domain import Claim, Diagnosis, Encounter, Lab, Patient, Payer, Provider, ServiceLine
+from preclaim.domain.quantity import Quantity
 
 
 def make_pa_claim() -> Claim:
     labs = (
-        Lab("serum_b12", 160, "pg/mL", dt.date(2026, 2, 20)),
-        Lab("methylmalonic_acid", 0.6, "umol/L", dt.date(2026, 2, 20)),
+        Lab("2132-9", 160, "pg/mL", dt.date(2026, 2, 20)),
+        Lab("13964-2", 0.6, "umol/L", dt.date(2026, 2, 20)),
     )
     return Claim(
         id="PA-0001",
@@ -27,5 +28,7 @@ def make_pa_claim() -> Claim:
         diagnoses=(Diagnosis("D510"), Diagnosis("E53.8")),
         billing_provider=Provider(npi="1234567893", name="Invented Clinic", state="FL"),
         rendering_provider=Provider(npi="1245319599"),
-        encounter=Encounter(dose_mcg=1000, route="IM", phase="loading", failed_oral_therapy=True, labs=labs),
+        encounter=Encounter(
+            dose=Quantity(1000, "mcg"), route="IM", phase="loading", failed_oral_therapy=True, labs=labs
+        ),
     )

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from typer.testing import CliRunner
 
+from preclaim.domain.quantity import Quantity
 from preclaim.errors import InputError
 from preclaim.store import Store, import_history_file, load_history
 from preclaim.store.ingest import sniff
@@ -49,8 +50,10 @@ def test_csv_import_builds_claims_and_chart_and_a_second_run_adds_nothing(store:
         (2, "96372", ()),
     ]
     assert [d.code for d in claim.diagnoses] == ["D51.0", "E53.8"]
-    assert claim.prior_auth == "AUTH-9" and claim.encounter is not None and claim.encounter.dose_mcg == 1000
-    assert [(a.date, a.dose_mcg) for a in history.administrations] == [(dt.date(2026, 2, 1), 1000)]
+    assert (
+        claim.prior_auth == "AUTH-9" and claim.encounter is not None and claim.encounter.dose == Quantity(1000, "mcg")
+    )
+    assert [(a.date, a.dose) for a in history.administrations] == [(dt.date(2026, 2, 1), Quantity(1000, "mcg"))]
     with store.transaction(write=False) as s:
         runs = s.execute(select(ImportRow.kind, ImportRow.status, ImportRow.added)).all()
     assert sorted(runs) == sorted([("history-csv", "done", 2), ("history-csv", "done", 0),

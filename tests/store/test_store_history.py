@@ -16,6 +16,7 @@ from preclaim.domain import (
     Report,
     Source,
 )
+from preclaim.domain.quantity import Quantity
 from preclaim.store import Store, load_history, record_check
 from preclaim.store.auth import expiring, list_authorizations, upsert_authorization
 from preclaim.store.claims import upsert_administration, upsert_claim
@@ -44,11 +45,13 @@ def test_history_holds_this_patients_claims_and_chart_up_to_the_date(store: Stor
         upsert_claim(s, make_claim("C-SAME-DAY", day=D(2026, 3, 2)), "csv")
         upsert_claim(s, make_claim("C-LATER", day=D(2026, 4, 1)), "csv")
         upsert_claim(s, make_claim("C-OTHER", patient="PAT-2", day=D(2026, 1, 5)), "csv")
-        upsert_administration(s, Administration("PAT-1", D(2025, 12, 1), dose_mcg=1000, phase="loading"), "csv")
+        upsert_administration(
+            s, Administration("PAT-1", D(2025, 12, 1), "J3420", dose=Quantity(1000, "mcg"), phase="loading"), "csv"
+        )
     history = load_history(store, "PAT-1", D(2026, 3, 2))
     assert [c.id for c in history.claims] == ["C-OLD", "C-SAME-DAY"]
     assert history.claims[0] == make_claim("C-OLD", day=D(2026, 1, 5))  # round trip, Decimal charges included
-    assert [(a.date, a.dose_mcg, a.phase, a.claim_id) for a in history.administrations] == [
+    assert [(a.date, a.dose and a.dose.value, a.phase, a.claim_id) for a in history.administrations] == [
         (D(2025, 12, 1), 1000, "loading", None)
     ]
     assert [c.id for c in load_history(store, "PAT-1", D(2026, 3, 2), exclude_claim="C-SAME-DAY").claims] == ["C-OLD"]

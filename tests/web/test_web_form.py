@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from preclaim.domain.quantity import Quantity
 from preclaim.web.checklist import plan_key, plan_sheet
 from preclaim.web.form import field_of, parse_form
 from preclaim.web.icd_search import search_icd10
@@ -19,8 +20,8 @@ def test_a_complete_form_is_a_claim_with_encounter_and_history() -> None:
     claim = parsed.claim
     assert claim is not None and [line.code for line in claim.lines] == ["96372", "J3420"]
     assert claim.lines[1].diagnosis_pointers == (1,)
-    assert claim.encounter is not None and claim.encounter.dose_mcg == 1500
-    assert claim.encounter.latest_lab("serum_b12") is not None
+    assert claim.encounter is not None and claim.encounter.dose == Quantity(1500, "mcg")
+    assert claim.encounter.latest_lab("2132-9") is not None
     assert [a.date for a in parsed.history.administrations] == [dt.date(2026, 2, 10)]
 
 
@@ -41,7 +42,7 @@ def test_unknown_stays_unknown() -> None:
     parsed = parse_form(BASE)
     assert parsed.claim is not None and parsed.claim.encounter is not None
     enc = parsed.claim.encounter
-    assert (enc.order_on_file, enc.failed_oral_therapy, enc.dose_mcg, enc.labs) == (None, None, None, ())
+    assert (enc.order_on_file, enc.failed_oral_therapy, enc.dose, enc.labs) == (None, None, None, ())
 
 
 def test_findings_land_on_the_fields_they_concern(engine) -> None:  # type: ignore[no-untyped-def]

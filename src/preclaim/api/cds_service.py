@@ -27,6 +27,7 @@ from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.domain.report import Report
 from preclaim.errors import InputError
+from preclaim.io.legacy import in_mcg
 
 SUPPORTING = frozenset({"order-select"})
 _ORDER_TYPES = ("MedicationRequest", "ServiceRequest")
@@ -178,7 +179,7 @@ class HookEvaluator:
 
     def _lower_dose_avoids_pa(self, claim: Claim, history: History, today: dt.date, report: Report) -> bool:
         """True when the engine needs a PA for this dose (over 1000 mcg) but none for the same order at 1000."""
-        dose = claim.encounter.dose_mcg if claim.encounter else None
+        dose = in_mcg(claim.encounter.dose) if claim.encounter else None
         if dose is None or dose <= 1000 or report.prior_auth.status not in ("required", "conditional"):
             return False
         lower = self.checker().prior_auth(at_1000_mcg(claim), history, as_of=today)

@@ -33,6 +33,7 @@ from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provide
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.limits import ICD_CODE, IDENTIFIER, NDC_CODE, TEXT
 from preclaim.errors import InputError
+from preclaim.io.legacy import legacy_amount
 
 
 def _mcg(qty: Any) -> float | None:
@@ -112,7 +113,7 @@ def serum_b12_labs(observations: list[Resource]) -> tuple[Lab, ...]:
         qty, day = obj(obs.get("valueQuantity")), fhir_date(obs.get("effectiveDateTime") or obs.get("issued"))
         if isinstance(qty.get("value"), int | float) and day is not None:
             unit = bounded(str(qty.get("unit") or "pg/mL"), IDENTIFIER, "Observation.valueQuantity.unit")
-            labs.append(Lab("serum_b12", float(qty["value"]), unit, day))
+            labs.append(Lab(LOINC_SERUM_B12, float(qty["value"]), unit, day))
     return tuple(labs)
 
 
@@ -164,7 +165,11 @@ def to_claim(
         billing_provider=Provider(state=state_of(requester, patient)),
         submitted_on=max(day, today),  # an order is billed once given: not before its service date
         encounter=Encounter(
-            dose_mcg=dose, route=route_of(detail), order_on_file=True, drug=drug, labs=serum_b12_labs(observations)
+            dose=legacy_amount(dose),
+            route=route_of(detail),
+            order_on_file=True,
+            drug=drug,
+            labs=serum_b12_labs(observations),
         ),
     )
 

@@ -19,6 +19,7 @@ from preclaim.batch.schema import CLAIM_JSON
 from preclaim.domain import Claim, Diagnosis, Encounter, History, Ndc, Patient, Payer, Provider, Report, ServiceLine
 from preclaim.engine import Engine
 from preclaim.errors import PreclaimError
+from preclaim.io.legacy import legacy_amount, upgrade_claim
 
 Row = dict[str, Any]
 _WORDS = re.compile(r"[\s;,:]+")
@@ -63,7 +64,7 @@ def claim_from_rows(rows: Sequence[Row]) -> Claim:
     """A claim from its line rows (same payer_id + claim_id), or from the claim_json a richer input stored."""
     first = rows[0]
     if first.get(CLAIM_JSON):
-        return msgspec.json.decode(first[CLAIM_JSON], type=Claim)
+        return msgspec.convert(upgrade_claim(msgspec.json.decode(first[CLAIM_JSON])), Claim)
     ordered = sorted(rows, key=lambda r: (r.get("line") or 0, r["date_of_service"]))
     dose, phase = _pick(rows, "dose_mcg"), _pick(rows, "phase")
     rendering = _pick(rows, "rendering_npi")
@@ -81,7 +82,7 @@ def claim_from_rows(rows: Sequence[Row]) -> Claim:
         prior_auth=_pick(rows, "prior_auth"),
         frequency_code=_pick(rows, "frequency_code") or "1",
         submitted_on=_pick(rows, "submitted_on"),
-        encounter=Encounter(dose_mcg=dose, phase=phase) if dose is not None or phase else None,
+        encounter=Encounter(dose=legacy_amount(dose), phase=phase) if dose is not None or phase else None,
     )
 
 

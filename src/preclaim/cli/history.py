@@ -114,7 +114,7 @@ def show_command(
             sys.stdout.buffer.write(msgspec.json.encode(history) + b"\n")
             return 0
         for adm in history.administrations:
-            dose = f", {adm.dose_mcg:g} mcg" if adm.dose_mcg is not None else ""
+            dose = f", {adm.dose}" if adm.dose is not None else ""
             out.print(f"chart  {adm.date}  {adm.code} x {adm.units:g}{dose}", soft_wrap=True)
         for claim in history.claims:
             lines = ", ".join(f"{ln.code} x {ln.units:g}" for ln in claim.lines)

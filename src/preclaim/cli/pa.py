@@ -24,6 +24,7 @@ from preclaim.engine import payer_key
 from preclaim.errors import InputError
 from preclaim.facade import load_engine
 from preclaim.io.claim_json import load_claims, load_history
+from preclaim.io.legacy import legacy_amount
 from preclaim.policy.program import STATE_MEDICAID_FFS, ProgramMatch
 
 
@@ -101,7 +102,7 @@ def _encounter_claim(question: PaQuestion, date: AsOf) -> Claim:
         plan=question.plan,
         filing_indicator=filing,
         billing_provider=Provider(state=question.state),
-        encounter=Encounter(dose_mcg=dose, dialysis=question.dialysis),
+        encounter=Encounter(dose=legacy_amount(dose), dialysis=question.dialysis),
     )
 
 

@@ -34,7 +34,7 @@ Tag = Literal["V", "S", "M", "?"]
 class SourceDoc(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: str
     url: str | None
-    version: str
+    version: str | None  # null: the page carries no version or date
     accessed: str
     tag: Tag
 
@@ -91,6 +91,8 @@ class LabDoc(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     high: float | None = None  # above this: raised
     thresholds_source: str | None = None
     note: str | None = None
+    label: str | None = None  # how checklists name the test ("serum B12"); default: `name`
+    keys: list[str] = []  # older input keys for this test (a lab `name` such as serum_b12), read as this LOINC
 
 
 class DrugDoc(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -101,6 +103,9 @@ class DrugDoc(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     routes: list[Route]
     routes_source: str
     sources: dict[str, SourceDoc]
+    label: str | None = None  # how messages name the drug ("B12"); default: the first substance
+    em_25_review: str | None = None  # source of a CMS review of the drug with 96372 and an E/M with modifier 25
+    telehealth_source: str | None = None  # source saying 96372 and the drug's code are not telehealth services
     effective: dt.date | None = None
     effective_source: str | None = None
     aliases: list[AliasDoc] = []
@@ -187,6 +192,11 @@ class _FileReader:
             seen[package.ndc11] = index
         return Drug(
             hcpcs=code,
+            label=doc.label or doc.substances[0].name.strip().lower(),
+            em_25_review=None if doc.em_25_review is None else self.source("em_25_review", doc.em_25_review),
+            telehealth_source=(
+                None if doc.telehealth_source is None else self.source("telehealth_source", doc.telehealth_source)
+            ),
             short=doc.descriptor.short,
             long=doc.descriptor.long,
             descriptor_source=self.source("descriptor.source", doc.descriptor.source),
@@ -302,6 +312,8 @@ class _FileReader:
             high=doc.high,
             thresholds_source=None if thresholds is None else self.source(f"{key}.thresholds_source", thresholds),
             note=doc.note,
+            label=doc.label or doc.name,
+            keys=tuple(doc.keys),
         )
 
 

@@ -63,10 +63,15 @@ class LabTest(msgspec.Struct, frozen=True):
     high: float | None
     thresholds_source: Source | None
     note: str | None
+    label: str  # how checklists name the test ("serum B12")
+    keys: tuple[str, ...]  # older input keys read as this test (a lab `name` such as serum_b12)
 
 
 class Drug(msgspec.Struct, frozen=True):
     hcpcs: str
+    label: str  # how messages name the drug ("B12"); the first substance unless the file gives one
+    em_25_review: Source | None  # a CMS review of the drug billed with 96372 and an E/M with modifier 25
+    telehealth_source: Source | None  # says 96372 and the drug's code are not on the telehealth list
     short: str
     long: str | None
     descriptor_source: Source
@@ -105,6 +110,29 @@ class Drug(msgspec.Struct, frozen=True):
     def lab(self, loinc: str) -> LabTest | None:
         return next((lab for lab in self.labs if lab.loinc == loinc), None)
 
+    @property
+    def marker_lab(self) -> LabTest | None:
+        """The test whose low value shows the deficiency the drug treats (the first lab with a `low` band)."""
+        return next((lab for lab in self.labs if lab.low is not None), None)
+
+    @property
+    def confirming_labs(self) -> tuple[LabTest, ...]:
+        """Tests whose raised value (above `high`) confirms a borderline marker."""
+        return tuple(lab for lab in self.labs if lab.high is not None)
+
+    @property
+    def common_strength(self) -> Quantity | None:
+        """The strength per mL every catalogued solution of the drug shares, when they share one: what an NDC
+        quantity in mL stands for when the NDC itself is not catalogued."""
+        strengths = {p.per_ml for p in self.packages if p.per_ml is not None}
+        return strengths.pop() if len(strengths) == 1 else None
+
+    @property
+    def mostly_multi_dose(self) -> bool:
+        """Most real packages whose listing states the vial type are multi-dose vials."""
+        kinds = [p.vial for p in self.packages if not p.illustrative and p.vial in ("single-dose", "multi-dose")]
+        return bool(kinds) and kinds.count("multi-dose") * 2 > len(kinds)
+
 
 def _name_key(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
@@ -116,6 +144,7 @@ class DrugCatalog(msgspec.Struct, frozen=True):
     drugs: dict[str, Drug]
     ndc_index: dict[str, DrugPackage]
     name_index: dict[str, tuple[str, ...]]
+    compact_index: tuple[tuple[str, str], ...]  # (name without spaces or hyphens, HCPCS code), first code per name
 
     @classmethod
     def of(cls, drugs: Iterable[Drug]) -> DrugCatalog:
@@ -141,7 +170,10 @@ class DrugCatalog(msgspec.Struct, frozen=True):
                     codes = names.setdefault(_name_key(name), [])
                     if drug.hcpcs not in codes:
                         codes.append(drug.hcpcs)
-        return cls(by_code, ndc_index, {k: tuple(v) for k, v in names.items()})
+        compact: dict[str, str] = {}
+        for key, codes in names.items():
+            compact.setdefault(key.replace(" ", ""), sorted(codes)[0])
+        return cls(by_code, ndc_index, {k: tuple(v) for k, v in names.items()}, tuple(compact.items()))
 
     def __len__(self) -> int:
         return len(self.drugs)
@@ -162,6 +194,26 @@ class DrugCatalog(msgspec.Struct, frozen=True):
     def by_ndc(self, ndc: str) -> Drug | None:
         package = self.package(ndc)
         return None if package is None else self.drugs[package.hcpcs]
+
+    def lab_key(self, key: str) -> LabTest | None:
+        """The lab test an older input key names (a lab `name` such as serum_b12), from the drug files."""
+        for drug in self.all():
+            for lab in drug.labs:
+                if key in lab.keys:
+                    return lab
+        return None
+
+    def named_in(self, text: str) -> Drug | None:
+        """The drug whose substance name or alias appears first in `text`, spaces and hyphens ignored ("Vit B-12
+        1000mcg" names the drug with the alias b12); at one position the longest name wins, so a name inside a
+        longer one does not shadow it."""
+        compact = text.lower().replace("-", "").replace(" ", "")
+        best: tuple[int, int, str] | None = None
+        for key, codes in self.compact_index:
+            at = compact.find(key)
+            if at >= 0 and (best is None or (at, -len(key)) < (best[0], best[1])):
+                best = (at, -len(key), codes)
+        return None if best is None else self.drugs[best[2]]
 
     def by_name(self, name: str) -> tuple[Drug, ...]:
         """Drugs whose substance name or alias is `name` (case and hyphens ignored): "Vitamin B-12" -> J3420."""

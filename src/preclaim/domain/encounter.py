@@ -12,8 +12,8 @@ from typing import Literal
 import msgspec
 
 from preclaim.domain.limits import Identifier, Quantity, Text
+from preclaim.domain.quantity import Quantity as Amount
 
-LabName = Literal["serum_b12", "methylmalonic_acid", "homocysteine"]
 VialType = Literal["single-dose", "multi-dose"]
 Route = Literal["IM", "SC", "IV", "oral", "nasal"]
 Phase = Literal["loading", "maintenance"]
@@ -21,14 +21,17 @@ ChemoDrug = Literal["pemetrexed", "pralatrexate"]
 
 
 class Lab(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: LabName
+    """A lab result keyed by its LOINC code; what the value means for a drug is in the drug catalog's labs."""
+
+    loinc: Identifier  # e.g. 2132-9
     value: Quantity
     unit: Identifier  # pg/mL, pmol/L, nmol/L, umol/L
     date: dt.date
 
 
 class ChemoSchedule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Pemetrexed or pralatrexate schedule that makes B12 an adjunct (LCD L33967 indications 2 and 3)."""
+    """Pemetrexed or pralatrexate schedule the injected drug is an adjunct to (for B12: LCD L33967 indications 2
+    and 3)."""
 
     drug: ChemoDrug
     first_dose: dt.date
@@ -36,8 +39,8 @@ class ChemoSchedule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Encounter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    dose_mcg: Quantity | None = None
-    wasted_mcg: Quantity | None = None
+    dose: Amount | None = None  # the amount given, in any unit ({value: 1000, unit: mcg})
+    wasted: Amount | None = None  # the amount discarded from a single-dose vial
     vial_type: VialType | None = None
     route: Route | None = None
     order_on_file: bool | None = None
@@ -47,8 +50,8 @@ class Encounter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     failed_oral_therapy: bool | None = None
     dialysis: bool | None = None
     phase: Phase | None = None  # initial/acute (loading) or maintenance, as documented
-    drug: Text | None = None  # "cyanocobalamin" or "hydroxocobalamin" when the chart names it
+    drug: Text | None = None  # the substance, when the chart names it (a catalog name or alias)
 
-    def latest_lab(self, name: LabName) -> Lab | None:
-        matching = [lab for lab in self.labs if lab.name == name]
+    def latest_lab(self, loinc: str) -> Lab | None:
+        matching = [lab for lab in self.labs if lab.loinc == loinc]
         return max(matching, key=lambda lab: lab.date) if matching else None

@@ -10,6 +10,7 @@ import msgspec
 from preclaim.domain.claim import Claim
 from preclaim.domain.encounter import Phase
 from preclaim.domain.limits import Identifier, ProcedureCode, Quantity
+from preclaim.domain.quantity import Quantity as Amount
 
 AuthorizationStatus = Literal["approved", "partial", "denied", "pended", "cancelled", "expired", "requested"]
 
@@ -19,9 +20,9 @@ class Administration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     patient_key: Identifier
     date: dt.date
-    code: ProcedureCode = "J3420"
+    code: ProcedureCode
     units: Quantity = 1
-    dose_mcg: Quantity | None = None
+    dose: Amount | None = None
     phase: Phase | None = None
     claim_id: Identifier | None = None
     payer_id: Identifier | None = None

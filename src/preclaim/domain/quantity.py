@@ -13,6 +13,8 @@ from typing import Literal
 
 import msgspec
 
+from preclaim.domain.limits import Quantity as Bounded
+
 Unit = Literal["g", "mg", "mcg", "mL"]
 MassUnit = Literal["g", "mg", "mcg"]
 UNITS: tuple[Unit, ...] = ("g", "mg", "mcg", "mL")
@@ -49,8 +51,8 @@ def exact(value: float) -> Fraction:
     return Fraction(repr(float(value)))
 
 
-class Quantity(msgspec.Struct, frozen=True):
-    value: float
+class Quantity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    value: Bounded  # a number within the input limits (domain/limits.py)
     unit: Unit
 
     @classmethod
@@ -85,6 +87,14 @@ class Quantity(msgspec.Struct, frozen=True):
                 raise QuantityError(f"cannot compare {self} with {per}: a volume and a mass")
             return exact(self.value) / exact(per.value)
         return self.mcg() / per.mcg()
+
+    def plus(self, other: Quantity) -> Quantity:
+        """The sum in this amount's unit (500 mcg + 1 mg = 1500 mcg); QuantityError for a volume and a mass."""
+        if self.unit == other.unit:
+            return Quantity(float(exact(self.value) + exact(other.value)), self.unit)
+        if not (self.is_mass and other.is_mass):
+            raise QuantityError(f"cannot add {other} to {self}: a volume and a mass")
+        return Quantity(float((self.mcg() + other.mcg()) / _MCG[self.unit]), self.unit)
 
     def times(self, factor: float) -> Quantity:
         return Quantity(float(exact(self.value) * exact(factor)), self.unit)

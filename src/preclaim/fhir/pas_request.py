@@ -40,6 +40,7 @@ from preclaim.fhir.pas_resources import (
     ref,
     service_request,
 )
+from preclaim.io.legacy import in_mcg
 
 
 def _item(claim: Claim, line: ServiceLine, service_ref: str, has_care_team: bool) -> Json:
@@ -87,8 +88,8 @@ def _facts_text(claim: Claim) -> str | None:
     if enc is None:
         return None
     facts = {
-        "dose (mcg)": enc.dose_mcg,
-        "wasted (mcg)": enc.wasted_mcg,
+        "dose (mcg)": in_mcg(enc.dose),
+        "wasted (mcg)": in_mcg(enc.wasted),
         "vial": enc.vial_type,
         "route": enc.route,
         "phase": enc.phase,

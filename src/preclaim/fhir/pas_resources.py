@@ -23,6 +23,7 @@ from preclaim.fhir.pas_codes import (
     SNOMED,
     X12_ENTITY,
 )
+from preclaim.io.legacy import in_mcg, lab_key
 
 Json = dict[str, Any]
 _NAMESPACE = uuid.UUID("6f1d3c1e-2f55-4a8e-9a43-7e0c3b1f5a21")  # preclaim PAS ids: uuid5(namespace, claim/role)
@@ -109,10 +110,11 @@ def medication_request(claim: Claim, line: ServiceLine, authored: dt.date) -> Js
     if drug in RXNORM_DRUG:
         codings.insert(0, coding(RXNORM, RXNORM_DRUG[drug][0], RXNORM_DRUG[drug][1]))
     dosage: Json = {"text": f"{line.code} x {line.units:g} unit(s)"}
-    if enc and enc.dose_mcg is not None:
-        dose = {"value": enc.dose_mcg, "unit": "mcg", "system": "http://unitsofmeasure.org", "code": "ug"}
+    dose_mcg = in_mcg(enc.dose) if enc else None
+    if dose_mcg is not None:
+        dose = {"value": dose_mcg, "unit": "mcg", "system": "http://unitsofmeasure.org", "code": "ug"}
         dosage["doseAndRate"] = [{"doseQuantity": dose}]
-        dosage["text"] = f"{enc.dose_mcg:g} mcg"
+        dosage["text"] = f"{dose_mcg:g} mcg"
     if enc and enc.route in ROUTE_SNOMED:
         dosage["route"] = concept(coding(SNOMED, *ROUTE_SNOMED[enc.route]))
     return {
@@ -141,7 +143,7 @@ def service_request(claim: Claim, line: ServiceLine) -> Json:
 
 
 def observation(claim: Claim, lab: Lab) -> Json:
-    code, display = LAB_LOINC[lab.name]
+    code, display = LAB_LOINC[lab_key(lab.loinc)]
     return {
         "resourceType": "Observation",
         "status": "final",

@@ -16,6 +16,7 @@ from preclaim.domain.history import History
 from preclaim.domain.limits import amount_problem, preview
 from preclaim.errors import InputError
 from preclaim.io.json_guard import check_json_depth
+from preclaim.io.legacy import upgrade_claims, upgrade_history
 from preclaim.io.sniff import strip_bom
 
 T = TypeVar("T")
@@ -28,8 +29,14 @@ def _where(origin: str, exc: msgspec.ValidationError) -> tuple[str, str]:
 
 
 def _decode(data: bytes, kind: type[T] | Any, origin: str) -> Any:
+    """Decode, reading the older keys (dose_mcg, lab names) as the current shape (io/legacy.py)."""
     try:
-        return msgspec.json.decode(data, type=kind)
+        raw = msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # invalid UTF-8 in a string (found by fuzzing)
+        raise InputError(f"not valid JSON: {exc}", where=origin) from None
+    raw = upgrade_history(raw) if kind is History else upgrade_claims(raw)
+    try:
+        return msgspec.convert(raw, kind)
     except msgspec.ValidationError as exc:
         where, problem = _where(origin, exc)
         raise InputError(problem, where=where) from None

@@ -10,6 +10,7 @@ from preclaim.codes import CodeSets
 from preclaim.domain.claim import Claim, ServiceLine
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import Report, Source
+from preclaim.io.legacy import in_mcg, lab_loinc
 from preclaim.letters.choose import for_claim, necessity_use
 from preclaim.letters.model import Blank, Letter, Run, Section, Text, fact, text, unique_sources
 from preclaim.letters.parties import recipient, sender, signature, subject_rows
@@ -32,7 +33,7 @@ def diagnosis_rows(claim: Claim, codes: CodeSets) -> tuple[Text, ...]:
 
 
 def _lab(enc: Encounter, name: str, label: str) -> Run | None:
-    lab = enc.latest_lab(name)  # type: ignore[arg-type]
+    lab = enc.latest_lab(lab_loinc(name) or name)
     return f"{label} {lab.value:g} {lab.unit} on {lab.date.isoformat()}" if lab else None
 
 
@@ -61,7 +62,7 @@ def clinical_facts(claim: Claim) -> tuple[Text, ...]:
 def service_rows(claim: Claim) -> tuple[tuple[str, Text], ...]:
     line = drug_line(claim)
     enc = claim.encounter or Encounter()
-    dose = enc.dose_mcg
+    dose = in_mcg(enc.dose)
     units = line.units if line else (ceil(dose / 1000) if dose else None)
     return (
         ("Drug", text(f"{line.code} cyanocobalamin (vitamin B12) injection" if line else "J3420 cyanocobalamin")),

@@ -48,28 +48,35 @@ class Fact:
     code_system: str | None = None  # code: which code set its values come from
 
 
+# The unit of an amount fact: the drug's billing measure (the catalog's billing unit), unless the condition
+# names its own `unit`.
+MEASURE = "billing measure"
+
 FACTS: dict[str, Fact] = {
     fact.name: fact
     for fact in (
-        Fact("dose_mcg", "number", "the dose given on this claim (the chart's, else units x amount per unit)", "mcg"),
-        Fact("dose_mcg_30_days", "number", "this dose plus earlier doses in the 30 days up to it", "mcg"),
+        Fact("dose", "number", "the dose given on this claim (the chart's, else units x amount per unit)", MEASURE),
+        Fact("dose_30_days", "number", "this dose plus earlier doses in the 30 days up to it", MEASURE),
         Fact("injections_30_days", "number", "injection days in the 30 days up to this one, this one included"),
         Fact("units", "number", "HCPCS units billed on the claim's drug lines", "units"),
         Fact("age", "number", "the patient's age on the first date of service", "years"),
         Fact("date_of_service", "date", "the claim's first date of service"),
         Fact("dialysis", "bool", "the patient is on dialysis (the chart, else N18.6, Z99.2 or place of service 65)"),
-        Fact("failed_oral_therapy", "bool", "the chart documents that oral B12 failed"),
+        Fact("failed_oral_therapy", "bool", "the chart documents that the oral form of the drug failed"),
         Fact("phase", "enum", "the documented treatment phase", values=get_args(Phase)),
         Fact("route", "enum", "the route of administration", values=get_args(Route)),
-        Fact("chemo_drug", "enum", "the chemotherapy B12 is given with", values=get_args(ChemoDrug)),
+        Fact("chemo_drug", "enum", "the chemotherapy the drug is given as an adjunct to", values=get_args(ChemoDrug)),
         Fact("diagnosis", "code", "the claim's diagnoses", many=True, code_system="ICD-10-CM"),
         Fact("place_of_service", "code", "the claim's place of service", code_system="CMS place of service"),
     )
 }
 
 
+_AMOUNTS = tuple(name for name, fact in FACTS.items() if fact.unit == MEASURE)
+
+
 def describe(fact: Fact) -> str:
-    """'dose_mcg_30_days (number, mcg)', 'phase (one of loading, maintenance)'."""
+    """'dose_30_days (number, billing measure)', 'phase (one of loading, maintenance)'."""
     if fact.kind == "enum":
         return f"{fact.name} (one of {', '.join(fact.values)})"
     return f"{fact.name} ({', '.join(p for p in (fact.kind, fact.code_system, fact.unit) if p)})"
@@ -83,6 +90,10 @@ def condition_problem(condition: Condition) -> tuple[str, str] | None:
         hint = f" (did you mean `{close[0]}`?)" if close else f"; known facts: {', '.join(FACTS)}"
         return "fact", f"unknown fact {preview(condition.fact)!r}{hint}"
     allowed = OPERATORS[fact.kind]
+    if condition.unit is not None and fact.unit != MEASURE:
+        return "unit", f"{describe(fact)} is not an amount; `unit` fits only {', '.join(_AMOUNTS)}"
+    if condition.unit is not None and condition.unit == "mL":
+        return "unit", "a dose is compared as a mass (g, mg ...), not a volume"
     if condition.op not in allowed:
         return "op", f"{condition.op!r} does not fit {describe(fact)}; use {', '.join(allowed)}"
     problem = _value_problem(fact, condition)

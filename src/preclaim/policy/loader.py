@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -21,6 +22,8 @@ from preclaim.policy.facts import condition_problem
 from preclaim.policy.schema import Policy
 
 BUNDLED_DIR = Path(__file__).parent.parent / "data" / "policies"
+# Older keys still accepted, and what they stand for now: data, so no drug is named in this module.
+COMPAT_FILE = Path(__file__).parent.parent / "data" / "policy_compat.yaml"
 _CARC = re.compile(r"^(CO|PR|OA|PI)-[A-Z0-9]{1,3}$")
 _CARC_FIELDS = (
     "carc",
@@ -126,6 +129,39 @@ def hcpcs_codes(codes: CodeSets | None = None, home: Path | None = None) -> dict
     return {**listed, **bundle().hcpcs}
 
 
+class _Compat(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    requires: dict[str, dict[str, str]] = {}
+    facts: dict[str, dict[str, str]] = {}
+    ignored: dict[str, list[str]] = {}
+
+
+@functools.cache
+def _compat() -> _Compat:
+    return msgspec.convert(yaml.safe_load(COMPAT_FILE.read_text(encoding="utf-8")), _Compat)
+
+
+def _upgrade(node: Any, compat: _Compat) -> None:
+    """Rewrite older keys in place (docs/policies.md, "Older keys"): a documentation item's old `requires`
+    value, a condition's old fact name (with the unit its value was in), drug-section keys now in the catalog."""
+    if isinstance(node, list):
+        for item in node:
+            _upgrade(item, compat)
+        return
+    if not isinstance(node, dict):
+        return
+    requires = node.get("requires")
+    if isinstance(requires, str) and requires in compat.requires:
+        node.update(compat.requires[requires])
+    fact = node.get("fact")
+    if isinstance(fact, str) and fact in compat.facts and "unit" not in node:
+        node.update(compat.facts[fact])
+    for key, value in node.items():
+        if isinstance(value, dict) and key in compat.ignored:
+            for old in compat.ignored[key]:
+                value.pop(old, None)
+        _upgrade(value, compat)
+
+
 def parse_policy(text: str, origin: str, hcpcs: Mapping[str, HcpcsCode] | None = None) -> Policy:
     """Parse and check one policy; drug keys are checked against `hcpcs` (default: the bundled HCPCS codes)."""
     try:
@@ -136,6 +172,7 @@ def parse_policy(text: str, origin: str, hcpcs: Mapping[str, HcpcsCode] | None =
         raise PolicyError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
     if not isinstance(data, dict):
         raise PolicyError("expected a mapping with id, title, version, effective, sources", where=origin)
+    _upgrade(data.get("drugs"), _compat())
     try:
         policy = msgspec.convert(data, Policy, strict=False)
     except msgspec.ValidationError as exc:
@@ -223,6 +260,11 @@ def _check_references(policy: Policy, origin: str) -> None:
                 )
         if isinstance(section, schema.Frequency):
             _check_frequency(policy, key, section, origin)
+        if isinstance(section, schema.DocumentationItem) and (section.requires == "lab") != (section.loinc is not None):
+            raise PolicyError(
+                f"key {key}.loinc: give `loinc` (the test's LOINC code) with requires: lab, and only then",
+                where=origin,
+            )
         for field in ("when_any", "unless_any", "only_if_any"):
             for i, condition in enumerate(getattr(section, field, ())):
                 problem = condition_problem(condition)

@@ -12,6 +12,7 @@ from typing import Literal
 
 import msgspec
 
+from preclaim.domain.quantity import Unit
 from preclaim.policy.program import Program
 
 Confidence = Literal["verified", "secondary", "unverified", "illustrative"]
@@ -60,6 +61,8 @@ class Condition(_Strict, frozen=True):
     fact: str
     op: Operator
     value: str | float | bool | list[str]
+    # An amount fact (dose, dose_30_days): the unit `value` is in; without one, the drug's billing measure.
+    unit: Unit | None = None
     describe: str | None = None  # a human sentence for reasons ("more than 1000 mcg in 30 days")
 
 
@@ -157,7 +160,7 @@ DocRequirement = Literal[
     "order_on_file",
     "dose",
     "route",
-    "serum_b12",
+    "lab",
     "deficiency_lab_or_condition",
     "waste_amount",
     "abn",
@@ -172,21 +175,22 @@ class DocumentationItem(_Strict, frozen=True):
     item: str
     requires: DocRequirement
     source: str
+    loinc: str | None = None  # lab: the test, by LOINC code (the drug catalog lists the drug's labs)
     within_days: int | None = None  # labs: drawn no more than this many days before the service
-    below: float | None = None  # labs: value under this threshold (serum B12 pg/mL)
+    below: float | None = None  # lab: value under this threshold (default: the catalog's borderline band)
     routes: tuple[str, ...] = ()  # route: accepted routes
     only_if_any: tuple[Condition, ...] = ()
 
 
 class Units(_Strict, frozen=True):
+    """What a payer says about a drug's units. The amount one unit stands for, and a package's strength, are the
+    drug's (the drug catalog); the keys older files used for them are ignored on load (docs/policies.md)."""
+
     source: str
-    amount_per_unit: float  # 1000 (mcg) for J3420
-    measure: Literal["mcg", "mg"] = "mcg"
     mue: int | None = None  # medically unlikely edit, only when loaded from the CMS table
     mue_carc: str = "CO-151"
     mue_rarc: tuple[str, ...] = ("N362",)
     ndc_unit: str | None = "ML"  # expected CTP05 unit for this drug
-    mcg_per_ndc_unit: float | None = 1000.0  # concentration: mcg per mL
 
 
 class DrugPolicy(_Strict, frozen=True):

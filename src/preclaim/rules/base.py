@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from preclaim.codes import CodeSets
+from preclaim.codes.drug_model import Drug
 from preclaim.domain.claim import Claim, ServiceLine
 from preclaim.domain.history import History
+from preclaim.domain.quantity import Quantity as Amount
 from preclaim.domain.report import Correction, Cure, Finding, Severity, Source
 from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.resolver import NO_DRUG, ResolvedClaimRules, ResolvedDrug, ResolvedPolicy
@@ -81,7 +83,7 @@ class RuleContext:
                     given.append(line)
                 if code:
                     governing.add(code)
-        # Lines billing a drug this policy set knows (J3420), plus B12 billed under a wrong or NOC code.
+        # Lines billing a drug this policy set knows (J3420), plus that drug billed under a wrong or NOC code.
         self.drug_lines = tuple(drug_lines)
         # Drug lines billing the amount given: those without JW, or every drug line when all carry JW.
         self.dose_lines = tuple(given) or self.drug_lines
@@ -102,21 +104,51 @@ class RuleContext:
         if entry is None or (entry.use_instead is None and entry.replacement is None):
             return None
         # A code billed on a date it is not valid, or for a drug that has its own code (the code set says which).
-        target = entry.code_for(self.b12_drug(line), line.date_of_service)
+        target = entry.code_for(self.substance_of(line), line.date_of_service)
         return target if target in self._drugs else None
 
-    def b12_drug(self, line: ServiceLine) -> str | None:
-        """Which B12 the line is, from its NDC, then the description, then the chart."""
+    def substance_of(self, line: ServiceLine) -> str | None:
+        """Which substance the line gives, by the drug catalog: its NDC's package, else the catalog name or alias
+        its description names, else the chart's drug (its catalog substance, or the chart's word for it)."""
         if line.ndc is not None:
             package = self.codes.ndc(line.ndc.code)
             if package is not None:
                 return package.drug
-        text = (line.description or "").lower()
-        for drug in ("cyanocobalamin", "hydroxocobalamin"):
-            if drug in text or (drug == "cyanocobalamin" and "b12" in text.replace("-", "").replace(" ", "")):
-                return drug
+        catalog = self.codes.drugs
+        if line.description:
+            named = catalog.named_in(line.description)
+            if named is not None:
+                return named.substance
         encounter = self.claim.encounter
-        return encounter.drug if encounter is not None else None
+        if encounter is None or encounter.drug is None:
+            return None
+        found = catalog.by_name(encounter.drug)
+        return found[0].substance if found else encounter.drug
+
+    def catalog_drug(self, code: str | None) -> Drug | None:
+        """The drug catalog's entry for a HCPCS code (amount per unit, packages, labs), or None."""
+        return self.codes.drugs.drugs.get(code) if code is not None else None
+
+    def label(self, code: str | None) -> str:
+        """How messages name the drug of a code: the catalog's label ("B12"), else the code itself."""
+        drug = self.catalog_drug(code)
+        return drug.label if drug is not None else code or "drug"
+
+    def strength(self, drug: Drug, line: ServiceLine | None) -> Amount | None:
+        """Amount per mL of the line's solution: its NDC's package when the catalog lists it for this drug, else
+        the strength every catalogued package of the drug shares (None when they differ)."""
+        if line is not None and line.ndc is not None:
+            package = self.codes.drugs.package(line.ndc.code)
+            if package is not None and package.hcpcs == drug.hcpcs and package.per_ml is not None:
+                return package.per_ml
+        return drug.common_strength
+
+    def mass(self, drug: Drug, amount: Amount, line: ServiceLine | None = None) -> Amount | None:
+        """The amount as a mass: a volume through the solution's strength; None when the strength is unknown."""
+        if amount.is_mass:
+            return amount
+        strength = self.strength(drug, line)
+        return None if strength is None else strength.times(amount.value)
 
     def drug(self, code: str | None) -> ResolvedDrug:
         """The policy of a drug code, section by section (every section None when no policy names the code)."""

@@ -20,11 +20,15 @@ INJECTION_UNITS = Source(
     "separately given injection (CPT guideline as summarised by Coding Ahead; secondary)",
     "https://webhooks.codingahead.com/cpt/codes/96372",
 )
-SMRC_AUDIT = Source(
-    "smrc-01-080",
-    "CMS Supplemental Medical Review Contractor project 01-080: J3420 with 96372 and E/M-25",
-    "https://noridiansmrc.com/current-projects/01-080/",
-)
+
+
+def _em_25_review(ctx: RuleContext) -> tuple[str, Source] | None:
+    """The claim's drug code that the drug catalog says CMS reviews with 96372 and E/M-25, with that source."""
+    for code in ctx.drug_codes:
+        drug = ctx.catalog_drug(code)
+        if drug is not None and drug.em_25_review is not None:
+            return code, drug.em_25_review
+    return None
 
 
 def check_bundling(ctx: RuleContext) -> list[Finding]:
@@ -58,14 +62,15 @@ def check_bundling(ctx: RuleContext) -> list[Finding]:
                         correction=Correction("add-modifier", "25"),
                     )
                 )
-            elif "25" in em.modifiers and ctx.drug_lines:
+            elif "25" in em.modifiers and (review := _em_25_review(ctx)) is not None:
+                code, source = review
                 findings.append(
                     finding(
                         "bundling.em-25-audit",
                         "info",
-                        f"line {em.number}: J3420 + 96372 + {em.code}-25 is a combination CMS reviews after payment; "
+                        f"line {em.number}: {code} + 96372 + {em.code}-25 is a combination CMS reviews after payment; "
                         "the note must show the separate visit",
-                        SMRC_AUDIT,
+                        source,
                         line=em.number,
                         cure="documentation",
                     )

@@ -72,7 +72,7 @@ def check_chemo_timing(ctx: RuleContext) -> list[Finding]:
                     carc="CO-50",
                     rarc=("N115",),
                     cure="none",
-                    fix=f"give the first B12 injection no more than {rule.max_days_before_first} days before {first}",
+                    fix=f"give the first {ctx.label(code)} injection no more than {rule.max_days_before_first} days before {first}",
                 )
             )
         if ctx.claim.frequency_code != "8":  # a void has no schedule
@@ -102,7 +102,8 @@ def _chemo_repeat(
             finding(
                 "chemo.too-soon",
                 "error",
-                f"line {line.number}: {gap} days after the previous B12 injection; the chemotherapy-adjunct schedule "
+                f"line {line.number}: {gap} days after the previous {ctx.label(code)} injection; the chemotherapy-adjunct "
+                f"schedule "
                 f"is {text}",
                 cited.source,
                 line=line.number,

@@ -49,7 +49,7 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Findi
     """The one problem with a known code on this line, if any."""
     number, day = line.number, line.date_of_service
     if entry.status in ("invalid", "deleted") or (entry.status == "active" and not entry.valid_on(day)):
-        replacement = entry.code_for(ctx.b12_drug(line), day)
+        replacement = entry.code_for(ctx.substance_of(line), day)
         target = ctx.codes.hcpcs(replacement) if replacement else None
         return finding(
             "code.invalid",
@@ -75,7 +75,7 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Findi
             "until then bill the unclassified drug code (J3490) with the drug name, dose and NDC",
             cure="documentation",
         )
-    drug = ctx.b12_drug(line) if entry.use_instead else None
+    drug = ctx.substance_of(line) if entry.use_instead else None
     target_code = entry.code_for(drug, day) if drug else None
     target = ctx.codes.hcpcs(target_code) if target_code else None
     if target is not None and target.valid_on(day):
@@ -113,9 +113,20 @@ def _check_hcpcs(ctx: RuleContext, line: ServiceLine, entry: HcpcsCode) -> Findi
             line=number,
             carc="CO-16",
             rarc=("N350",),
-            fix="describe the drug, e.g. 'hydroxocobalamin 1000 mcg/mL, 1 mL IM', and report its NDC",
+            fix=f"describe the drug{_noc_example(ctx, entry.code)}, and report its NDC",
         )
     return None
+
+
+def _noc_example(ctx: RuleContext, code: str) -> str:
+    """An example description from the drug catalog: a drug billed under this unclassified code, and its
+    solution's strength."""
+    for drug in ctx.codes.drugs.all():
+        if any(alias.code == code for alias in drug.aliases):
+            package = next((p for p in drug.packages if p.per_ml is not None), None)
+            if package is not None:
+                return f", e.g. '{drug.substance} {package.per_ml}/mL, 1 mL'"
+    return ""
 
 
 def check_diagnoses(ctx: RuleContext) -> list[Finding]:

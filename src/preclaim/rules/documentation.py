@@ -18,12 +18,6 @@ from preclaim.rules.base import RuleContext, finding
 from preclaim.rules.facts import any_holds, earlier_doses
 from preclaim.rules.modifiers import vial_type
 
-# Serum B12 bands (pg/mL) and confirmatory tests: Independence Blue Cross policy 06.02.54c (low < 200,
-# borderline 200-300, then MMA/homocysteine); MMA normal < 400 nmol/L, homocysteine normal < 14 umol/L
-# (secondary sources). Used only when a policy item gives no threshold of its own.
-B12_LOW, B12_BORDERLINE = 200.0, 300.0
-MMA_HIGH, HCY_HIGH = 400.0, 14.0
-
 Status = tuple[ChecklistStatus, str | None]
 
 
@@ -31,38 +25,49 @@ def _flag(value: bool | None, missing: str) -> Status:
     return ("unknown", None) if value is None else (("met", None) if value else ("missing", missing))
 
 
-def _serum_b12(enc: Encounter, item: DocumentationItem, day: dt.date) -> Status:
-    lab = enc.latest_lab("serum_b12")
+def _lab(ctx: RuleContext, code: str, enc: Encounter, item: DocumentationItem, day: dt.date) -> Status:
+    """A lab drawn recently enough and below the item's threshold (else the catalog's borderline band)."""
+    loinc = item.loinc or ""
+    lab = enc.latest_lab(loinc)
     if lab is None:
         return "unknown", None
+    drug = ctx.catalog_drug(code)
+    test = drug.lab(loinc) if drug is not None else None
+    name = test.label if test is not None else f"LOINC {loinc}"
     if item.within_days is not None and (day - lab.date).days > item.within_days:
-        return "missing", f"latest serum B12 is from {lab.date}, older than {item.within_days} days"
-    limit = item.below if item.below is not None else B12_BORDERLINE
-    if lab.value >= limit:
-        return "missing", f"serum B12 {lab.value:g} {lab.unit} is not below {limit:g}"
-    return "met", f"serum B12 {lab.value:g} {lab.unit} on {lab.date}"
+        return "missing", f"latest {name} is from {lab.date}, older than {item.within_days} days"
+    limit = item.below if item.below is not None else (test.borderline if test is not None else None)
+    if limit is not None and lab.value >= limit:
+        return "missing", f"{name} {lab.value:g} {lab.unit} is not below {limit:g}"
+    return "met", f"{name} {lab.value:g} {lab.unit} on {lab.date}"
 
 
-def _deficiency(enc: Encounter) -> Status:
-    lab = enc.latest_lab("serum_b12")
-    mma, hcy = enc.latest_lab("methylmalonic_acid"), enc.latest_lab("homocysteine")
-    if lab is not None and lab.value < B12_LOW:
-        return "met", f"serum B12 {lab.value:g} {lab.unit} (low)"
-    confirmed = (mma is not None and mma.value > MMA_HIGH) or (hcy is not None and hcy.value > HCY_HIGH)
-    if lab is not None and lab.value < B12_BORDERLINE:
-        if confirmed:
-            return "met", "borderline serum B12 confirmed by methylmalonic acid or homocysteine"
-        return (
-            ("unknown", "borderline serum B12: add methylmalonic acid or homocysteine")
-            if mma is hcy is None
-            else ("missing", "borderline serum B12 without raised methylmalonic acid or homocysteine")
-        )
-    if lab is not None:
+def _deficiency(ctx: RuleContext, code: str, enc: Encounter) -> Status:
+    """The deficiency the drug treats, from the catalog's lab bands: the marker test low; or borderline and
+    confirmed by a raised confirming test; else a documented condition that causes it."""
+    drug = ctx.catalog_drug(code)
+    marker = drug.marker_lab if drug is not None else None
+    confirming = drug.confirming_labs if drug is not None else ()
+    results = [(test, enc.latest_lab(test.loinc)) for test in confirming]
+    names = " or ".join(test.label for test in confirming)
+    confirmed = any(r is not None and t.high is not None and r.value > t.high for t, r in results)
+    lab = enc.latest_lab(marker.loinc) if marker is not None else None
+    if marker is not None and lab is not None:
+        if marker.low is not None and lab.value < marker.low:
+            return "met", f"{marker.label} {lab.value:g} {lab.unit} (low)"
+        if marker.borderline is not None and lab.value < marker.borderline:
+            if confirmed:
+                return "met", f"borderline {marker.label} confirmed by {names}"
+            return (
+                ("unknown", f"borderline {marker.label}: add {names}")
+                if all(r is None for _, r in results)
+                else ("missing", f"borderline {marker.label} without raised {names}")
+            )
         return (
             "missing",
-            f"serum B12 {lab.value:g} {lab.unit} is not low; document the deficiency-causing condition",
+            f"{marker.label} {lab.value:g} {lab.unit} is not low; document the deficiency-causing condition",
         )
-    return ("met", "raised methylmalonic acid or homocysteine") if confirmed else ("unknown", None)
+    return ("met", f"raised {names}") if confirmed else ("unknown", None)
 
 
 def _phase_applies(ctx: RuleContext, code: str) -> bool:
@@ -88,7 +93,7 @@ def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | No
         kinds = {vial_type(ctx, line) for line in ctx.drug_lines}
         if kinds == {"multi-dose"}:
             return None
-        return ("met", f"{enc.wasted_mcg:g} mcg discarded") if enc.wasted_mcg is not None else ("unknown", None)
+        return ("met", f"{enc.wasted} discarded") if enc.wasted is not None else ("unknown", None)
     if need == "abn":
         if not any("GA" in line.modifiers for line in ctx.claim.lines):
             return None
@@ -107,8 +112,8 @@ def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | No
         )
     simple: dict[str, Status] = {
         "order_on_file": _flag(enc.order_on_file, "no signed order on file"),
-        "dose": ("met", f"{enc.dose_mcg:g} mcg") if enc.dose_mcg is not None else ("unknown", None),
-        "failed_oral_therapy": _flag(enc.failed_oral_therapy, "no documented failure of oral B12"),
+        "dose": ("met", f"{enc.dose}") if enc.dose is not None else ("unknown", None),
+        "failed_oral_therapy": _flag(enc.failed_oral_therapy, f"no documented failure of oral {ctx.label(code)}"),
         "chemo_schedule": ("met", f"{enc.chemo.drug} from {enc.chemo.first_dose}") if enc.chemo else ("unknown", None),
     }
     if need in simple:
@@ -118,9 +123,9 @@ def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | No
             return "unknown", None
         ok = not item.routes or enc.route in item.routes
         return ("met", enc.route) if ok else ("missing", f"route {enc.route}; expected {' or '.join(item.routes)}")
-    if need == "serum_b12":
-        return _serum_b12(enc, item, day)
-    return _deficiency(enc)
+    if need == "lab":
+        return _lab(ctx, code, enc, item, day)
+    return _deficiency(ctx, code, enc)
 
 
 def _applies(ctx: RuleContext, code: str, item: DocumentationItem) -> bool:

@@ -10,7 +10,10 @@ from typing import Any, cast
 
 import msgspec
 
+from preclaim.codes.drug_model import Drug
 from preclaim.domain.encounter import Phase
+from preclaim.domain.quantity import Quantity as Amount
+from preclaim.domain.quantity import exact
 from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.facts import FACTS, condition_codes
 from preclaim.policy.schema import Condition, DiagnosisEntry, Units
@@ -26,7 +29,7 @@ class Dose(msgspec.Struct, frozen=True):
 
     date: dt.date
     units: float
-    dose_mcg: float | None
+    amount: float | None  # the dose in the drug's billing measure (mcg for a drug billed per 1000 mcg)
     phase: Phase | None
     claim_id: str | None
 
@@ -64,12 +67,13 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
         history = still_counting(ctx.claim, history)
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
+    drug = ctx.catalog_drug(code)
     for adm in history.administrations:
         if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
             if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
                 continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
-            doses.append(Dose(adm.date, adm.units, adm.dose_mcg, adm.phase, adm.claim_id))
+            doses.append(Dose(adm.date, adm.units, _measured(ctx, drug, adm.dose), adm.phase, adm.claim_id))
     for claim in history.claims:
         if claim.id == claim_id or claim.frequency_code == "8":
             continue
@@ -82,7 +86,7 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
                     Dose(
                         line.date_of_service,
                         line.units,
-                        enc.dose_mcg if enc else None,
+                        _measured(ctx, drug, enc.dose) if enc else None,
                         enc.phase if enc else None,
                         claim.id,
                     )
@@ -90,14 +94,27 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
     return tuple(sorted(doses, key=_BY_DATE))
 
 
-def this_dose_mcg(ctx: RuleContext, units: Units | None) -> float | None:
+def _measured(ctx: RuleContext, drug: Drug | None, amount: Amount | None) -> float | None:
+    """An amount in the drug's billing measure (a volume through the strength its packages share)."""
+    if amount is None or drug is None:
+        return None
+    mass = ctx.mass(drug, amount)
+    return None if mass is None else float(mass.ratio(drug.per_unit) * exact(drug.per_unit.value))
+
+
+def this_dose(ctx: RuleContext, code: str, units: Units | None) -> float | None:
+    """This claim's dose in the drug's billing measure: the chart's, else the units billed times the amount one
+    unit stands for (when the policy has a units section)."""
+    drug = ctx.catalog_drug(code)
     enc = ctx.claim.encounter
-    if enc is not None and enc.dose_mcg is not None:
-        return enc.dose_mcg
-    if units is None:
+    if enc is not None and enc.dose is not None:
+        line = ctx.dose_lines[0] if ctx.dose_lines else None
+        mass = ctx.mass(drug, enc.dose, line) if drug is not None else None
+        return None if mass is None or drug is None else float(mass.ratio(drug.per_unit) * exact(drug.per_unit.value))
+    if units is None or drug is None:
         return None
     billed = sum(line.units for line in ctx.drug_lines)
-    return billed * units.amount_per_unit if billed else None
+    return billed * drug.per_unit.value if billed else None
 
 
 def _window(ctx: RuleContext, code: str, days: int) -> tuple[list[Dose], dt.date] | None:
@@ -110,16 +127,17 @@ def _window(ctx: RuleContext, code: str, days: int) -> tuple[list[Dose], dt.date
 
 def _dose_30(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
     window = _window(ctx, code, 30)
-    current = this_dose_mcg(ctx, units)
-    if window is None or current is None:
+    current = this_dose(ctx, code, units)
+    drug = ctx.catalog_drug(code)
+    if window is None or current is None or drug is None:
         return None
-    per_unit = units.amount_per_unit if units else 1000.0
-    return current + sum(d.dose_mcg if d.dose_mcg is not None else d.units * per_unit for d in window[0])
+    per_unit = drug.per_unit.value
+    return current + sum(d.amount if d.amount is not None else d.units * per_unit for d in window[0])
 
 
 def _injections_30(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
     window = _window(ctx, code, 30)
-    if window is None or this_dose_mcg(ctx, units) is None:
+    if window is None or this_dose(ctx, code, units) is None:
         return None
     return float(len({d.date for d in window[0]} | {ctx.first_day}))
 
@@ -149,8 +167,8 @@ def _chart(name: str) -> Reader:
 
 # How each fact of the registry (policy/facts.py) is read from a claim, its chart and its history.
 READERS: dict[str, Reader] = {
-    "dose_mcg": lambda ctx, code, units: this_dose_mcg(ctx, units),
-    "dose_mcg_30_days": _dose_30,
+    "dose": lambda ctx, code, units: this_dose(ctx, code, units),
+    "dose_30_days": _dose_30,
     "injections_30_days": _injections_30,
     "units": lambda ctx, code, units: float(sum(line.units for line in ctx.drug_lines)),
     "age": _age,
@@ -202,7 +220,15 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def evaluate(ctx: RuleContext, condition: Condition, value: FactValue) -> bool | None:
+def _in_measure(ctx: RuleContext, code: str, amount: Amount) -> float | None:
+    """A condition's amount in the drug's billing measure, which the dose facts are in (None: not comparable)."""
+    drug = ctx.catalog_drug(code)
+    if drug is None or not amount.is_mass:
+        return None
+    return float(amount.ratio(drug.per_unit) * exact(drug.per_unit.value))
+
+
+def evaluate(ctx: RuleContext, condition: Condition, value: FactValue, code: str = "") -> bool | None:
     """Whether the condition holds for the fact's value, by the fact's registry type; None when unknown."""
     spec = FACTS.get(condition.fact)
     if value is None or spec is None:  # the loader refuses unknown facts; a policy built in code may not
@@ -223,6 +249,11 @@ def evaluate(ctx: RuleContext, condition: Condition, value: FactValue) -> bool |
         if not isinstance(value, dt.date) or not isinstance(expected, str):
             return None
         return _COMPARE[op](value, dt.date.fromisoformat(expected))
+    if condition.unit is not None and isinstance(expected, int | float) and not isinstance(expected, bool):
+        converted = _in_measure(ctx, code, Amount(float(expected), condition.unit))
+        if converted is None:
+            return None
+        expected = converted
     if op in ("eq", "ne"):
         return _COMPARE[op](value, expected)
     if isinstance(value, bool | str | tuple | dt.date) or isinstance(expected, bool | list | str):
@@ -239,7 +270,7 @@ def any_holds(
     holding: list[Condition] = []
     unknown = False
     for c in conditions:
-        outcome = evaluate(ctx, c, fact(ctx, code, c.fact, units))
+        outcome = evaluate(ctx, c, fact(ctx, code, c.fact, units), code)
         if outcome is True:
             holding.append(c)
         elif outcome is None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from preclaim.domain.claim import ServiceLine
+from preclaim.domain.quantity import Quantity as Amount
+from preclaim.domain.quantity import units_needed
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import LiabilityModifiers, WasteModifiers
 from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
-from preclaim.rules.ndc_units import expected_units
 
 LIABILITY = ("GA", "GZ", "GY")
 # Payment-affecting modifiers go first: many payers price on the first two positions only.
@@ -96,26 +97,28 @@ def _waste_for_line(
         return findings
     if kind == "unknown":
         if not has_jz and not waste_lines:
-            findings.append(_vial_unknown(line, src))
+            findings.append(_vial_unknown(ctx, line, src))
         return findings
     if (problem := _single_dose(ctx, rule, line, waste_lines)) is not None:
         findings.append(problem)
     return findings
 
 
-def _vial_unknown(line: ServiceLine, src: Source) -> Finding:
-    """Without an NDC nothing says which vial was used, and most cyanocobalamin packages are multi-dose (no
-    JW/JZ): information, not a warning that makes a correct claim unclean. An NDC whose listing does not state
-    the dose type is worth a warning: the label decides."""
+def _vial_unknown(ctx: RuleContext, line: ServiceLine, src: Source) -> Finding:
+    """Without an NDC nothing says which vial was used (for a drug whose packages are mostly multi-dose, as
+    cyanocobalamin's are, no JW/JZ is the usual answer): information, not a warning that makes a correct claim
+    unclean. An NDC whose listing does not state the dose type is worth a warning: the label decides."""
     text = (
         f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
         "(no waste) or a JW line (waste) since 2023-07-01"
     )
     if line.ndc is None:
+        drug = ctx.catalog_drug(ctx.drug_code_of(line))
+        mostly = drug is not None and drug.mostly_multi_dose
         return finding(
             "modifiers.vial-unknown",
             "info",
-            text + "; most cyanocobalamin vials are multi-dose (no JW/JZ)",
+            text + (f"; most {drug.substance} vials are multi-dose (no JW/JZ)" if drug is not None and mostly else ""),
             src,
             line=line.number,
             fix="nothing if the vial was multi-dose; otherwise report the NDC, and JZ or a JW line",
@@ -138,8 +141,8 @@ def _single_dose(
     """The one JW/JZ problem of a single-dose vial line, if any."""
     carc, src = rule.value.carc, rule.source
     enc = ctx.claim.encounter
-    wasted = enc.wasted_mcg if enc else None
-    dose = enc.dose_mcg if enc else None
+    wasted = enc.wasted if enc else None
+    dose = enc.dose if enc else None
     has_jz = "JZ" in line.modifiers
     if has_jz and waste_lines:
         return finding(
@@ -163,7 +166,7 @@ def _single_dose(
                 fix="add JZ if nothing was discarded, or a separate JW line for the discarded amount",
             )
         return None
-    if wasted == 0:
+    if wasted.value == 0:
         if not has_jz:
             return finding(
                 "modifiers.jz-missing",
@@ -176,16 +179,22 @@ def _single_dose(
                 correction=Correction("add-modifier", "JZ"),
             )
         return None
-    units = ctx.drug(ctx.drug_code_of(line) or line.code).units
-    per_unit = units.value.amount_per_unit if units else 1000.0
-    given = expected_units(dose, per_unit) if dose else line.units
-    total = expected_units((dose or given * per_unit) + wasted, per_unit)
+    drug = ctx.catalog_drug(ctx.drug_code_of(line) or line.code)
+    if drug is None:
+        return None  # the amount a unit stands for is the catalog's
+    given_amount = ctx.mass(drug, dose, line) if dose is not None and dose.value else None
+    wasted_amount = ctx.mass(drug, wasted, line)
+    if wasted_amount is None:
+        return None
+    given = max(1, units_needed(given_amount, drug.per_unit)) if given_amount is not None else line.units
+    used: Amount = given_amount if given_amount is not None else drug.per_unit.times(given)
+    total = max(1, units_needed(used.plus(wasted_amount), drug.per_unit))
     extra = total - given
     if extra <= 0 and waste_lines:
         return finding(
             "modifiers.jw-covered",
             "error",
-            f"the {plural(given, 'unit')} billed already cover the {wasted:g} mcg discarded; a JW line overbills",
+            f"the {plural(given, 'unit')} billed already cover the {wasted} discarded; a JW line overbills",
             src,
             line=waste_lines[0].number,
             carc=carc,
@@ -196,7 +205,7 @@ def _single_dose(
             "modifiers.jz-missing",
             "error",
             f"line {line.number}: single-dose vial billed without JZ or JW; the units billed ({units_text(given)}) "
-            f"already cover the {wasted:g} mcg discarded, so there is no billable waste",
+            f"already cover the {wasted} discarded, so there is no billable waste",
             src,
             line=line.number,
             carc=carc,
@@ -208,7 +217,7 @@ def _single_dose(
         return finding(
             "modifiers.jw-missing",
             "error",
-            f"line {line.number}: {wasted:g} mcg discarded from a single-dose vial is not reported with JW",
+            f"line {line.number}: {wasted} discarded from a single-dose vial is not reported with JW",
             src,
             line=line.number,
             carc=carc,

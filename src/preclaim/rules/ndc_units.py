@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import cast
 
 from preclaim.codes import normalize_ndc
+from preclaim.codes.drug_model import Drug
 from preclaim.domain.claim import ServiceLine
+from preclaim.domain.quantity import units_needed
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import NdcRules, Units
@@ -166,11 +168,6 @@ def _units_source(ctx: RuleContext, line: ServiceLine) -> Cited[Units] | None:
     return ctx.drug(code).units
 
 
-def expected_units(amount_mcg: float, per_unit: float) -> int:
-    """J3420 is billed per 1000 mcg or part of it: 100 mcg = 1 unit, 1500 mcg = 2 units."""
-    return max(1, math.ceil(round(amount_mcg / per_unit, 6)))
-
-
 def check_units(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
     enc = ctx.claim.encounter
@@ -180,6 +177,7 @@ def check_units(ctx: RuleContext) -> list[Finding]:
         if units is None or code is None:
             continue  # a wrong or unclassified code (J3424, J3490) is checked in the units of its right one
         spec = units.value
+        drug = ctx.catalog_drug(code)
         if not float(line.units).is_integer():
             findings.append(
                 finding(
@@ -190,19 +188,21 @@ def check_units(ctx: RuleContext) -> list[Finding]:
                     line=line.number,
                     carc="CO-16",
                     rarc=("M53",),
-                    fix=f"bill {expected_units(line.units * spec.amount_per_unit, spec.amount_per_unit)} units",
+                    fix=f"bill {max(1, math.ceil(round(line.units, 6)))} units",
                 )
             )
         waste_line = WASTE in line.modifiers
-        amount = None if enc is None else (enc.wasted_mcg if waste_line else enc.dose_mcg)
-        dose_known = amount is not None and amount > 0
-        if amount is not None and amount > 0:
-            want = expected_units(amount, spec.amount_per_unit)
-            if line.units != want:
-                what = "wasted" if waste_line else "given"
-                findings.append(_dose_units(line, code, units, f"{amount:g} {spec.measure} {what}", want))
+        amount = None if enc is None else (enc.wasted if waste_line else enc.dose)
+        dose_known = amount is not None and amount.value > 0
+        if drug is not None and amount is not None and amount.value > 0:
+            mass = ctx.mass(drug, amount, line)
+            if mass is not None:
+                want = units_needed(mass, drug.per_unit)
+                if line.units != want:
+                    what = "wasted" if waste_line else "given"
+                    findings.append(_dose_units(line, code, units, drug, f"{amount} {what}", want))
         # The dose, when known, already decides the units.
-        if not dose_known and (disagrees := _check_ndc_quantity(line, units)) is not None:
+        if not dose_known and drug is not None and (disagrees := _check_ndc_quantity(ctx, line, units, drug)):
             findings.append(disagrees)
         if spec.mue is not None and line.units > spec.mue and not table_mue_governs(ctx, line):
             findings.append(
@@ -220,13 +220,12 @@ def check_units(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
-def _dose_units(line: ServiceLine, code: str, units: Cited[Units], amount: str, want: int) -> Finding:
+def _dose_units(line: ServiceLine, code: str, units: Cited[Units], drug: Drug, amount: str, want: int) -> Finding:
     """Units that do not match the dose: more than it needs is a billing error (CO-16 M53); fewer is revenue
     the clinic does not claim (the payer pays what is billed), so a warning that says how much."""
-    spec = units.value
     text = (
         f"line {line.number}: {amount} is {plural(want, 'unit')} of {code} "
-        f"(1 unit = up to {spec.amount_per_unit:g} {spec.measure}); billed {units_text(line.units)}"
+        f"(1 unit = up to {drug.per_unit}); billed {units_text(line.units)}"
     )
     correction = Correction("set-units", str(want))
     if line.units > want:
@@ -257,20 +256,24 @@ def _dose_units(line: ServiceLine, code: str, units: Cited[Units], amount: str, 
     )
 
 
-def _check_ndc_quantity(line: ServiceLine, units: Cited[Units]) -> Finding | None:
+def _check_ndc_quantity(ctx: RuleContext, line: ServiceLine, units: Cited[Units], drug: Drug) -> Finding | None:
+    """An NDC quantity in mL means an amount through the package's strength (the drug catalog's)."""
     spec = units.value
     ndc = line.ndc
-    if ndc is None or ndc.quantity is None or ndc.unit != spec.ndc_unit or not spec.mcg_per_ndc_unit:
+    if ndc is None or ndc.quantity is None or ndc.unit != spec.ndc_unit or spec.ndc_unit != "ML":
         return None
     if not 0 < ndc.quantity < math.inf:  # reported by ndc.quantity-missing
         return None
-    implied = ndc.quantity * spec.mcg_per_ndc_unit
-    want = expected_units(implied, spec.amount_per_unit)
+    strength = ctx.strength(drug, line)
+    if strength is None:
+        return None
+    implied = strength.times(ndc.quantity)
+    want = max(1, units_needed(implied, drug.per_unit))
     if want != line.units:
         return finding(
             "units.ndc-quantity",
             "error",
-            f"line {line.number}: NDC quantity {ndc.quantity:g} {ndc.unit} ({implied:g} {spec.measure}) means "
+            f"line {line.number}: NDC quantity {ndc.quantity:g} {ndc.unit} ({implied}) means "
             f"{plural(want, 'unit')}, but {units_text(line.units)} billed",
             units.source,
             line=line.number,

@@ -5,7 +5,8 @@ In a hospital (POS 19, 21, 22, 23) the hospital furnishes the drug and bills it;
 is not payable to him (incident-to needs the drug to be his expense: Medicare Benefit Policy Manual ch. 15 §50.3
 and §60), so the policy's `incident_to` section lists those places. An intramuscular or subcutaneous injection
 is given in person; telehealth places of service (02, 10) describe services over telecommunication, and 96372
-and J3420 are not on CMS's list of telehealth services: a coding convention for every payer.
+and the drug codes are not on CMS's list of telehealth services (for J3420 the drug catalog cites it): a coding
+convention for every payer.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from preclaim.rules.base import INJECTION_CODES, RuleContext, finding
 TELEHEALTH_POS = frozenset({"02", "10"})
 TELEHEALTH_SOURCE = Source(
     "cms-pos-telehealth",
-    "CMS Place of Service code set: 02 and 10 are telehealth (services through telecommunication); 96372 and "
-    "J3420 are not on the CMS list of Medicare telehealth services",
+    "CMS Place of Service code set: 02 and 10 are telehealth (services through telecommunication); 96372 is not "
+    "on the CMS list of Medicare telehealth services",
     "https://www.cms.gov/medicare/coverage/telehealth/list-services",
 )
 
@@ -34,7 +35,7 @@ def check_setting(ctx: RuleContext) -> list[Finding]:
         if rule is not None and drug and pos in rule.value.drug_not_payable_pos:
             findings.append(_facility_drug(line, pos, rule.value.drug_carc, rule.source))
         if pos in TELEHEALTH_POS and (drug or line.code in INJECTION_CODES):
-            findings.append(_telehealth(line, pos))
+            findings.append(_telehealth(line, pos, _telehealth_source(ctx)))
     return findings
 
 
@@ -62,13 +63,22 @@ def _facility_drug(line: ServiceLine, pos: str, carc: str, source: Source) -> Fi
     )
 
 
-def _telehealth(line: ServiceLine, pos: str) -> Finding:
+def _telehealth_source(ctx: RuleContext) -> Source:
+    """The drug catalog's source for the claim's drug code, else the place-of-service code set alone."""
+    for code in ctx.drug_codes:
+        drug = ctx.catalog_drug(code)
+        if drug is not None and drug.telehealth_source is not None:
+            return drug.telehealth_source
+    return TELEHEALTH_SOURCE
+
+
+def _telehealth(line: ServiceLine, pos: str, source: Source) -> Finding:
     return finding(
         "setting.telehealth-injection",
         "error",
         f"line {line.number}: {line.code} billed with telehealth place of service {pos}; an injection is given "
         "in person",
-        TELEHEALTH_SOURCE,
+        source,
         line=line.number,
         carc="CO-5",
         fix="use the place of service where the injection was given (11 office, 12 home); bill a telehealth "

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from preclaim.domain import Administration, Claim, Patient
 from preclaim.domain.limits import preview
 from preclaim.errors import InputError, StoreError
+from preclaim.io.legacy import in_mcg, upgrade_claim
 from preclaim.store.models import AdministrationRow, ClaimLineRow, ClaimRow, PatientRow, RemittanceRow, utcnow
 
 Outcome = Literal["added", "updated", "unchanged"]
@@ -25,7 +26,7 @@ def encode_claim(claim: Claim) -> bytes:
 
 def decode_claim_document(document: str) -> Claim:
     try:
-        return msgspec.json.decode(document, type=Claim)
+        return msgspec.convert(upgrade_claim(msgspec.json.decode(document)), Claim)
     except msgspec.ValidationError as exc:  # stored before a bound was added (a 6-character code, ...)
         raw = msgspec.json.decode(document)
         which = (
@@ -161,7 +162,7 @@ def upsert_administration(session: Session, adm: Administration, source: str) ->
             AdministrationRow.claim_id == claim_id,
         )
     ).one_or_none()
-    values = (adm.units, adm.dose_mcg, adm.phase, adm.payer_id)
+    values = (adm.units, in_mcg(adm.dose), adm.phase, adm.payer_id)
     if row is not None and (row.units, row.dose_mcg, row.phase, row.payer_id) == values:
         return "unchanged"
     outcome: Outcome = "added" if row is None else "updated"

@@ -22,6 +22,7 @@ from preclaim.domain import (
     ServiceLine,
 )
 from preclaim.errors import InputError
+from preclaim.io.legacy import legacy_amount
 from preclaim.store.csv_rows import Row, csv_errors
 
 REQUIRED = ("claim_id", "payer_id", "patient_key", "date_of_service", "code", "units")
@@ -58,7 +59,7 @@ def _encounter(row: Row) -> Encounter | None:
     dose, phase = row.number("dose_mcg"), row.text("phase")
     if phase is not None and phase not in PHASES:
         raise InputError(f"column 'phase': found {phase!r}, expected one of {', '.join(PHASES)}", where=row.where)
-    return Encounter(dose_mcg=dose, phase=phase) if dose is not None or phase else None  # type: ignore[arg-type]
+    return Encounter(dose=legacy_amount(dose), phase=phase) if dose is not None or phase else None  # type: ignore[arg-type]
 
 
 def _line(row: Row, default_number: int) -> ServiceLine:
@@ -125,7 +126,7 @@ def _administration(row: Row) -> Administration:
         date=row.date("date_of_service"),  # type: ignore[arg-type]  # required, checked by caller
         code=row.required("code").upper(),
         units=1 if units is None else units,
-        dose_mcg=enc.dose_mcg if enc else None,
+        dose=enc.dose if enc else None,
         phase=enc.phase if enc else None,
         payer_id=row.text("payer_id"),
     )

@@ -8,6 +8,7 @@ import msgspec
 from sqlalchemy import select
 
 from preclaim.domain import Administration, Claim, History, Report
+from preclaim.io.legacy import legacy_amount
 from preclaim.store.auth import list_authorizations
 from preclaim.store.claims import decode_claim_document, find_claim, upsert_claim
 from preclaim.store.db import Store
@@ -55,7 +56,7 @@ def _administration(row: AdministrationRow, patient_key: str) -> Administration:
         date=row.date,
         code=row.code,
         units=row.units,
-        dose_mcg=row.dose_mcg,
+        dose=legacy_amount(row.dose_mcg),
         phase=row.phase,  # type: ignore[arg-type]  # written only from Phase values
         claim_id=row.claim_id or None,
         payer_id=row.payer_id,

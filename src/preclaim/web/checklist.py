@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
+from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.report import PolicyRef, Source
 from preclaim.policy import PayerKey, Policy, PolicyLibrary, ResolvedPolicy, source_of
 from preclaim.policy.intervals import maintenance_text
@@ -159,12 +160,15 @@ def _frequency_units(resolved: ResolvedPolicy, code: str) -> SheetGroup:
             items.append(SheetItem("Loading phase may be more frequent when documented as such.", cited.source))
     if (cited := _cited(resolved, code, "units")) is not None:
         units = cast(Units, cited.value)
-        items.append(
-            SheetItem(
-                f"Units = dose / {units.amount_per_unit:g} {units.measure}, rounded up (1500 mcg = 2 units).",
-                cited.source,
+        drug = bundled_catalog().drug(code)
+        if drug is not None:
+            example = drug.per_unit.times(1.5)
+            items.append(
+                SheetItem(
+                    f"Units = dose / {drug.per_unit}, rounded up ({example} = 2 units).",
+                    cited.source,
+                )
             )
-        )
         if units.mue:
             items.append(SheetItem(f"No more than {units.mue} units a day (MUE).", cited.source))
     return SheetGroup("Frequency and units", tuple(items) or (SheetItem("No frequency rule on file."),))

@@ -18,6 +18,7 @@ from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provide
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.history import Administration, History
 from preclaim.domain.report import Finding
+from preclaim.io.legacy import lab_loinc, legacy_amount
 from preclaim.rules.catalog import catalog
 
 DIAGNOSIS_FIELDS = ("dx1", "dx2", "dx3", "dx4")
@@ -138,14 +139,14 @@ def _labs(r: _Reader) -> tuple[Lab, ...]:
         if value is not None and day is None and f"{prefix}_date" not in r.errors:
             r.errors[f"{prefix}_date"] = "the lab date is needed with the result"
         if value is not None and day is not None:
-            labs.append(Lab(name=name, value=value, unit=unit, date=day))  # type: ignore[arg-type]
+            labs.append(Lab(loinc=lab_loinc(name) or name, value=value, unit=unit, date=day))
     return tuple(labs)
 
 
 def _encounter(r: _Reader) -> Encounter:
     return Encounter(
-        dose_mcg=r.number("dose_mcg"),
-        wasted_mcg=r.number("wasted_mcg"),
+        dose=legacy_amount(r.number("dose_mcg")),
+        wasted=legacy_amount(r.number("wasted_mcg")),
         vial_type=r.choice("vial_type", VIALS),
         route=r.choice("route", ROUTES),
         order_on_file=r.flag("order_on_file"),
@@ -171,7 +172,7 @@ def _recent(r: _Reader, patient: str, payer: str) -> tuple[Administration, ...]:
             r.errors["recent"] = f"line {n}: {raw.strip()!r}: expected YYYY-MM-DD and an optional dose in mcg"
             return ()
         units = float(ceil(dose / 1000)) if dose else 1.0
-        out.append(Administration(patient, day, "J3420", units, dose_mcg=dose, payer_id=payer))
+        out.append(Administration(patient, day, "J3420", units, dose=legacy_amount(dose), payer_id=payer))
     return tuple(out)
 
 

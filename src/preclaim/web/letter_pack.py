@@ -16,6 +16,7 @@ from sqlalchemy import select
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import Report
 from preclaim.edi.x12.remit import Adjustment, ClaimPayment, ServicePayment
+from preclaim.io.legacy import upgrade_claim
 from preclaim.letters.choose import Choice, for_claim, for_denial
 from preclaim.store.models_web import WorkItemRow
 
@@ -80,7 +81,9 @@ def _payment(row: Any) -> ClaimPayment:
 def item_claim(item: Any) -> tuple[Claim, Report] | None:
     if not item.document or not item.report or item.verdict in ("rejected", "unchecked"):
         return None
-    return msgspec.json.decode(item.document, type=Claim), msgspec.json.decode(item.report, type=Report)
+    return msgspec.convert(upgrade_claim(msgspec.json.decode(item.document)), Claim), msgspec.json.decode(
+        item.report, type=Report
+    )
 
 
 def choose(web: Any, claim: Claim, report: Report) -> tuple[Choice, Denial | None]:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from preclaim.domain.claim import Claim
 from preclaim.edi.x12.remit import ClaimPayment, Remittance
+from preclaim.io.legacy import upgrade_claim
 from preclaim.letters.appeal import denial_adjustments
 from preclaim.web.deps import WebDeps
 from preclaim.web.guard import guarded, read_form
@@ -99,7 +100,7 @@ async def claim_necessity_pdf(request: Request, web: WebDeps) -> Response:
 
     fields = await read_form(request)
     try:
-        claim = msgspec.json.decode(fields.get("claim", ""), type=Claim)
+        claim = msgspec.convert(upgrade_claim(msgspec.json.decode(fields.get("claim", ""))), Claim)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         return page(request, "message.html", 422, title="Cannot write the letter", message=f"claim: {exc}")
     today = web.today()
@@ -151,6 +152,6 @@ def stored_claim(web: WebDeps, claim_id: str) -> Claim | None:
     if not document:
         return None
     try:
-        return msgspec.json.decode(document, type=Claim)
+        return msgspec.convert(upgrade_claim(msgspec.json.decode(document)), Claim)
     except msgspec.MsgspecError:
         return None

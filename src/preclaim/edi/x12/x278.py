@@ -14,6 +14,7 @@ import re
 
 from preclaim.domain import Claim, ServiceLine
 from preclaim.errors import InputError
+from preclaim.io.legacy import in_mcg, lab_key
 
 VERSION = "005010X217"
 _FORBIDDEN = re.compile(r"[*~:^\r\n]")  # delimiters may not appear inside values
@@ -32,14 +33,15 @@ def _facts(claim: Claim) -> str | None:
     if enc is None:
         return None
     parts = []
-    if enc.dose_mcg is not None:
-        parts.append(f"DOSE {enc.dose_mcg:g} MCG")
+    dose_mcg = in_mcg(enc.dose)
+    if dose_mcg is not None:
+        parts.append(f"DOSE {dose_mcg:g} MCG")
     if enc.route:
         parts.append(f"ROUTE {enc.route}")
     if enc.phase:
         parts.append(f"PHASE {enc.phase.upper()}")
     for lab in enc.labs:
-        parts.append(f"{lab.name.upper()} {lab.value:g} {lab.unit} ON {lab.date.isoformat()}")
+        parts.append(f"{lab_key(lab.loinc).upper()} {lab.value:g} {lab.unit} ON {lab.date.isoformat()}")
     if enc.failed_oral_therapy is not None:
         parts.append(f"FAILED ORAL THERAPY {'YES' if enc.failed_oral_therapy else 'NO'}")
     return _clean("; ".join(parts), 264) or None
