@@ -72,7 +72,8 @@ def check_chemo_timing(ctx: RuleContext) -> list[Finding]:
                     carc="CO-50",
                     rarc=("N115",),
                     cure="none",
-                    fix=f"give the first {ctx.label(code)} injection no more than {rule.max_days_before_first} days before {first}",
+                    fix=f"give the first {ctx.label(code)} injection no more than {rule.max_days_before_first} days "
+                    f"before {first}",
                 )
             )
         if ctx.claim.frequency_code != "8":  # a void has no schedule
@@ -102,9 +103,8 @@ def _chemo_repeat(
             finding(
                 "chemo.too-soon",
                 "error",
-                f"line {line.number}: {gap} days after the previous {ctx.label(code)} injection; the chemotherapy-adjunct "
-                f"schedule "
-                f"is {text}",
+                f"line {line.number}: {gap} days after the previous {ctx.label(code)} injection; "
+                f"the chemotherapy-adjunct schedule is {text}",
                 cited.source,
                 line=line.number,
                 carc="CO-151",

@@ -114,7 +114,10 @@ def _vial_unknown(ctx: RuleContext, line: ServiceLine, src: Source) -> Finding:
     )
     if line.ndc is None:
         drug = ctx.catalog_drug(ctx.drug_code_of(line))
-        mostly = drug is not None and drug.mostly_multi_dose
+        key = ("mostly-multi-dose", drug.hcpcs if drug is not None else None)
+        mostly = ctx.shared.get(key)
+        if mostly is None:
+            mostly = ctx.shared[key] = drug is not None and drug.mostly_multi_dose
         return finding(
             "modifiers.vial-unknown",
             "info",

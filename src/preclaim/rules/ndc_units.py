@@ -9,6 +9,7 @@ from typing import cast
 from preclaim.codes import normalize_ndc
 from preclaim.codes.drug_model import Drug
 from preclaim.domain.claim import ServiceLine
+from preclaim.domain.quantity import Quantity as Amount
 from preclaim.domain.quantity import units_needed
 from preclaim.domain.report import Correction, Finding, Source
 from preclaim.policy.resolver import Cited
@@ -264,11 +265,15 @@ def _check_ndc_quantity(ctx: RuleContext, line: ServiceLine, units: Cited[Units]
         return None
     if not 0 < ndc.quantity < math.inf:  # reported by ndc.quantity-missing
         return None
-    strength = ctx.strength(drug, line)
-    if strength is None:
+    key = ("ndc-units", drug.hcpcs, ndc.code, ndc.quantity)
+    known = ctx.shared.get(key)
+    if known is None:  # a file repeats a few NDCs and quantities: exact arithmetic once per pair
+        strength = ctx.strength(drug, line)
+        implied = None if strength is None else strength.times(ndc.quantity)
+        known = ctx.shared[key] = (implied, 0 if implied is None else max(1, units_needed(implied, drug.per_unit)))
+    implied, want = cast("tuple[Amount | None, int]", known)
+    if implied is None:
         return None
-    implied = strength.times(ndc.quantity)
-    want = max(1, units_needed(implied, drug.per_unit))
     if want != line.units:
         return finding(
             "units.ndc-quantity",
