@@ -27,7 +27,7 @@ from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.domain.report import Report
 from preclaim.errors import InputError
-from preclaim.io.legacy import in_mcg
+from preclaim.io.legacy import in_mcg, legacy_amount
 
 SUPPORTING = frozenset({"order-select"})
 _ORDER_TYPES = ("MedicationRequest", "ServiceRequest")
@@ -189,7 +189,7 @@ class HookEvaluator:
 def at_1000_mcg(claim: Claim) -> Claim:
     """The same order at 1000 mcg: one J3420 unit."""
     drug = msgspec.structs.replace(claim.lines[0], units=1)
-    encounter = msgspec.structs.replace(claim.encounter, dose_mcg=1000.0) if claim.encounter else None
+    encounter = msgspec.structs.replace(claim.encounter, dose=legacy_amount(1000.0)) if claim.encounter else None
     return msgspec.structs.replace(claim, lines=(drug, *claim.lines[1:]), encounter=encounter)
 
 

@@ -143,7 +143,7 @@ def service_request(claim: Claim, line: ServiceLine) -> Json:
 
 
 def observation(claim: Claim, lab: Lab) -> Json:
-    code, display = LAB_LOINC[lab_key(lab.loinc)]
+    code, display = LAB_LOINC.get(lab_key(lab.loinc), (lab.loinc, lab.loinc))  # LOINC display where known
     return {
         "resourceType": "Observation",
         "status": "final",

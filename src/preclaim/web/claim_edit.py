@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from preclaim.domain.claim import Claim, ServiceLine
+from preclaim.io.legacy import in_mcg, lab_loinc
 from preclaim.web.form import DIAGNOSIS_FIELDS
 
 
@@ -67,8 +68,8 @@ def claim_values(claim: Claim) -> dict[str, str]:
 
 def _encounter_values(enc: Any) -> dict[str, str]:
     values = {
-        "dose_mcg": _num(enc.dose_mcg),
-        "wasted_mcg": _num(enc.wasted_mcg),
+        "dose_mcg": _num(in_mcg(enc.dose)),
+        "wasted_mcg": _num(in_mcg(enc.wasted)),
         "vial_type": enc.vial_type or "",
         "route": enc.route or "",
         "order_on_file": _flag(enc.order_on_file),
@@ -77,7 +78,7 @@ def _encounter_values(enc: Any) -> dict[str, str]:
         "phase": enc.phase or "",
     }
     for prefix, name in (("b12", "serum_b12"), ("mma", "methylmalonic_acid")):
-        lab = enc.latest_lab(name)
+        lab = enc.latest_lab(lab_loinc(name) or name)
         if lab is not None:
             values[f"{prefix}_value"], values[f"{prefix}_date"] = _num(lab.value), lab.date.isoformat()
     return values
