@@ -13,7 +13,7 @@ import msgspec
 from preclaim.codes.drug_model import Drug
 from preclaim.domain.encounter import Phase
 from preclaim.domain.quantity import Quantity as Amount
-from preclaim.domain.quantity import exact
+from preclaim.domain.quantity import Unit, exact
 from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.facts import FACTS, condition_codes
 from preclaim.policy.schema import Condition, DiagnosisEntry, Units
@@ -67,13 +67,13 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
         history = still_counting(ctx.claim, history)
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
-    drug = ctx.catalog_drug(code)
     for adm in history.administrations:
         if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
             if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
                 continue  # the same billed line known twice (the store and the file being checked)
             seen.add((adm.date, adm.claim_id))
-            doses.append(Dose(adm.date, adm.units, _measured(ctx, drug, adm.dose), adm.phase, adm.claim_id))
+            amount = None if adm.dose is None else _measured(ctx, ctx.catalog_drug(code), adm.dose)
+            doses.append(Dose(adm.date, adm.units, amount, adm.phase, adm.claim_id))
     for claim in history.claims:
         if claim.id == claim_id or claim.frequency_code == "8":
             continue
@@ -86,7 +86,9 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
                     Dose(
                         line.date_of_service,
                         line.units,
-                        _measured(ctx, drug, enc.dose) if enc else None,
+                        _measured(ctx, ctx.catalog_drug(code), enc.dose)
+                        if enc is not None and enc.dose is not None
+                        else None,
                         enc.phase if enc else None,
                         claim.id,
                     )
@@ -220,12 +222,19 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _in_measure(ctx: RuleContext, code: str, amount: Amount) -> float | None:
+def _in_measure(ctx: RuleContext, code: str, value: float, unit: Unit) -> float | None:
     """A condition's amount in the drug's billing measure, which the dose facts are in (None: not comparable)."""
-    drug = ctx.catalog_drug(code)
-    if drug is None or not amount.is_mass:
-        return None
-    return float(amount.ratio(drug.per_unit) * exact(drug.per_unit.value))
+    key = ("in-measure", code, value, unit)
+    memo = ctx.shared
+    if key not in memo:  # a policy's few condition amounts: converted once per policy memo
+        drug = ctx.catalog_drug(code)
+        amount = Amount(value, unit)
+        memo[key] = (
+            None
+            if drug is None or not amount.is_mass
+            else float(amount.ratio(drug.per_unit) * exact(drug.per_unit.value))
+        )
+    return cast("float | None", memo[key])
 
 
 def evaluate(ctx: RuleContext, condition: Condition, value: FactValue, code: str = "") -> bool | None:
@@ -250,7 +259,7 @@ def evaluate(ctx: RuleContext, condition: Condition, value: FactValue, code: str
             return None
         return _COMPARE[op](value, dt.date.fromisoformat(expected))
     if condition.unit is not None and isinstance(expected, int | float) and not isinstance(expected, bool):
-        converted = _in_measure(ctx, code, Amount(float(expected), condition.unit))
+        converted = _in_measure(ctx, code, float(expected), condition.unit)
         if converted is None:
             return None
         expected = converted
