@@ -30,8 +30,9 @@ class Lab(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class ChemoSchedule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Pemetrexed or pralatrexate schedule the injected drug is an adjunct to (for B12: LCD L33967 indications 2
-    and 3)."""
+    """Pemetrexed or pralatrexate schedule the injected drug is an adjunct to."""
+
+    # For vitamin B12: LCD L33967 indications 2 and 3.
 
     drug: ChemoDrug
     first_dose: dt.date

@@ -14,6 +14,8 @@ from typing import Annotated, NamedTuple
 
 import msgspec
 
+from preclaim.measure import MAX_AMOUNT
+
 
 class Bound(NamedTuple):
     least: int
@@ -34,7 +36,7 @@ TEXT = Bound(0, 1000, "text of at most 1000 characters")
 
 # Units, doses, quantities and lab values: no service line, dose or lab result comes near a million, and
 # anything beyond it (1e308, inf) only overflows sums later.
-MAX_QUANTITY = 1_000_000.0
+MAX_QUANTITY = MAX_AMOUNT  # preclaim.measure's bound, which amounts with a unit share
 # X12 amounts are decimal numbers of at most 18 digits (data type R, maximum length 18); the exponent form
 # X12 allows must stay in that range too, or a sum of amounts overflows.
 AMOUNT_DIGITS = 18

@@ -130,7 +130,7 @@ class RuleContext:
         return self.codes.drugs.drugs.get(code) if code is not None else None
 
     def label(self, code: str | None) -> str:
-        """How messages name the drug of a code: the catalog's label ("B12"), else the code itself."""
+        """How messages name the drug of a code: the catalog's `label`, else the code itself."""
         drug = self.catalog_drug(code)
         return drug.label if drug is not None else code or "drug"
 

@@ -1,9 +1,10 @@
-"""B12 as an adjunct to pemetrexed or pralatrexate: is the encounter one, and is the injection on schedule.
+"""The drug as an adjunct to pemetrexed or pralatrexate: is the encounter one, and is the injection on schedule.
 
 Coverage keys off the encounter's chemotherapy facts (drug and first dose) together with the cancer the line
-points to, not only an encounter-for-chemotherapy code (Z51.11): LCD L33967 covers B12 "as an adjunct to
-pemetrexed or pralatrexate" whatever the cancer diagnosis coded.
+points to, not only an encounter-for-chemotherapy code (Z51.11), whatever the cancer diagnosis coded.
 """
+
+# For vitamin B12, LCD L33967 covers the injection "as an adjunct to pemetrexed or pralatrexate".
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def is_neoplasm(code: str) -> bool:
 
 
 def chemo_adjunct_covers(ctx: RuleContext, code: str, covered: CodeIndex, pointed: list[Diagnosis]) -> bool:
-    """True when the encounter documents pemetrexed or pralatrexate, the policy covers B12 as their adjunct (a
+    """True when the encounter documents pemetrexed or pralatrexate, the policy covers the drug as their adjunct (a
     chemotherapy-adjunct schedule, or Z51.11 on its covered list), and the line points to the cancer or the
     chemotherapy encounter."""
     enc = ctx.claim.encounter

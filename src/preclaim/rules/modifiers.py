@@ -105,9 +105,10 @@ def _waste_for_line(
 
 
 def _vial_unknown(ctx: RuleContext, line: ServiceLine, src: Source) -> Finding:
-    """Without an NDC nothing says which vial was used (for a drug whose packages are mostly multi-dose, as
-    cyanocobalamin's are, no JW/JZ is the usual answer): information, not a warning that makes a correct claim
-    unclean. An NDC whose listing does not state the dose type is worth a warning: the label decides."""
+    """Without an NDC nothing says which vial was used (for a drug whose packages are mostly multi-dose, no
+    JW/JZ is the usual answer): information, not a warning that makes a correct claim unclean. An NDC whose
+    listing does not state the dose type is worth a warning: the label decides."""
+    # Most cyanocobalamin packages in the catalog are multi-dose vials, hence the info for J3420 lines.
     text = (
         f"line {line.number}: vial type unknown, so JW/JZ cannot be checked; single-dose vials need JZ "
         "(no waste) or a JW line (waste) since 2023-07-01"

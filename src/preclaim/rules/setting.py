@@ -5,7 +5,7 @@ In a hospital (POS 19, 21, 22, 23) the hospital furnishes the drug and bills it;
 is not payable to him (incident-to needs the drug to be his expense: Medicare Benefit Policy Manual ch. 15 §50.3
 and §60), so the policy's `incident_to` section lists those places. An intramuscular or subcutaneous injection
 is given in person; telehealth places of service (02, 10) describe services over telecommunication, and 96372
-and the drug codes are not on CMS's list of telehealth services (for J3420 the drug catalog cites it): a coding
+and the drug codes are not on CMS's list of telehealth services (the drug catalog cites it per drug): a coding
 convention for every payer.
 """
 
