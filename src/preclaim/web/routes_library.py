@@ -32,7 +32,15 @@ async def policy(request: Request, web: WebDeps, policy_id: str) -> Response:
         return page(request, "message.html", 404, title="No such policy", message=f"no policy {policy_id!r}")
     sources = {sid: cite_source(found, sid) for sid in found.sources}
     lists = web.engine.policies.code_lists
-    return page(request, "policy.html", policy=found, sources=sources, docs=found.sources, code_lists=lists)
+    catalog = web.engine.codes.drugs
+    per_unit = {
+        code: f"{'up to ' if drug.up_to else ''}{drug.per_unit}"
+        for code in found.drugs
+        if (drug := catalog.drug(code)) is not None
+    }
+    return page(
+        request, "policy.html", policy=found, sources=sources, docs=found.sources, code_lists=lists, per_unit=per_unit
+    )
 
 
 @router.get("/codes/{code}")
