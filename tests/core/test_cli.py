@@ -100,6 +100,11 @@ def test_missing_file_is_exit_2() -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
+def page_sections(code: str) -> list[dict[str, object]]:
+    sections: list[dict[str, object]] = json.loads(run("code", code, "--format", "json").stdout)["sections"]
+    return sections
+
+
 def test_code_page_has_seven_sections_and_j3424_is_hydroxocobalamin() -> None:
     page = json.loads(run("code", "J3420", "--format", "json").stdout)
     assert [s["title"] for s in page["sections"]] == [
@@ -117,10 +122,17 @@ def test_code_page_has_seven_sections_and_j3424_is_hydroxocobalamin() -> None:
     assert "hydroxocobalamin" in page["headline"] and "2024-04-01" in json.dumps(page["sections"][0])
     assert "J3420" in json.dumps(page["sections"][0])  # the note names the B12 code a biller meant
     assert "25 mg = 1 unit" in json.dumps(page["sections"][0])
-    # A catalogued drug no policy covers yet: its definition, and no B12 advice dressed up as its own.
+    # Another catalog drug the policies now cover: the same seven sections, in its own units and vials, and no B12
+    # advice dressed up as its own.
     ketorolac = json.loads(run("code", "J1885", "--format", "json").stdout)
-    assert [s["title"] for s in ketorolac["sections"]] == ["Definition", "Payer rules"]
-    assert "15 mg" in ketorolac["headline"] and "cyanocobalamin" not in json.dumps(ketorolac)
+    assert [s["title"] for s in ketorolac["sections"]] == [s["title"] for s in page_sections("J3420")]
+    text = json.dumps(ketorolac)
+    assert "15 mg" in ketorolac["headline"] and "1 unit per 15 mg" in text
+    assert "cyanocobalamin" not in text.lower() and "b12" not in text.lower() and "1000 mcg" not in text
+    assert "single-dose" in json.dumps(ketorolac["sections"][2])  # its vials, from the drug catalog
+    # A code with no catalog drug and no policy: its definition, and no drug advice.
+    pyridoxine = json.loads(run("code", "J3415", "--format", "json").stdout)
+    assert [s["title"] for s in pyridoxine["sections"]] == ["Definition", "Payer rules"]
     unknown = run("code", "J3999")
     assert unknown.returncode != 0
 

@@ -47,7 +47,13 @@ def _claim(case: dict[str, Any]) -> Claim:
 
 
 def _cases() -> list[Any]:
-    return [pytest.param(p, id=f"{p.parent.name}/{p.stem}") for p in sorted(CASES.glob("*/*.json"))]
+    # A folder named *_pending holds cases written for an input shape not merged yet (drugs_dose_pending: the
+    # chart dose as {"value", "unit"}); they are collected once the folder is renamed.
+    return [
+        pytest.param(p, id=f"{p.parent.name}/{p.stem}")
+        for p in sorted(CASES.glob("*/*.json"))
+        if not p.parent.name.endswith("_pending")
+    ]
 
 
 @pytest.mark.parametrize("path", _cases())
