@@ -208,3 +208,23 @@ def test_user_policy_folder_changes_the_answer(tmp_path: Path) -> None:
     )
     result = run("pa", "--payer-id", "ACME", "--policies", str(tmp_path), "--format", "json", *AS_OF)
     assert json.loads(result.stdout)["claims"][0]["prior_auth"]["status"] == "required"
+
+
+@pytest.mark.parametrize(
+    ("code", "dose", "units"),
+    [("J1885", "30 mg", 2), ("J1885", "60 mg", 4), ("J1071", "200 mg", 200), ("J0696", "1 g", 4), ("J3411", "100", 1)],
+)
+def test_pa_units_come_from_the_catalog(code: str, dose: str, units: int) -> None:
+    result = run("pa", "--program", "medicare-ffs", "--code", code, "--dose", dose, "--format", "json")
+    claim = json.loads(result.stdout)["claims"][0]
+    assert claim["drug_lines"] == [{"code": code, "units": units}]
+    assert claim["prior_auth"]["status"] == "not-required"  # Medicare FFS has no PA program for these codes
+
+
+def test_pa_code_names_the_drug_and_its_plan_rule() -> None:
+    text = run("pa", "--payer-id", "DEMO1", "--code", "J1071", "--dose", "200 mg", "--dx", "E29.1").stdout
+    assert "J1071 testosterone cypionate, 200 units" in text and "testosterone" in text and "required" in text
+    volume = run("pa", "--payer-id", "DEMO1", "--code", "J1885", "--dose", "2 mL")
+    assert volume.returncode == 2 and "not a volume" in volume.stderr and "Traceback" not in volume.stderr
+    unknown = run("pa", "--payer-id", "DEMO1", "--code", "J9999")
+    assert unknown.returncode == 2 and "J1885" in unknown.stderr  # the error lists the catalog's codes

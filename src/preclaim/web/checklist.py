@@ -1,4 +1,4 @@
-"""One-page checklist for a payer plan: what the desk verifies before a B12 injection is billed, each line cited.
+"""One-page checklist for a payer plan: what the desk verifies before a drug injection is billed, each line cited.
 
 Built from the resolved policy layers (the same resolution the engine uses), so the sheet never says more
 than the policies on file. HTML (templates/checklist.html) and PDF (checklist_pdf.py) render this data.
@@ -161,7 +161,8 @@ def _frequency_units(resolved: ResolvedPolicy, code: str) -> SheetGroup:
         units = cast(Units, cited.value)
         items.append(
             SheetItem(
-                f"Units = dose / {units.amount_per_unit:g} {units.measure}, rounded up (1500 mcg = 2 units).",
+                f"Units = dose / {units.amount_per_unit:g} {units.measure}, rounded up "
+                f"({units.amount_per_unit * 1.5:g} {units.measure} = 2 units).",
                 cited.source,
             )
         )
