@@ -23,9 +23,9 @@ from preclaim.codes.drug_model import Drug
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.history import EMPTY_HISTORY
-from preclaim.engine import payer_key
 from preclaim.domain.quantity import Quantity
 from preclaim.drug_choice import catalog_drug, dose_of, units_of
+from preclaim.engine import payer_key
 from preclaim.errors import InputError
 from preclaim.facade import load_engine
 from preclaim.io.claim_json import load_claims, load_history
