@@ -106,7 +106,7 @@ async def checklist(
     svc = _state(request)
     await svc.rest_client(request)
     day = _as_of(as_of, svc)
-    drugs = svc.engine().codes.drugs
+    drugs = svc.engine().codes.drugs  # type: ignore[attr-defined]
     if drugs.drug(code) is None:
         known = ", ".join(d.hcpcs for d in drugs.all())
         raise ApiError(404, "not-found", "Unknown drug", f"{code!r} is not a drug in the catalog (known: {known})")

@@ -210,8 +210,8 @@ def pa(
             if fmt is OutputFormat.text:
                 out.print(f"Program: [bold]{matched.label}[/] ({matched.reason})", soft_wrap=True)
                 for line in claim.lines:
-                    if (drug := engine.codes.drugs.drug(line.code)) is not None:
-                        out.print(f"Drug: {line.code} {drug.substance}, {line.units:g} units", soft_wrap=True)
+                    if (billed := engine.codes.drugs.drug(line.code)) is not None:
+                        out.print(f"Drug: {line.code} {billed.substance}, {line.units:g} units", soft_wrap=True)
                 titles = [p.title for p in engine.resolve(claim, day).layers if p.layer > 0]
                 out.print("Policies: " + ("; ".join(titles) or "none for this payer"), soft_wrap=True)
                 render_prior_auth(out, report.prior_auth)
