@@ -46,14 +46,14 @@ def _claim(case: dict[str, Any]) -> Claim:
     return msgspec.convert(doc, Claim)
 
 
+def case_files() -> list[Path]:
+    """Every golden case. A folder named *_pending holds cases written for an input shape not merged yet
+    (drugs_dose_pending: the chart dose as {"value", "unit"}); they are collected once the folder is renamed."""
+    return [p for p in sorted(CASES.glob("*/*.json")) if not p.parent.name.endswith("_pending")]
+
+
 def _cases() -> list[Any]:
-    # A folder named *_pending holds cases written for an input shape not merged yet (drugs_dose_pending: the
-    # chart dose as {"value", "unit"}); they are collected once the folder is renamed.
-    return [
-        pytest.param(p, id=f"{p.parent.name}/{p.stem}")
-        for p in sorted(CASES.glob("*/*.json"))
-        if not p.parent.name.endswith("_pending")
-    ]
+    return [pytest.param(p, id=f"{p.parent.name}/{p.stem}") for p in case_files()]
 
 
 @pytest.mark.parametrize("path", _cases())

@@ -140,10 +140,16 @@ def lab_suggestion(order: Resource, patient_ref: str) -> Suggestion:
     )
 
 
+def _drug_code(claim: Claim) -> str:
+    """The claim's drug: its first line whose code is a catalog drug (J3420 when none is, as for J3490)."""
+    catalog = bundled_catalog()
+    return next((line.code for line in claim.lines if catalog.drug(line.code) is not None), "J3420")
+
+
 def _drug_words(claim: Claim) -> str:
     """'B12' for the B12 codes, else the catalog drug's name ('ketorolac tromethamine')."""
-    code = claim.lines[0].code if claim.lines else "J3420"
-    drug = bundled_catalog().drug(code) if code not in ("J3420", "J3424", "J3425", "J3490") else None
+    code = _drug_code(claim)
+    drug = bundled_catalog().drug(code) if code not in ("J3420", "J3424", "J3425") else None
     return drug.substance if drug is not None else "B12"
 
 
@@ -159,7 +165,7 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
     ]
     if claim_fixes:
         f = claim_fixes[0]
-        dose = dose_suggestion(order, report) if claim.lines[0].code == "J3420" else None
+        dose = dose_suggestion(order, report) if _drug_code(claim) == "J3420" else None
         extra: dict[str, Any] = {
             "detail": "\n".join(f"- {x.message}" + (f" Fix: {x.fix}" if x.fix else "") for x in claim_fixes[:5])
         }

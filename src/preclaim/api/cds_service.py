@@ -179,7 +179,7 @@ class HookEvaluator:
     def _lower_dose_avoids_pa(self, claim: Claim, history: History, today: dt.date, report: Report) -> bool:
         """True when the engine needs a PA for this dose (over 1000 mcg) but none for the same order at 1000."""
         dose = claim.encounter.dose_mcg if claim.encounter else None
-        if claim.lines[0].code != "J3420":  # the 1000 mcg alternative is a B12 dose
+        if not any(line.code == "J3420" for line in claim.lines):  # the 1000 mcg alternative is a B12 dose
             return False
         if dose is None or dose <= 1000 or report.prior_auth.status not in ("required", "conditional"):
             return False
