@@ -226,5 +226,6 @@ def test_a_ketorolac_order_by_rxnorm_is_checked_as_j1885(client: TestClient) -> 
         "billingCode"
     ]
     assert values["covered"] == ["not-covered"]  # the illustrative demo plan covers J1885 only for acute pain
-    words = " ".join(c["summary"] for c in body["cards"])
+    words = " ".join(c["summary"] + " " + c.get("detail", "") for c in body["cards"])
     assert "B12" not in words and "1000 mcg" not in words
+    assert "2000 units" not in words  # 30 mg is 2 units: the order's dose is not read as 30,000 mg

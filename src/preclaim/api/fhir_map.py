@@ -173,7 +173,13 @@ def to_claim(
         billing_provider=Provider(state=state_of(requester, patient)),
         submitted_on=max(day, today),  # an order is billed once given: not before its service date
         encounter=Encounter(
-            dose_mcg=dose, route=route_of(detail), order_on_file=True, drug=drug, labs=serum_b12_labs(observations)
+            # The encounter's dose is in mcg and the units rule reads it in the policy's measure, so for a drug
+            # billed in mg it is left out (its units come from the catalog above) until the dose carries a unit.
+            dose_mcg=dose if other is None else None,
+            route=route_of(detail),
+            order_on_file=True,
+            drug=drug if other is None else other.substance,
+            labs=serum_b12_labs(observations),
         ),
     )
 

@@ -111,7 +111,12 @@ def _encounter_claim(question: PaQuestion, date: AsOf) -> Claim:
         plan=question.plan,
         filing_indicator=filing,
         billing_provider=Provider(state=question.state),
-        encounter=Encounter(dose_mcg=None if dose is None else float(dose.mcg()), dialysis=question.dialysis),
+        # The encounter's dose is in mcg and the units rule reads it in the policy's measure: a drug billed in mg
+        # gets its units from the catalog (above) and no encounter dose, until the dose carries its unit.
+        encounter=Encounter(
+            dose_mcg=float(dose.mcg()) if dose is not None and question.drug.per_unit.unit == "mcg" else None,
+            dialysis=question.dialysis,
+        ),
     )
 
 
