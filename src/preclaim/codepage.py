@@ -17,21 +17,22 @@ from preclaim.policy.schema import Policy
 WASTE_AND_LIABILITY = ("JZ", "JW", "GA", "GZ", "GY", "GX", "25", "59", "JA", "JB", "KX")
 # Codes a biller confuses with J3420, and the administration code that goes with it.
 SIMILAR = ("J3420", "J3424", "J3425", "J3490", "J3430", "96372")
+# For any other catalog drug: the unclassified code and the administration code.
+SIMILAR_OTHER = ("J3490", "96372")
 DENIALS = (
     ("CO-181", "code not valid on the date of service (for example J3424 before 2024-04-01)"),
     (
         "CO-16 M51",
         "a code for another drug (J3424, hydroxocobalamin IV) or an unclassified code for a drug with its own code",
     ),
-    ("CO-16 M53", "more units than the dose: 1 unit per 1000 mcg or part of it (fewer units are simply paid less)"),
+    ("CO-16 M53", "more units than the dose: {unit} (fewer units are simply paid less)"),
     ("CO-16 M119", "NDC missing, malformed (not 11 digits 5-4-2) or not matching the drug"),
     ("CO-4", "JW/JZ missing or wrong for the vial type; GA/GZ/GY conflict"),
     ("CO-50 N115", "diagnosis not on the LCD/article covered list (medical necessity)"),
     ("CO-11", "the drug line points to a diagnosis that does not support it"),
     (
         "CO-151",
-        "injections more often than the policy allows (monthly maintenance, in calendar months) without a "
-        "documented reason, on medical review",
+        "injections more often than the policy allows{frequency} without a documented reason, on medical review",
     ),
     ("CO-97", "99211 billed with 96372, or an E/M without modifier 25"),
     ("CO-197 / CO-15", "prior authorization missing, or its number missing or wrong"),
@@ -76,6 +77,7 @@ def _policies_for(library: PolicyLibrary, code: str) -> list[Policy]:
 
 
 def _clinical(library: PolicyLibrary, code: str) -> Section:
+    """Covered diagnoses by payer; the general-welfare exclusion only where a policy lists non-covered uses."""
     lines: list[str] = []
     sources: list[Source] = []
     for policy in _policies_for(library, code):
@@ -86,22 +88,44 @@ def _clinical(library: PolicyLibrary, code: str) -> Section:
         if labels:
             lines.append(f"{policy.payer_label or policy.title}: covered for " + "; ".join(labels) + ".")
             sources.append(source_of(policy, coverage.source))
-    lines.append("Not covered anywhere as a general tonic, for fatigue alone or for weight loss (general welfare).")
+    noncovered = any(
+        (coverage := p.drugs[code].coverage) is not None and coverage.noncovered and not p.illustrative
+        for p in _policies_for(library, code)
+    )
+    if noncovered:
+        lines.append("Not covered anywhere as a general tonic, for fatigue alone or for weight loss (general welfare).")
+    elif not lines:
+        lines.append(f"No payer policy on file lists covered diagnoses for {code}: coverage follows the plan.")
     return Section("Clinical context", tuple(lines), tuple(sources))
 
 
-def _modifiers(codes: CodeSets) -> Section:
+def _modifiers(codes: CodeSets, code: str) -> Section:
     lines, sources = [], []
     for mod in WASTE_AND_LIABILITY:
         entry = codes.modifier(mod)
         if entry is not None:
             lines.append(f"{mod}: {entry.meaning}")
             sources.append(entry.source)
+    lines.append(_vials(codes, code))
     lines.append(
-        "Most cyanocobalamin vials are multi-dose: JW/JZ then do not apply. PO/PN belong on hospital "
-        "institutional claims only; there is no 'B' modifier for ambulatory surgical centers."
+        "PO/PN belong on hospital institutional claims only; there is no 'B' modifier for ambulatory surgical centers."
     )
     return Section("Common modifiers", tuple(lines), tuple(dict.fromkeys(sources)))
+
+
+def _vials(codes: CodeSets, code: str) -> str:
+    """What the drug catalog's packages say about JW/JZ for this drug."""
+    drug = codes.drugs.drug(code)
+    if code == "J3420":
+        return "Most cyanocobalamin vials are multi-dose: JW/JZ then do not apply."
+    if drug is None or not drug.packages:
+        return "JW/JZ apply to single-dose containers only: check the vial's label."
+    kinds = [p.vial for p in drug.packages]
+    counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("single-dose", "multi-dose", "unknown") if k in kinds)
+    return (
+        f"{drug.substance} packages on file: {counts}. JW/JZ apply to single-dose containers only; "
+        "the NDC on the line tells preclaim which."
+    )
 
 
 def _documentation(library: PolicyLibrary, code: str) -> Section:
@@ -117,8 +141,17 @@ def _documentation(library: PolicyLibrary, code: str) -> Section:
     return Section("Documentation requirements", tuple(lines), tuple(dict.fromkeys(sources)))
 
 
-def _denials() -> Section:
-    return Section("Common denial reasons", tuple(f"{carc}: {text}" for carc, text in DENIALS))
+def _denials(entry: HcpcsCode) -> Section:
+    unit = (
+        f"1 unit per {entry.unit_amount:g} {entry.unit_measure} or part of it"
+        if entry.unit_amount
+        else "units as the code's descriptor defines them"
+    )
+    frequency = " (monthly maintenance, in calendar months)" if entry.code == "J3420" else ""
+    return Section(
+        "Common denial reasons",
+        tuple(f"{carc}: {text.format(unit=unit, frequency=frequency)}" for carc, text in DENIALS),
+    )
 
 
 def _commercial(library: PolicyLibrary, code: str) -> Section:
@@ -139,15 +172,24 @@ def _commercial(library: PolicyLibrary, code: str) -> Section:
         if pa:
             sources.append(source_of(policy, pa.source))
     lines.append(
-        "Medicare fee-for-service has no prior authorization for J3420; Medicare Advantage and "
+        f"Medicare fee-for-service has no prior authorization for {code}; Medicare Advantage and "
         "commercial plans set their own rules: check the plan."
+        if _medicare_ffs_no_pa(library, code)
+        else "Medicare Advantage and commercial plans set their own prior-authorization rules: check the plan."
     )
     return Section("Special considerations for commercial insurers", tuple(lines), tuple(sources))
 
 
+def _medicare_ffs_no_pa(library: PolicyLibrary, code: str) -> bool:
+    return any(
+        "medicare-ffs" in p.match.programs and (pa := p.drugs[code].prior_auth) is not None and pa.requirement == "none"
+        for p in _policies_for(library, code)
+    )
+
+
 def _similar(codes: CodeSets, code: str) -> Section:
     lines = []
-    for other in SIMILAR:
+    for other in SIMILAR if code in SIMILAR else SIMILAR_OTHER:
         if other == code:
             continue
         entry = codes.hcpcs(other) or codes.cpt(other)
@@ -200,9 +242,9 @@ def code_page(code: str, codes: CodeSets, library: PolicyLibrary) -> CodePage | 
         (
             _definition(entry),
             _clinical(library, code),
-            _modifiers(codes),
+            _modifiers(codes, code),
             _documentation(library, code),
-            _denials(),
+            _denials(entry),
             _commercial(library, code),
             _similar(codes, code),
         ),

@@ -210,3 +210,22 @@ def test_crd_configuration_options_are_advertised_and_honoured(client: TestClien
     assert "systemActions" not in body
     req["extension"] = {"davinci-crd.configuration": {"max-cards": 1}}
     assert len(post(client, SIGN, req)["cards"]) == 1
+
+
+def test_a_ketorolac_order_by_rxnorm_is_checked_as_j1885(client: TestClient) -> None:
+    order = b12_order(dx="Z00.00", oid="mr-ketorolac-1")
+    # RxCUI 1665461: the clinical drug named by the FDA listing of ketorolac package 71205-0582-01 (drug catalog).
+    order["medicationCodeableConcept"] = {
+        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1665461"}],
+        "text": "ketorolac tromethamine 30 mg/mL injection",
+    }
+    order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 30, "unit": "mg"}
+    body = post(client, SIGN, hook_request(order=order, prefetch=full_prefetch()))
+    values = coverage_values(body)
+    assert {"system": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "code": "J1885"} in values[
+        "billingCode"
+    ]
+    assert values["covered"] == ["not-covered"]  # the illustrative demo plan covers J1885 only for acute pain
+    words = " ".join(c["summary"] + " " + c.get("detail", "") for c in body["cards"])
+    assert "B12" not in words and "1000 mcg" not in words
+    assert "2000 units" not in words  # 30 mg is 2 units: the order's dose is not read as 30,000 mg

@@ -164,3 +164,50 @@ def test_fhir_server_outside_the_issuer_allow_list_is_refused(fhir_server: FhirS
         {"Patient/pat-b12-1": patient(), "Coverage?patient=pat-b12-1&status=active": searchset(coverage())}
     )
     assert asyncio.run(run((fhir_server.base,))).coverages[0]["id"] == "cov-1"
+
+
+def _drug_order(concept: dict[str, Any], value: float, unit: str, route: str = "78421000") -> dict[str, Any]:
+    order = b12_order(dx="M54.50", oid="mr-drug-1")
+    order["medicationCodeableConcept"] = concept
+    dosage = order["dosageInstruction"][0]
+    dosage["route"] = {"coding": [{"system": "http://snomed.info/sct", "code": route}]}
+    dosage["doseAndRate"][0]["doseQuantity"] = {"value": value, "unit": unit, "system": "http://unitsofmeasure.org"}
+    return order
+
+
+@pytest.mark.parametrize(
+    ("concept", "value", "unit", "code", "units"),
+    [
+        # RxCUI 1665461: the clinical drug the FDA listing of ketorolac package 71205-0582-01 names (drug catalog)
+        (
+            {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1665461"}]},
+            30,
+            "mg",
+            "J1885",
+            2,
+        ),
+        ({"coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "76420-0065-10"}]}, 200, "mg", "J1071", 200),
+        ({"text": "Ceftriaxone 1 g powder for injection"}, 1000, "mg", "J0696", 4),
+        (
+            {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "313324"}]},
+            100,
+            "mg",
+            "J3411",
+            1,
+        ),
+    ],
+)
+def test_catalog_drug_orders_map_to_their_code_and_units(
+    concept: dict[str, Any], value: float, unit: str, code: str, units: int
+) -> None:
+    order = _drug_order(concept, value, unit)
+    assert order_drug(order, {}) == code
+    drug, admin = to_claim(order, coverage(), patient(), {}, TODAY).lines
+    assert (drug.code, drug.units, drug.description) == (code, units, None) and admin.code == "96372"
+
+
+def test_orders_the_catalog_does_not_know_are_not_ours() -> None:
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    tablets = _drug_order({"text": "ketorolac tromethamine 10 mg oral tablet"}, 10, "mg", route="26643006")
+    assert order_drug(tablets, {}) is None  # the substance by mouth is not an injection
+    assert order_drug(_drug_order({"coding": [{"system": rxnorm, "code": "999999"}]}, 1, "mg"), {}) is None

@@ -100,6 +100,11 @@ def test_missing_file_is_exit_2() -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
+def page_sections(code: str) -> list[dict[str, object]]:
+    sections: list[dict[str, object]] = json.loads(run("code", code, "--format", "json").stdout)["sections"]
+    return sections
+
+
 def test_code_page_has_seven_sections_and_j3424_is_hydroxocobalamin() -> None:
     page = json.loads(run("code", "J3420", "--format", "json").stdout)
     assert [s["title"] for s in page["sections"]] == [
@@ -117,10 +122,17 @@ def test_code_page_has_seven_sections_and_j3424_is_hydroxocobalamin() -> None:
     assert "hydroxocobalamin" in page["headline"] and "2024-04-01" in json.dumps(page["sections"][0])
     assert "J3420" in json.dumps(page["sections"][0])  # the note names the B12 code a biller meant
     assert "25 mg = 1 unit" in json.dumps(page["sections"][0])
-    # A catalogued drug no policy covers yet: its definition, and no B12 advice dressed up as its own.
+    # Another catalog drug the policies now cover: the same seven sections, in its own units and vials, and no B12
+    # advice dressed up as its own.
     ketorolac = json.loads(run("code", "J1885", "--format", "json").stdout)
-    assert [s["title"] for s in ketorolac["sections"]] == ["Definition", "Payer rules"]
-    assert "15 mg" in ketorolac["headline"] and "cyanocobalamin" not in json.dumps(ketorolac)
+    assert [s["title"] for s in ketorolac["sections"]] == [s["title"] for s in page_sections("J3420")]
+    text = json.dumps(ketorolac)
+    assert "15 mg" in ketorolac["headline"] and "1 unit per 15 mg" in text
+    assert "cyanocobalamin" not in text.lower() and "b12" not in text.lower() and "1000 mcg" not in text
+    assert "single-dose" in json.dumps(ketorolac["sections"][2])  # its vials, from the drug catalog
+    # A code with no catalog drug and no policy: its definition, and no drug advice.
+    pyridoxine = json.loads(run("code", "J3415", "--format", "json").stdout)
+    assert [s["title"] for s in pyridoxine["sections"]] == ["Definition", "Payer rules"]
     unknown = run("code", "J3999")
     assert unknown.returncode != 0
 
@@ -196,3 +208,23 @@ def test_user_policy_folder_changes_the_answer(tmp_path: Path) -> None:
     )
     result = run("pa", "--payer-id", "ACME", "--policies", str(tmp_path), "--format", "json", *AS_OF)
     assert json.loads(result.stdout)["claims"][0]["prior_auth"]["status"] == "required"
+
+
+@pytest.mark.parametrize(
+    ("code", "dose", "units"),
+    [("J1885", "30 mg", 2), ("J1885", "60 mg", 4), ("J1071", "200 mg", 200), ("J0696", "1 g", 4), ("J3411", "100", 1)],
+)
+def test_pa_units_come_from_the_catalog(code: str, dose: str, units: int) -> None:
+    result = run("pa", "--program", "medicare-ffs", "--code", code, "--dose", dose, "--format", "json")
+    claim = json.loads(result.stdout)["claims"][0]
+    assert claim["drug_lines"] == [{"code": code, "units": units}]
+    assert claim["prior_auth"]["status"] == "not-required"  # Medicare FFS has no PA program for these codes
+
+
+def test_pa_code_names_the_drug_and_its_plan_rule() -> None:
+    text = run("pa", "--payer-id", "DEMO1", "--code", "J1071", "--dose", "200 mg", "--dx", "E29.1").stdout
+    assert "J1071 testosterone cypionate, 200 units" in text and "testosterone" in text and "required" in text
+    volume = run("pa", "--payer-id", "DEMO1", "--code", "J1885", "--dose", "2 mL")
+    assert volume.returncode == 2 and "not a volume" in volume.stderr and "Traceback" not in volume.stderr
+    unknown = run("pa", "--payer-id", "DEMO1", "--code", "J9999")
+    assert unknown.returncode == 2 and "J1885" in unknown.stderr  # the error lists the catalog's codes

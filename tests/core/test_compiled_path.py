@@ -22,13 +22,13 @@ import copy, datetime as dt, json, sys
 from pathlib import Path
 import msgspec
 sys.path.insert(0, sys.argv[1])
-from test_golden_cases import CASES, _claim
+from test_golden_cases import _claim, case_files
 from preclaim.domain.history import History
 from preclaim.engine import Engine
 from preclaim.io.report_json import reports_to_json
 engine = Engine.default()
 reports = []
-for path in sorted(CASES.glob("*/*.json")):
+for path in case_files():
     case = json.loads(path.read_text())
     history = msgspec.convert(case.get("history", {}), History)
     as_of = dt.date.fromisoformat(case.get("as_of", "2026-03-20"))

@@ -46,8 +46,13 @@ def _claim(case: dict[str, Any]) -> Claim:
     return msgspec.convert(doc, Claim)
 
 
+def case_files() -> list[Path]:
+    """Every golden case, in every family folder."""
+    return sorted(CASES.glob("*/*.json"))
+
+
 def _cases() -> list[Any]:
-    return [pytest.param(p, id=f"{p.parent.name}/{p.stem}") for p in sorted(CASES.glob("*/*.json"))]
+    return [pytest.param(p, id=f"{p.parent.name}/{p.stem}") for p in case_files()]
 
 
 @pytest.mark.parametrize("path", _cases())

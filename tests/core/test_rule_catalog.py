@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from test_golden_cases import CASES, _claim, _set
+from test_golden_cases import _claim, _set, case_files
 
 from preclaim.codes import load_codes
 from preclaim.codes.ncci_mue_import import import_mue
@@ -89,7 +89,7 @@ def _disagreement(cat: Catalog, f: Finding) -> str | None:
 
 def _emitted(engine: Engine, ncci_engine: Engine) -> tuple[list[Finding], dict[str, set[str]]]:
     findings: list[Finding] = []
-    for path in sorted(CASES.glob("*/*.json")):
+    for path in case_files():
         case = json.loads(path.read_text())
         history = msgspec.convert(case.get("history", {}), History)
         as_of = dt.date.fromisoformat(case.get("as_of", "2026-03-20"))

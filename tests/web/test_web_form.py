@@ -74,3 +74,32 @@ def test_plan_sheet_says_what_each_plan_says(engine) -> None:  # type: ignore[no
     assert demo.illustrative and demo.groups[0].items[0].text.startswith("Required")
     assert not aetna.illustrative and aetna.groups[0].items[0].text.startswith("Unknown")
     assert all(item.source is not None for group in aetna.groups for item in group.items)
+
+
+def test_the_form_checks_any_catalog_drug_in_its_own_units(engine) -> None:  # type: ignore[no-untyped-def]
+    form = {**BASE, "code": "J1885", "units": "1", "ndc": "63323016201", "ndc_qty": "1", "ndc_unit": "ML"}
+    parsed = parse_form(form)
+    assert parsed.claim is not None and parsed.claim.lines[1].code == "J1885"
+    report = engine.check(parsed.claim, parsed.history, as_of=dt.date(2026, 3, 20))
+    units = [f for f in report.findings if f.rule == "units.ndc-quantity"]
+    assert units and "(30 mg) means 2 units" in units[0].message and field_of(units[0]) == "units"
+
+
+def test_plan_sheet_and_letter_for_another_drug(engine) -> None:  # type: ignore[no-untyped-def]
+    from pdf_check import text
+
+    from preclaim.letters import necessity_letter, render_pdf
+
+    day = dt.date(2026, 3, 20)
+    sheet = plan_sheet(engine.policies, plan_key(engine.policies.get("demo-health-plan")), day, "J1071")
+    texts = [item.text for group in sheet.groups for item in group.items]
+    assert sheet.title.endswith("J1071 checklist") and texts[0].startswith("Required: ") and "testosterone" in texts[0]
+    assert any("E29.1" in t for t in texts) and any("dose / 1 mg" in t for t in texts)
+    assert not any("mcg" in t for t in texts)
+    parsed = parse_form({**BASE, "code": "J1071", "units": "200", "dx1": "E29.1"})
+    assert parsed.claim is not None
+    report = engine.check(parsed.claim, parsed.history, as_of=day)
+    letter = necessity_letter(parsed.claim, report, engine.codes, day)
+    body = " ".join(text(render_pdf(letter)).split())
+    assert "J1071 testosterone cypionate injection" in body and "200" in body
+    assert "B12" not in body and "clinical findings that support testosterone cypionate" in body

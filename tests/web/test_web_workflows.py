@@ -169,7 +169,9 @@ def test_fix_one_claim_and_write_its_corrected_837(desk: Any, server: LiveServer
     desk.click("#open-form")
     assert desk.is_visible("#editing") and desk.input_value("#claim_id") == claim_id
     assert desk.input_value("#code") == "J3424"
-    desk.fill("#code", "J3420")
+    picker = desk.inner_text("#code")  # the drug picker lists the catalog's drugs with their billing units
+    assert "J1885 ketorolac tromethamine (per 15 mg)" in picker and "J1071 testosterone cypionate (per 1 mg)" in picker
+    desk.select_option("#code", "J3420")
     desk.fill("#payer_claim_number", "PCN-778899")
     desk.click("#check-button")
     desk.wait_for_selector("#saved-item")

@@ -100,12 +100,16 @@ async def checklist(
     plan: str | None = Query(None, max_length=100),
     filing_indicator: str | None = Query(None, max_length=2, description="837 SBR09, e.g. MB, MC, CI"),
     state: str | None = Query(None, max_length=2, description="billing provider state"),
-    code: str = Query("J3420", max_length=5),
+    code: str = Query("J3420", max_length=5, description="HCPCS code of a catalog drug (J3420, J1885, J1071, ...)"),
     as_of: str | None = Query(None, description="YYYY-MM-DD"),
 ) -> Response:
     svc = _state(request)
     await svc.rest_client(request)
     day = _as_of(as_of, svc)
+    drugs = svc.engine().codes.drugs  # type: ignore[attr-defined]
+    if drugs.drug(code) is None:
+        known = ", ".join(d.hcpcs for d in drugs.all())
+        raise ApiError(404, "not-found", "Unknown drug", f"{code!r} is not a drug in the catalog (known: {known})")
     key = PayerKey(
         payer, payer, filing_indicator.upper() if filing_indicator else None, state.upper() if state else None, plan
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from preclaim.api.cds_models import Action, Card, CardSource, Coding, Indicator, Link, Suggestion
 from preclaim.api.fhir_codes import LOINC_SERUM_B12, Resource, dicts, ref
+from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.claim import Claim
 from preclaim.domain.report import PriorAuthDecision, Report, Source
 from preclaim.rules.catalog import catalog
@@ -139,6 +140,19 @@ def lab_suggestion(order: Resource, patient_ref: str) -> Suggestion:
     )
 
 
+def _drug_code(claim: Claim) -> str:
+    """The claim's drug: its first line whose code is a catalog drug (J3420 when none is, as for J3490)."""
+    catalog = bundled_catalog()
+    return next((line.code for line in claim.lines if catalog.drug(line.code) is not None), "J3420")
+
+
+def _drug_words(claim: Claim) -> str:
+    """'B12' for the B12 codes, else the catalog drug's name ('ketorolac tromethamine')."""
+    code = _drug_code(claim)
+    drug = bundled_catalog().drug(code) if code not in ("J3420", "J3424", "J3425") else None
+    return drug.substance if drug is not None else "B12"
+
+
 def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *, supporting: bool) -> list[Card]:
     cards: list[Card] = []
     policy_source = next((f.source for f in report.findings), None) or next((c.source for c in report.checklist), None)
@@ -151,7 +165,7 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
     ]
     if claim_fixes:
         f = claim_fixes[0]
-        dose = dose_suggestion(order, report)
+        dose = dose_suggestion(order, report) if _drug_code(claim) == "J3420" else None
         extra: dict[str, Any] = {
             "detail": "\n".join(f"- {x.message}" + (f" Fix: {x.fix}" if x.fix else "") for x in claim_fixes[:5])
         }
@@ -169,7 +183,7 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
         text = "Document the serum B12 result and " if needs_lab else "Document "
         cards.append(
             _card(
-                text + f"{len(open_items)} item(s) {payer_label} needs for B12 injections",
+                text + f"{len(open_items)} item(s) {payer_label} needs for {_drug_words(claim)} injections",
                 "info",
                 payer_label,
                 "clinical-reminder",
@@ -180,6 +194,13 @@ def cards_for(report: Report, claim: Claim, order: Resource, payer_label: str, *
     if policy_source is not None and policy_source.url:
         link = Link(label=summary(policy_source.title)[:100], url=policy_source.url, type="absolute")
         cards.append(
-            _card(f"{payer_label} B12 injection policy", "info", payer_label, "guideline", policy_source, links=(link,))
+            _card(
+                f"{payer_label} {_drug_words(claim)} injection policy",
+                "info",
+                payer_label,
+                "guideline",
+                policy_source,
+                links=(link,),
+            )
         )
     return cards

@@ -180,6 +180,8 @@ class HookEvaluator:
     def _lower_dose_avoids_pa(self, claim: Claim, history: History, today: dt.date, report: Report) -> bool:
         """True when the engine needs a PA for this dose (over 1000 mcg) but none for the same order at 1000."""
         dose = in_mcg(claim.encounter.dose) if claim.encounter else None
+        if not any(line.code == "J3420" for line in claim.lines):  # the 1000 mcg alternative is a B12 dose
+            return False
         if dose is None or dose <= 1000 or report.prior_auth.status not in ("required", "conditional"):
             return False
         lower = self.checker().prior_auth(at_1000_mcg(claim), history, as_of=today)

@@ -1,12 +1,17 @@
-"""FHIR code systems and order recognition for B12 injections: which orders are ours and what they code.
+"""FHIR code systems and order recognition for injectable drugs: which orders are ours and what they code.
 
-Plain JSON dicts in, plain values out; no I/O.
+B12 orders are recognised as before (RxNorm ingredient, J3420, the name); any other drug of the drug catalog by
+its NDC, by an RxNorm concept one of its catalog packages carries (read from that package's FDA listing), by its
+HCPCS code or by a substance name or alias in the catalog. Plain JSON dicts in, plain values out; no I/O beyond
+the bundled catalog, read once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from preclaim.codes.drug_model import DrugCatalog
+from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.encounter import Route
 from preclaim.domain.limits import Bound, out_of_bounds, preview
 from preclaim.errors import InputError
@@ -89,6 +94,44 @@ def b12_drug(concept: Any) -> str | None:
     return next((drug for name, drug in _NAMES if name in lowered), None)
 
 
+# Catalog drugs recognised by the B12 path above (cyanocobalamin, hydroxocobalamin): their names stay its answer.
+_B12_CODES = {"J3420": "cyanocobalamin", "J3424": "hydroxocobalamin", "J3425": "hydroxocobalamin"}
+
+
+def _rxcui_index(catalog: DrugCatalog) -> dict[str, str]:
+    """RxCUI -> HCPCS code for the RxNorm concepts the catalog's packages and substances carry (each from the
+    package's FDA listing); a concept two drugs share is left out rather than guessed. A few dozen packages:
+    built per call rather than cached."""
+    found: dict[str, set[str]] = {}
+    for drug in catalog.all():
+        for rxcui in [p.rxcui for p in drug.packages] + [s.rxcui for s in drug.substances]:
+            if rxcui:
+                found.setdefault(rxcui, set()).add(drug.hcpcs)
+    return {rxcui: next(iter(codes)) for rxcui, codes in found.items() if len(codes) == 1}
+
+
+def catalog_code(concept: Any, catalog: DrugCatalog | None = None) -> str | None:
+    """The HCPCS code of the catalog drug a medication concept names, or None: NDC first, then a catalog RxCUI,
+    a catalog HCPCS code, then a substance name or alias in the coding display or text."""
+    catalog = catalog if catalog is not None else bundled_catalog()
+    texts = [str(concept.get("text", ""))] if isinstance(concept, dict) else []
+    for coding in codings(concept):
+        system, code = system_of(coding), str(coding.get("code") or "")
+        if system == NDC_SYSTEM and (drug := catalog.by_ndc(code)) is not None:
+            return drug.hcpcs
+        if system == RXNORM and (found := _rxcui_index(catalog).get(code)) is not None:
+            return found
+        if system in HCPCS_SYSTEMS and catalog.drug(code) is not None:
+            return code.upper()
+        texts.append(str(coding.get("display", "")))
+    lowered = " ".join(texts).lower()
+    for drug in catalog.all():
+        names = [n for s in drug.substances for n in (s.name, *s.aliases)]
+        if any(name.lower() in lowered for name in names if len(name) > 3):
+            return drug.hcpcs
+    return None
+
+
 def has_j3420(concepts: Any) -> bool:
     return any(system_of(c) in HCPCS_SYSTEMS and c.get("code") == "J3420" for c in codings(concepts))
 
@@ -104,11 +147,22 @@ def medication_concept(order: Resource, related: dict[str, Resource]) -> Any:
 
 
 def order_drug(order: Resource, related: dict[str, Resource]) -> str | None:
+    """'cyanocobalamin' / 'hydroxocobalamin' for a B12 order, the HCPCS code of another catalog drug's order
+    ('J1885'), or None when the order is not for a drug preclaim knows."""
     kind = order.get("resourceType")
     if kind == "MedicationRequest":
-        return b12_drug(medication_concept(order, related))
+        concept = medication_concept(order, related)
+        if (b12 := b12_drug(concept)) is not None:
+            return b12
+        code = catalog_code(concept)
+        if code is None or (code not in _B12_CODES and route_of(order) == "oral"):
+            return None  # an oral form of the substance (ketorolac tablets) is not an injection we bill
+        return _B12_CODES.get(code, code)
     if kind == "ServiceRequest":
-        return "cyanocobalamin" if has_j3420(order.get("code")) else None
+        if has_j3420(order.get("code")):
+            return "cyanocobalamin"
+        code = catalog_code(order.get("code"))
+        return _B12_CODES.get(code, code) if code else None
     if kind == "Appointment":
         if has_j3420([order.get("serviceType"), order.get("reasonCode"), order.get("appointmentType")]):
             return "cyanocobalamin"

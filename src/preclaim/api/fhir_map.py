@@ -29,9 +29,11 @@ from preclaim.api.fhir_codes import (
     route_of,
     system_of,
 )
+from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.limits import ICD_CODE, IDENTIFIER, NDC_CODE, TEXT
+from preclaim.domain.quantity import Quantity
 from preclaim.errors import InputError
 from preclaim.io.legacy import legacy_amount
 
@@ -141,15 +143,22 @@ def to_claim(
         NDC_CODE,
         "medication code (NDC)",
     )
-    units = max(1, math.ceil(dose / 1000)) if dose else 1
+    other = bundled_catalog().drug(drug) if drug not in ("cyanocobalamin", "hydroxocobalamin") else None
+    if other is not None:  # another catalog drug: its own code, units from its billing unit
+        code, description = other.hcpcs, None
+        units = other.units_for(Quantity(dose, "mcg")) if dose else 1
+    else:
+        code = "J3420" if drug == "cyanocobalamin" else "J3490"
+        units = max(1, math.ceil(dose / 1000)) if dose else 1
+        description = None if drug == "cyanocobalamin" else f"{drug} {dose:g} mcg" if dose else drug
     drug_line = ServiceLine(
         number=1,
-        code="J3420" if drug == "cyanocobalamin" else "J3490",
+        code=code,
         units=units,
         date_of_service=day,
         diagnosis_pointers=pointers,
         ndc=Ndc(ndc) if ndc else None,
-        description=None if drug == "cyanocobalamin" else f"{drug} {dose:g} mcg" if dose else drug,
+        description=description,
     )
     admin = ServiceLine(number=2, code="96372", units=1, date_of_service=day, diagnosis_pointers=pointers)
     requester = related.get(ref(detail.get("requester")))
@@ -168,7 +177,7 @@ def to_claim(
             dose=legacy_amount(dose),
             route=route_of(detail),
             order_on_file=True,
-            drug=drug,
+            drug=drug if other is None else other.substance,
             labs=serum_b12_labs(observations),
         ),
     )

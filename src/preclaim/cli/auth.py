@@ -16,6 +16,7 @@ from rich.table import Table
 from preclaim.cli import AsOf, Format, OutputFormat, as_of_date, err, out, run_guarded
 from preclaim.cli.history import Db
 from preclaim.domain import Authorization, Claim
+from preclaim.drug_choice import DEFAULT_CODE
 from preclaim.errors import InputError
 from preclaim.store import Store
 from preclaim.store.auth import claims_using, expiring, list_authorizations, upsert_authorization
@@ -32,6 +33,17 @@ def _day(value: dt.datetime | None, name: str) -> dt.date:
     return value.date()
 
 
+def _known_code(code: str) -> None:
+    """An authorization for a code preclaim does not know would never match a claim line: refuse it."""
+    from preclaim.codes import load_codes
+    from preclaim.paths import Settings
+
+    codes = load_codes(Settings.from_env().home)
+    if codes.drugs.drug(code) is None and codes.hcpcs(code.strip().upper()) is None and codes.cpt(code) is None:
+        known = ", ".join(d.hcpcs for d in codes.drugs.all())
+        raise InputError(f"{code!r} is not a code preclaim knows (catalog drugs: {known})", where="--code")
+
+
 @auth_app.command("add")
 def add(
     number: Number,
@@ -39,7 +51,9 @@ def add(
     start: Annotated[dt.datetime, typer.Option("--start", formats=["%Y-%m-%d"], help="First covered day.")],
     end: Annotated[dt.datetime, typer.Option("--end", formats=["%Y-%m-%d"], help="Last covered day.")],
     patient: Patient = None,
-    code: Annotated[str, typer.Option("--code", help="HCPCS code authorized.")] = "J3420",
+    code: Annotated[
+        str, typer.Option("--code", help="HCPCS code authorized: a catalog drug (J3420, J1885, J1071, ...).")
+    ] = DEFAULT_CODE,
     units: Annotated[float | None, typer.Option("--units", help="Approved units (none: no unit cap).")] = None,
     status: Annotated[str, typer.Option("--status", help="approved, partial, denied, pended, ...")] = "approved",
     db: Db = None,
@@ -49,6 +63,7 @@ def add(
     def action() -> int:
         if end < start:
             raise InputError(f"--end {end.date()} is before --start {start.date()}")
+        _known_code(code)
         auth = msgspec.convert(
             {
                 "number": number,

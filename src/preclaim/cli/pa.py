@@ -1,4 +1,6 @@
-"""`preclaim pa`: does this payer, plan and program need prior authorization for a B12 injection, and why.
+"""`preclaim pa`: does this payer, plan and program need prior authorization for a drug injection, and why.
+
+The drug is any catalog drug (`--code`, J3420 by default); its units come from the catalog's billing unit.
 
 The front desk may know the line of business (`--program`) but not the claim filing indicator; the answer names
 the program the question matched and the policies that decided it.
@@ -17,14 +19,16 @@ import typer
 
 from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, run_guarded
 from preclaim.cli.render import render_prior_auth
+from preclaim.codes.drug_model import Drug
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.history import EMPTY_HISTORY
+from preclaim.domain.quantity import Quantity
+from preclaim.drug_choice import catalog_drug, dose_of, units_of
 from preclaim.engine import payer_key
 from preclaim.errors import InputError
 from preclaim.facade import load_engine
 from preclaim.io.claim_json import load_claims, load_history
-from preclaim.io.legacy import legacy_amount
 from preclaim.policy.program import STATE_MEDICAID_FFS, ProgramMatch
 
 
@@ -56,7 +60,8 @@ class PaQuestion:
     filing: str | None
     state: str | None
     plan: str | None
-    dose: float | None
+    drug: Drug
+    dose: Quantity | None
     diagnoses: list[str]
     dialysis: bool | None
 
@@ -89,7 +94,7 @@ def _payer_for(question: PaQuestion) -> tuple[str, str | None]:
 def _encounter_claim(question: PaQuestion, date: AsOf) -> Claim:
     day = as_of_date(date)
     dose, diagnoses = question.dose, question.diagnoses
-    units = max(1, -(-int(dose or 1000) // 1000))
+    units = units_of(question.drug, dose)
     payer_id, payer_name = _payer_for(question)
     filing = question.filing or (_FILING_FOR[question.program] if question.program else None)
     return Claim(
@@ -97,12 +102,16 @@ def _encounter_claim(question: PaQuestion, date: AsOf) -> Claim:
         payer=Payer(payer_id, payer_name),
         patient=Patient("pa-question"),
         place_of_service="11",
-        lines=(ServiceLine(1, "J3420", float(units), day, diagnosis_pointers=tuple(range(1, len(diagnoses[:4]) + 1))),),
+        lines=(
+            ServiceLine(
+                1, question.drug.hcpcs, float(units), day, diagnosis_pointers=tuple(range(1, len(diagnoses[:4]) + 1))
+            ),
+        ),
         diagnoses=tuple(Diagnosis(d) for d in diagnoses),
         plan=question.plan,
         filing_indicator=filing,
         billing_provider=Provider(state=question.state),
-        encounter=Encounter(dose=legacy_amount(dose), dialysis=question.dialysis),
+        encounter=Encounter(dose=dose, dialysis=question.dialysis),
     )
 
 
@@ -143,7 +152,16 @@ def pa(
         str | None, typer.Option("--state", help="Billing provider state (Medicare jurisdiction, Medicaid state).")
     ] = None,
     plan: Annotated[str | None, typer.Option("--plan")] = None,
-    dose: Annotated[float | None, typer.Option("--dose", help="Dose in mcg.")] = None,
+    code: Annotated[
+        str | None,
+        typer.Option("--code", help="HCPCS code of a catalog drug (J3420, J1885, J1071, ...); J3420 if none."),
+    ] = None,
+    dose: Annotated[
+        str | None,
+        typer.Option(
+            "--dose", help="Dose with its unit ('30 mg', '1 g'); a bare number is in the drug's unit (mcg for J3420)."
+        ),
+    ] = None,
     dx: Annotated[list[str] | None, typer.Option("--dx", help="ICD-10-CM diagnosis (repeatable).")] = None,
     dialysis: Annotated[bool | None, typer.Option("--dialysis/--no-dialysis")] = None,
     encounter: Annotated[
@@ -154,14 +172,16 @@ def pa(
     fmt: Format = OutputFormat.text,
     policies: Policies = None,
 ) -> None:
-    """Does this payer and plan need prior authorization for a B12 injection, why, and what to document?"""
+    """Does this payer and plan need prior authorization for a drug injection, why, and what to document?"""
 
     def action() -> int:
         engine = load_engine(policies or ())
         if encounter is not None:
             claims = load_claims(encounter)
         elif payer_id or payer_name or program:
-            question = PaQuestion(payer_id, payer_name, program, filing, state, plan, dose, dx or [], dialysis)
+            drug = catalog_drug(engine.codes.drugs, code, "pa --code")
+            amount = dose_of(drug, dose, "pa --dose")
+            question = PaQuestion(payer_id, payer_name, program, filing, state, plan, drug, amount, dx or [], dialysis)
             claims = [_encounter_claim(question, as_of)]
         else:
             raise InputError(
@@ -176,6 +196,11 @@ def pa(
             results.append(
                 {
                     "claim_id": claim.id,
+                    "drug_lines": [
+                        {"code": line.code, "units": line.units}
+                        for line in claim.lines
+                        if engine.codes.drugs.drug(line.code) is not None
+                    ],
                     "program": {"id": matched.program, "label": matched.label, "reason": matched.reason},
                     "policies": [ref.id for ref in report.policies if ref.id != "baseline-coding"],
                     "prior_auth": report.prior_auth,
@@ -184,6 +209,9 @@ def pa(
             )
             if fmt is OutputFormat.text:
                 out.print(f"Program: [bold]{matched.label}[/] ({matched.reason})", soft_wrap=True)
+                for line in claim.lines:
+                    if (billed := engine.codes.drugs.drug(line.code)) is not None:
+                        out.print(f"Drug: {line.code} {billed.substance}, {line.units:g} units", soft_wrap=True)
                 titles = [p.title for p in engine.resolve(claim, day).layers if p.layer > 0]
                 out.print("Policies: " + ("; ".join(titles) or "none for this payer"), soft_wrap=True)
                 render_prior_auth(out, report.prior_auth)

@@ -33,12 +33,12 @@ def checklist(
     state: Annotated[
         str | None, typer.Option("--state", help="Billing provider state (Medicare jurisdiction).")
     ] = None,
-    code: Annotated[str, typer.Option("--code")] = "J3420",
+    code: Annotated[str, typer.Option("--code", help="HCPCS code of a catalog drug (J3420 if none).")] = "J3420",
     as_of: AsOf = None,
     policies: Policies = None,
     output: Out = None,
 ) -> None:
-    """One-page checklist for a payer plan (what to verify before billing B12 injections), each line cited."""
+    """One-page checklist for a payer plan (what to verify before billing a drug injection), each line cited."""
 
     def action() -> int:
         from preclaim.paths import Settings

@@ -126,7 +126,7 @@ def appeal_letter(
     ]
     if claim is not None:
         sections.append(Section("Diagnoses", diagnosis_rows(claim, codes), "bullets"))
-        sections.append(Section("Clinical findings", clinical_facts(claim), "bullets"))
+        sections.append(Section("Clinical findings", clinical_facts(claim, codes), "bullets"))
     else:
         sections.append(Section("Diagnoses", (text(Blank("diagnoses, ICD-10-CM codes")),), "bullets"))
         sections.append(Section("Clinical findings", (text(Blank("serum B12 result and date")),), "bullets"))

@@ -102,7 +102,7 @@ def for_claim(claim: Claim, report: Report) -> Choice:
     warnings: tuple[str, ...] = ()
     if excluded:
         warnings = (
-            "The diagnosis on this claim is one the plan excludes for B12 injections: a letter of medical necessity "
+            "The diagnosis on this claim is one the plan excludes for this drug: a letter of medical necessity "
             "does not change that. Send it only if the chart supports a covered diagnosis, and correct the claim.",
         )
     pa = report.prior_auth.status

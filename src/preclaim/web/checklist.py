@@ -1,4 +1,4 @@
-"""One-page checklist for a payer plan: what the desk verifies before a B12 injection is billed, each line cited.
+"""One-page checklist for a payer plan: what the desk verifies before a drug injection is billed, each line cited.
 
 Built from the resolved policy layers (the same resolution the engine uses), so the sheet never says more
 than the policies on file. HTML (templates/checklist.html) and PDF (checklist_pdf.py) render this data.

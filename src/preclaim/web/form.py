@@ -188,7 +188,7 @@ def _lines(r: _Reader, day: dt.date | None, pointers: tuple[int, ...]) -> tuple[
     code = (r.text("code") or "J3420").upper()
     units = r.number("units")
     if units is None and "units" not in r.errors:
-        r.errors["units"] = "required: units billed (1 per 1000 mcg)"
+        r.errors["units"] = "required: units billed (1 per the drug's billing unit, e.g. 1000 mcg for J3420)"
     mods = tuple(m.upper() for m in (r.text("modifiers") or "").replace(",", " ").split())
     charge: Decimal | None = None
     if raw := r.text("charge"):

@@ -10,12 +10,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import Authorization
 from preclaim.policy import PayerKey
 from preclaim.store.models_web import WorkItemRow
 
-DRUG_CODES = ("J3420", "J3425", "J3490", "J3430")
+# Every catalog drug, plus the unclassified code a drug is billed under before it has its own and vitamin K.
+DRUG_CODES = (*sorted(bundled_catalog().drugs), "J3490", "J3430")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,11 @@ def _next_dates(engine: Any, claims: list[Claim], shots: list[Injection], today:
     out = []
     for payer_id, claim in sorted(latest.items()):
         key = PayerKey(payer_id, claim.payer.name, claim.filing_indicator, claim.billing_provider.state, claim.plan)
-        cited = engine.policies.resolve(key, today).drug_section("J3420", "frequency")
+        resolved = engine.policies.resolve(key, today)
+        # The drugs this payer's claim billed (J3420 when none is a catalog drug); the first with a frequency rule.
+        codes = [line.code.upper() for line in claim.lines if line.code.upper() in DRUG_CODES] or ["J3420"]
+        found = [c for c in (resolved.drug_section(code, "frequency") for code in codes) if c is not None]
+        cited = found[0] if found else None
         days = getattr(cited.value, "maintenance_min_days", None) if cited else None
         last = last_shot or claim.first_date_of_service or today
         if days:

@@ -31,6 +31,18 @@ def _payers(web: WebDeps) -> list[dict[str, str]]:
     return out
 
 
+def _drugs(web: WebDeps, chosen: str) -> list[tuple[str, str]]:
+    """The form's drug picker: every catalog drug with its billing unit, and the claim's own code when it is
+    not one of them (an unclassified J3490, a code being fixed), so editing a claim never loses its code."""
+    options = [
+        (d.hcpcs, f"{d.hcpcs} {d.substance} ({'up to' if d.up_to else 'per'} {d.per_unit})")
+        for d in web.engine.codes.drugs.all()
+    ]
+    if chosen and chosen not in {code for code, _ in options}:
+        options.insert(0, (chosen, f"{chosen} (not a catalog drug)"))
+    return options
+
+
 def _context(web: WebDeps, values: dict[str, str], **extra: Any) -> dict[str, Any]:
     codes = web.engine.codes
     described = []
@@ -44,6 +56,7 @@ def _context(web: WebDeps, values: dict[str, str], **extra: Any) -> dict[str, An
         "by_field": {},
         "report": None,
         "payers": _payers(web),
+        "drugs": _drugs(web, (values.get("code") or "").strip().upper()),
         "dx_descriptions": described,
         "filing_indicators": list(claim_form.FILING_INDICATORS.items()),
         "ndc_units": [(u, u) for u in claim_form.NDC_UNITS],
