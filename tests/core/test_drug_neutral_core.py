@@ -146,6 +146,6 @@ def test_units_of_another_drug_come_from_its_catalog_file(tmp_path: Path) -> Non
     report = engine.check(msgspec.convert(doc, Claim), as_of=AS_OF)
     messages = [f.message for f in report.findings if f.rule == "units.dose"]
     assert messages == [
-        "line 2: 30 mg given is 2 units of J1885 (1 unit = up to 15 mg); billed 1: 1 unit not billed "
+        "line 2: 30 mg given is 2 units of J1885 (1 unit = 15 mg); billed 1: 1 unit not billed "
         "($12.00 at this line's charge of $12.00 a unit); the payer pays only what is billed"
     ]

@@ -80,7 +80,7 @@ def _fill_claim(page: Any) -> None:
     page.select_option("#filing_indicator", "CI")
     page.fill("#date_of_service", "2026-03-16")
     page.fill("#units", "2")  # 1000 mcg is 1 unit: a finding next to Units
-    page.fill("#dose_mcg", "1000")
+    page.fill("#dose", "1000 mcg")
     page.fill("#ndc", "00517003125")
     page.fill("#ndc_qty", "1")
     page.select_option("#vial_type", "multi-dose")

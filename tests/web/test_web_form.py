@@ -103,3 +103,21 @@ def test_plan_sheet_and_letter_for_another_drug(engine) -> None:  # type: ignore
     body = " ".join(text(render_pdf(letter)).split())
     assert "J1071 testosterone cypionate injection" in body and "200" in body
     assert "B12" not in body and "clinical findings that support testosterone cypionate" in body
+
+
+def test_the_dose_is_read_in_the_picked_drugs_unit(engine) -> None:  # type: ignore[no-untyped-def]
+    """Ketorolac is billed per 15 mg: a bare "30" is 30 mg, so one unit billed is under-billed."""
+    ketorolac = {**BASE, "code": "J1885", "dose": "30"}
+    parsed = parse_form(ketorolac)
+    assert parsed.errors == {} and parsed.claim is not None and parsed.claim.encounter is not None
+    assert parsed.claim.encounter.dose == Quantity(30, "mg")
+    assert parsed.claim.encounter.drug == "ketorolac tromethamine"
+    report = engine.check(parsed.claim, parsed.history, as_of=dt.date(2026, 3, 20))
+    under = [f for f in report.findings if f.rule.startswith("units.")]
+    assert under and "2" in under[0].message, [f.message for f in report.findings]
+    assert parse_form({**ketorolac, "dose": "0.03 g"}).claim.encounter.dose == Quantity(0.03, "g")  # type: ignore[union-attr]
+
+
+def test_a_dose_without_a_usable_amount_is_named() -> None:
+    assert "not an amount" in parse_form({**BASE, "dose": "lots"}).errors["dose"]
+    assert "not a volume" in parse_form({**BASE, "wasted": "2 mL"}).errors["wasted"]

@@ -226,7 +226,7 @@ def _dose_units(line: ServiceLine, code: str, units: Cited[Units], drug: Drug, a
     the clinic does not claim (the payer pays what is billed), so a warning that says how much."""
     text = (
         f"line {line.number}: {amount} is {plural(want, 'unit')} of {code} "
-        f"(1 unit = up to {drug.per_unit}); billed {units_text(line.units)}"
+        f"(1 unit = {'up to ' if drug.up_to else ''}{drug.per_unit}); billed {units_text(line.units)}"
     )
     correction = Correction("set-units", str(want))
     if line.units > want:

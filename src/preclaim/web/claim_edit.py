@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from preclaim.domain.claim import Claim, ServiceLine
-from preclaim.io.legacy import in_mcg, lab_loinc
+from preclaim.io.legacy import lab_loinc
 from preclaim.web.form import DIAGNOSIS_FIELDS
 
 
@@ -68,8 +68,8 @@ def claim_values(claim: Claim) -> dict[str, str]:
 
 def _encounter_values(enc: Any) -> dict[str, str]:
     values = {
-        "dose_mcg": _num(in_mcg(enc.dose)),
-        "wasted_mcg": _num(in_mcg(enc.wasted)),
+        "dose": str(enc.dose) if enc.dose is not None else "",
+        "wasted": str(enc.wasted) if enc.wasted is not None else "",
         "vial_type": enc.vial_type or "",
         "route": enc.route or "",
         "order_on_file": _flag(enc.order_on_file),

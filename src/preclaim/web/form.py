@@ -6,6 +6,8 @@ Field errors name the field and what was expected; nothing is guessed (an empty 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -14,9 +16,12 @@ from typing import Any
 
 import msgspec
 
+from preclaim.codes.drug_model import Drug, DrugCatalog
+from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.history import Administration, History
+from preclaim.domain.quantity import Quantity, QuantityError
 from preclaim.domain.report import Finding
 from preclaim.io.legacy import lab_loinc, legacy_amount
 from preclaim.rules.catalog import catalog
@@ -27,6 +32,7 @@ VIALS = ("single-dose", "multi-dose")
 ROUTES = ("IM", "SC", "IV", "oral", "nasal")
 PHASES = ("loading", "maintenance")
 NDC_UNITS = ("ML", "UN", "F2", "GR", "ME")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")  # a bare number: the dose in the drug's billing measure
 FILING_INDICATORS = {
     "MB": "Medicare Part B",
     "MC": "Medicaid",
@@ -49,8 +55,8 @@ LABELS = {  # what the error summary calls each field: its label on the page, ne
     "b12_value": "Serum B12",
     "mma_date": "Methylmalonic acid date",
     "mma_value": "Methylmalonic acid",
-    "dose_mcg": "Dose given",
-    "wasted_mcg": "Amount wasted",
+    "dose": "Dose given",
+    "wasted": "Amount wasted",
     "ndc_qty": "NDC quantity",
     "ndc_unit": "NDC unit",
     "vial_type": "Vial",
@@ -143,10 +149,28 @@ def _labs(r: _Reader) -> tuple[Lab, ...]:
     return tuple(labs)
 
 
-def _encounter(r: _Reader) -> Encounter:
+def _amount(r: _Reader, name: str, drug: Drug | None) -> Quantity | None:
+    """An amount as typed ('30 mg', '1 g'; a bare number is in the drug's billing measure), or the older
+    `<name>_mcg` field (a number of micrograms) that saved links and bookmarks still carry."""
+    raw = r.text(name)
+    if raw is None:
+        return legacy_amount(r.number(f"{name}_mcg"))
+    measure = drug.per_unit.unit if drug is not None and drug.per_unit.is_mass else "mcg"
+    try:
+        amount = Quantity(float(raw), measure) if _NUMBER.match(raw) else Quantity.parse(raw)
+    except (QuantityError, ValueError):
+        r.errors[name] = f"{raw!r} is not an amount: give a number of {measure} or an amount with its unit ('30 mg')"
+        return None
+    if not (amount.is_mass and math.isfinite(amount.value) and amount.value >= 0):
+        r.errors[name] = f"{raw!r}: give the amount in g, mg or mcg, not a volume"
+        return None
+    return amount
+
+
+def _encounter(r: _Reader, drug: Drug | None) -> Encounter:
     return Encounter(
-        dose=legacy_amount(r.number("dose_mcg")),
-        wasted=legacy_amount(r.number("wasted_mcg")),
+        dose=_amount(r, "dose", drug),
+        wasted=_amount(r, "wasted", drug),
         vial_type=r.choice("vial_type", VIALS),
         route=r.choice("route", ROUTES),
         order_on_file=r.flag("order_on_file"),
@@ -154,7 +178,7 @@ def _encounter(r: _Reader) -> Encounter:
         abn_on_file=r.flag("abn_on_file"),
         failed_oral_therapy=r.flag("failed_oral"),
         phase=r.choice("phase", PHASES),
-        drug="cyanocobalamin",
+        drug=drug.substance if drug is not None else None,
     )
 
 
@@ -216,8 +240,10 @@ def _lines(r: _Reader, day: dt.date | None, pointers: tuple[int, ...]) -> tuple[
     return (drug,)
 
 
-def parse_form(values: Mapping[str, str]) -> ParsedForm:
+def parse_form(values: Mapping[str, str], drugs: DrugCatalog | None = None) -> ParsedForm:
+    """The claim the form describes; `drugs` (the engine's catalog) says in which unit a bare dose is."""
     r = _Reader(values)
+    drug = (drugs or bundled_catalog()).drug((r.text("code") or "J3420").upper())
     payer_id = r.text("payer_id") or ""
     if not payer_id:
         r.errors["payer_id"] = "required: the payer id (e.g. 09102, 60054, DEMO1)"
@@ -228,7 +254,7 @@ def parse_form(values: Mapping[str, str]) -> ParsedForm:
         r.errors["dx1"] = "at least one diagnosis (ICD-10-CM)"
     patient = r.text("patient_key") or "WEB-PATIENT"
     birth = r.date("birth_date")
-    encounter = _encounter(r)
+    encounter = _encounter(r, drug)
     history = History(administrations=_recent(r, patient, payer_id))
     lines = _lines(r, day, tuple(range(1, len(dx) + 1)))
     parsed = ParsedForm(r.values, r.errors, history=history, as_of=as_of)

@@ -132,7 +132,7 @@ def _check(web: WebDeps, parsed: claim_form.ParsedForm, today: dt.date) -> Repor
 @router.post("/check")
 @guarded
 async def check_form(request: Request, web: WebDeps) -> Response:
-    parsed = claim_form.parse_form(await read_form(request))
+    parsed = claim_form.parse_form(await read_form(request), web.engine.codes.drugs)
     if parsed.claim is None:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
     kept = None
@@ -169,7 +169,7 @@ async def check_form(request: Request, web: WebDeps) -> Response:
 async def necessity_pdf(request: Request, web: WebDeps) -> Response:
     from preclaim.letters import necessity_letter, render_pdf
 
-    parsed = claim_form.parse_form(await read_form(request))
+    parsed = claim_form.parse_form(await read_form(request), web.engine.codes.drugs)
     if parsed.claim is None:
         return page(request, "claim.html", 422, **_context(web, parsed.values, errors=parsed.errors))
     today = web.today()
