@@ -23,7 +23,7 @@ from preclaim.fhir.pas_codes import (
     SNOMED,
     X12_ENTITY,
 )
-from preclaim.io.legacy import in_mcg, lab_key
+from preclaim.io.legacy import lab_key
 
 Json = dict[str, Any]
 _NAMESPACE = uuid.UUID("6f1d3c1e-2f55-4a8e-9a43-7e0c3b1f5a21")  # preclaim PAS ids: uuid5(namespace, claim/role)
@@ -110,11 +110,12 @@ def medication_request(claim: Claim, line: ServiceLine, authored: dt.date) -> Js
     if drug in RXNORM_DRUG:
         codings.insert(0, coding(RXNORM, RXNORM_DRUG[drug][0], RXNORM_DRUG[drug][1]))
     dosage: Json = {"text": f"{line.code} x {line.units:g} unit(s)"}
-    dose_mcg = in_mcg(enc.dose) if enc else None
-    if dose_mcg is not None:
-        dose = {"value": dose_mcg, "unit": "mcg", "system": "http://unitsofmeasure.org", "code": "ug"}
+    given = enc.dose if enc and enc.dose is not None and enc.dose.is_mass else None
+    if given is not None:  # in the unit the chart gave (UCUM spells mcg "ug")
+        ucum = "ug" if given.unit == "mcg" else given.unit
+        dose = {"value": given.value, "unit": given.unit, "system": "http://unitsofmeasure.org", "code": ucum}
         dosage["doseAndRate"] = [{"doseQuantity": dose}]
-        dosage["text"] = f"{dose_mcg:g} mcg"
+        dosage["text"] = str(given)
     if enc and enc.route in ROUTE_SNOMED:
         dosage["route"] = concept(coding(SNOMED, *ROUTE_SNOMED[enc.route]))
     return {
