@@ -23,7 +23,7 @@ COMPILED_PACKAGES = ("preclaim.rules",)
 # The X12 837P reader (tokenizer, loops, claim building): per segment and per claim, like the engine.
 # envelope.py stays Python (a parallel check copies and reads its checker's attributes); so do spool.py and
 # parallel.py (pickling and processes: C calls already), report_json.py (one msgspec call) and edi/check.py:
-# compiled, its in-file history would box a new int and float per entry (about 6 MB more per 100,000 claims)
+# compiled, its in-file history would box a new int and float per entry (about 3 MB more per 100,000 claims)
 # for about 3% fewer instructions.
 X12_MODULES = ("tokenizer", "loops", "build837", "claim837", "read837")
 COMPILED_MODULES = ("preclaim.engine", *(f"preclaim.edi.x12.{name}" for name in X12_MODULES))
