@@ -6,7 +6,7 @@ generated files (benchmarks/edi_generate.py, invented data, seed 7).
 
     .venv/bin/python benchmarks/edi_bench.py [--dir /tmp/preclaim-bench] [--sizes 10000 100000] [--no-peers]
         [--repeat 3]
-    .venv/bin/python benchmarks/edi_bench.py --callgrind [--callgrind-claims 2000]
+    .venv/bin/python benchmarks/edi_bench.py --callgrind [--callgrind-claims 2000] [--marginal]
 
 "preclaim check" reads the file once (what the command runs); "check, two passes" is the raw-item path
 (--fix-out) that reads it twice; "check, no engine" is the one-pass check with a do-nothing engine, which is
@@ -16,6 +16,9 @@ grows. --repeat keeps each tool's fastest run (the
 machine is shared: the slower runs measure the neighbours). --callgrind counts CPU instructions per claim
 under valgrind instead of seconds, a figure that does not move with the load: each tool's run minus a run
 that only imports and sets up (PYTHONHASHSEED=0, bytecode cached beforehand so compiling is not counted).
+That count still holds what a check does once per process on its first claims (loading the ICD-10-CM table,
+filling the parse caches); --marginal prints instead (count on 2N claims - count on N claims) / N, what one
+more claim costs in a big file.
 
 LinuxForHealth x12 (PyPI: linuxforhealth-x12 0.57) needs pydantic 1, which cannot share preclaim's
 environment (pydantic 2), so it runs from its own virtualenv, created on first use under --dir. pyx12 and
@@ -202,7 +205,7 @@ RUNNERS: dict[str, Callable[[], Work]] = {
 }
 OURS = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check", "check + JSON",
         "check + JSON, jobs 2")  # fmt: skip
-CALLGRIND = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check")
+CALLGRIND = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check", "check + JSON")
 
 
 def lfh_python(folder: Path) -> Path | None:
@@ -236,16 +239,17 @@ def measure(python: Path | str, tool: str, path: Path, repeat: int = 1) -> dict[
     return best
 
 
-def callgrind(tools: tuple[str, ...], path: Path, claims: int) -> None:
-    """CPU instructions per claim of each tool (valgrind callgrind), set-up and imports subtracted."""
+def callgrind(tools: tuple[str, ...], path: Path, claims: int, bigger: Path | None = None) -> None:
+    """CPU instructions per claim of each tool (valgrind callgrind), set-up and imports subtracted; with a
+    `bigger` file (twice the claims) the marginal cost of a claim instead."""
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONHASHSEED": "0", "PYTHONPYCACHEPREFIX": cache}
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # compile once here, not inside the counted runs
 
-        def count(tool: str, dry: bool) -> int:
-            command = [sys.executable, str(Path(__file__)), "--child", tool, str(path), *(["--dry"] if dry else [])]
+        def count(tool: str, dry: bool, file: Path = path) -> int:
+            command = [sys.executable, str(Path(__file__)), "--child", tool, str(file), *(["--dry"] if dry else [])]
             subprocess.run(command, capture_output=True, env=env, check=True)  # warms the bytecode cache
             done = subprocess.run(
                 ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
@@ -258,6 +262,11 @@ def callgrind(tools: tuple[str, ...], path: Path, claims: int) -> None:
                 raise SystemExit(f"callgrind of {tool} failed:\n{done.stderr[-2000:]}")
             return int(found.group(1))
 
+        if bigger is not None:
+            print(f"{'tool':<20} {'instructions/claim':>18}   (marginal: {2 * claims:,} claims - {claims:,} claims)")
+            for tool in tools:
+                print(f"{tool:<20} {(count(tool, False, bigger) - count(tool, False)) / claims:>18,.0f}")
+            return
         print(f"{'tool':<20} {'instructions/claim':>18}   ({claims:,}-claim file, set-up and imports subtracted)")
         for tool in tools:
             print(f"{tool:<20} {(count(tool, False) - count(tool, True)) / claims:>18,.0f}")
@@ -283,6 +292,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is kept")
     parser.add_argument("--callgrind", action="store_true", help="instructions per claim instead of seconds")
     parser.add_argument("--callgrind-claims", type=int, default=2_000, help="file size for --callgrind")
+    parser.add_argument("--marginal", action="store_true", help="--callgrind: cost of one more claim (N and 2N)")
     parser.add_argument("--tools", nargs="+", choices=OURS, default=list(OURS), help="preclaim rows to run")
     parser.add_argument("--rss-sizes", type=int, nargs="*", default=[],
                         help="peak RSS of `preclaim check` on these file sizes too (100000 1000000)")  # fmt: skip
@@ -295,7 +305,9 @@ def main() -> None:
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.callgrind:
-        callgrind(CALLGRIND, ensure_file(args.dir, args.callgrind_claims), args.callgrind_claims)
+        n = args.callgrind_claims
+        bigger = ensure_file(args.dir, 2 * n) if args.marginal else None
+        callgrind(CALLGRIND, ensure_file(args.dir, n), n, bigger)
         return
     rows: list[tuple[str, int, dict[str, float]]] = []
     for size in args.sizes:

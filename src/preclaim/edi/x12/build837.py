@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
-
-import msgspec
 
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.limits import ICD_CODE, IDENTIFIER, SHORT_CODE, TEXT, Bound, amount_problem, out_of_bounds, preview
@@ -52,11 +51,15 @@ class Malformed(Exception):
         self.found, self.expected, self.at = found, expected, at
 
 
-class BillingInfo(msgspec.Struct, frozen=True):
+# Plain slotted classes, not msgspec Structs: mypyc compiles this module and makes them native classes
+# (msgspec needs class annotations that a compiled module does not keep).
+@dataclass(slots=True, eq=False)
+class BillingInfo:
     provider: Provider
 
 
-class SubscriberInfo(msgspec.Struct, frozen=True):  # a Struct: made once per claim, cheaper than a NamedTuple
+@dataclass(slots=True, eq=False)
+class SubscriberInfo:  # made once per subscriber loop
     payer: Payer | None
     member_id: str | None
     filing_indicator: str | None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import Any
 
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, ServiceLine
 from preclaim.domain.limits import (
@@ -54,7 +55,10 @@ Service = tuple[dt.date, str, float]
 ClaimServices = tuple[str, str, list[Service], str | None]
 # Everything an SV1 says that does not depend on where it stands: (code, units, modifiers, charge,
 # pointers, SV105 place of service or None, SV101-7 description, SV101-1 qualifier, SV103 unit basis)
-_Sv1Facts = tuple[str, float, tuple[str, ...], Decimal | None, tuple[int, ...], str | None, str | None, str, str]
+# Units are typed Any (a float): compiled (mypyc), a `float` is unboxed and every line would get a new float
+# object when its ServiceLine is made, which the in-file history then keeps (about 5 MB per 100,000 claims);
+# as Any the cached object itself is shared, as in Python.
+_Sv1Facts = tuple[str, Any, tuple[str, ...], Decimal | None, tuple[int, ...], str | None, str | None, str, str]
 # Per line while scanning: [lx index, sv1 index, dates, lin, ctp, rx number, line prior auth]
 _Line = list[object]
 _Dates = tuple[dt.date, dt.date | None]

@@ -7,6 +7,7 @@ the other claims under the same HL parents, so the writer can emit each parent o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from preclaim.domain.claim import Claim
 from preclaim.edi.x12.tokenizer import Delimiters, Segment
@@ -23,7 +24,7 @@ class Transaction:
     header: list[Segment]
     line_ending: str = "\n"
     source: str | None = None
-    info: object = None  # BHT04 submission date, parsed once
+    info: Any = None  # BHT04 submission date, parsed once (Any: mypyc cannot name `object` in a dataclass)
     number: int = 0  # segment number of the ST in the file
 
     @property
@@ -37,7 +38,7 @@ class Loop:
 
     segments: list[Segment]
     number: int  # segment number of the HL in the file
-    info: object = None  # parsed once, shared by every claim under this loop
+    info: Any = None  # parsed once, shared by every claim under this loop
 
     @property
     def level(self) -> str:

@@ -55,6 +55,11 @@ class Delimiters:
     component: str = ":"
     segment: str = "~"
 
+    def __reduce__(self) -> tuple[type[Delimiters], tuple[str, str, str, str]]:
+        # Rebuilt through __init__: compiled (mypyc), a frozen dataclass refuses the setattr pickle would use
+        # (a parallel check sends rejected claims, which carry their delimiters, between processes).
+        return Delimiters, (self.element, self.repetition, self.component, self.segment)
+
 
 def parse_isa(head: str, source: str | None = None) -> Delimiters:
     """Delimiters from the first 106 characters, checking the fixed-width ISA layout."""
