@@ -229,3 +229,17 @@ def test_two_imports_of_the_same_file_at_once_store_each_claim_once(store_url: s
     added = [int(out.split(": history-csv: ")[1].split(" added")[0]) for out in outputs]
     assert sum(added) == total  # every claim added by exactly one of the two
     assert _claims_and_half_claims(store_url) == (total, 0)
+
+
+def test_a_dose_column_with_its_unit_is_read_for_any_drug(store: Store, tmp_path: Path) -> None:
+    body = (
+        "claim_id,payer_id,patient_key,date_of_service,code,units,diagnoses,dose\n"
+        "K-1,PAYER-A,PAT-K,2026-03-02,J1885,2,M54.50,30 mg\n"
+    )
+    import_history_file(store, _write(tmp_path, body))
+    (claim,) = load_history(store, "PAT-K", dt.date(2026, 3, 31)).claims
+    assert claim.encounter is not None and claim.encounter.dose is not None
+    assert claim.encounter.dose.to("mg") == Quantity(30, "mg")
+    bad = body.replace("30 mg", "thirty")
+    with pytest.raises(InputError, match=r"history.csv:2.*column 'dose'.*not an amount"):
+        import_history_file(store, _write(tmp_path, bad))

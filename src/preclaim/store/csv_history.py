@@ -21,6 +21,7 @@ from preclaim.domain import (
     Provider,
     ServiceLine,
 )
+from preclaim.domain.quantity import Quantity, QuantityError
 from preclaim.errors import InputError
 from preclaim.io.legacy import legacy_amount
 from preclaim.store.csv_rows import Row, csv_errors
@@ -48,6 +49,7 @@ OPTIONAL = (
     "ndc",
     "ndc_quantity",
     "ndc_unit",
+    "dose",
     "dose_mcg",
     "phase",
     "submitted_on",
@@ -55,11 +57,22 @@ OPTIONAL = (
 PHASES = ("loading", "maintenance")
 
 
+def _dose(row: Row) -> Quantity | None:
+    """The `dose` column ("30 mg", "1000 mcg"), else the older `dose_mcg` column (a number of mcg)."""
+    text = row.text("dose")
+    if text is None:
+        return legacy_amount(row.number("dose_mcg"))
+    try:
+        return Quantity.parse(text)
+    except QuantityError as exc:
+        raise InputError(f"column 'dose': {exc}", where=row.where) from None
+
+
 def _encounter(row: Row) -> Encounter | None:
-    dose, phase = row.number("dose_mcg"), row.text("phase")
+    dose, phase = _dose(row), row.text("phase")
     if phase is not None and phase not in PHASES:
         raise InputError(f"column 'phase': found {phase!r}, expected one of {', '.join(PHASES)}", where=row.where)
-    return Encounter(dose=legacy_amount(dose), phase=phase) if dose is not None or phase else None  # type: ignore[arg-type]
+    return Encounter(dose=dose, phase=phase) if dose is not None or phase else None  # type: ignore[arg-type]
 
 
 def _line(row: Row, default_number: int) -> ServiceLine:
