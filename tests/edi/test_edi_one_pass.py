@@ -300,3 +300,17 @@ def test_parts_report_progress_as_they_are_read_then_checked(
     assert len(seen) == 8 and seen[-1] == size // 2  # every part read: half the way
     parallel.take_results(results, CheckSummary(), None, lambda report: None, -1)
     assert len(seen) == 16 and seen == sorted(seen) and size - 1 <= seen[-1] <= size
+
+
+def test_a_big_file_is_cut_into_more_parts_than_jobs_need_with_the_same_reports(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    monkeypatch.setattr(parallel, "MAX_PART_BYTES", batch.stat().st_size // 12)  # parts of at most 1/12 of it
+    seen: list[int] = []
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True, show=SHOWN, progress=seen.append)
+    assert results is not None and len(seen) >= 12  # one call per part read: 12 or 13 parts, not 2 x 4
+    summary, out, shown = CheckSummary(), io.BytesIO(), list[Report]()
+    parallel.take_results(results, summary, out, shown.append, SHOWN)
+    json, one, first = _one_process(batch, engine)
+    assert out.getvalue() == json and _facts(summary) == _facts(one) and shown == first
