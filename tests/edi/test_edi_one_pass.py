@@ -6,16 +6,19 @@ import datetime as dt
 import io
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import msgspec
 import pytest
+from x12_builders import b12_claim, interchange, subscriber
 
 from preclaim.domain.history import Administration, History
 from preclaim.domain.report import Report
-from preclaim.edi import parallel
-from preclaim.edi.check import CheckSummary, check_items
+from preclaim.edi import check, parallel
+from preclaim.edi.check import CheckSummary, check_items, check_x12_file
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
+from preclaim.edi.x12.read837 import scan_services
 from preclaim.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -207,3 +210,107 @@ def test_parts_see_the_stored_history_too(batch: Path, engine: Engine, monkeypat
     assert out.getvalue() == b",".join(map(msgspec.json.encode, one))
     alone = [r for _, r in check_items(batch, engine, AS_OF, raw=False) if r is not None]
     assert one != alone and one[:-5] == alone[:-5]  # the stored injection changed the last patient's reports
+
+
+class _OneShot(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def _spill_folders() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("preclaim-history-*")}
+
+
+@pytest.fixture
+def tiny_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History of more than 500 service lines moves to disk: the 3,600-claim batch spills early."""
+    monkeypatch.setattr(check, "MEMORY_LINES", 500)
+
+
+def test_history_spilled_to_disk_gives_the_reports_kept_in_memory(batch: Path, engine: Engine) -> None:
+    in_memory = _outcomes(batch, engine, raw=False)
+    before = _spill_folders()
+    spilled = check.BatchHistory(memory_lines=500)
+    with batch.open("rb") as source:
+        spilled.prescan(scan_services(source))
+    assert spilled.spilled is not None and spilled.spilled.path.exists()
+    spilled.close()
+    assert not spilled.spilled.path.exists()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check, "MEMORY_LINES", 500)
+        assert _outcomes(batch, engine, raw=False) == in_memory  # one pass
+        assert _outcomes(batch, engine, raw=True) == in_memory  # two passes (--fix-out)
+    assert _spill_folders() == before  # the disk copy is deleted after the check
+
+
+def test_history_spilled_while_reading_standard_input_gives_the_same_reports(batch: Path, engine: Engine) -> None:
+    def unseekable() -> list[object]:  # a pipe: claims checked as they come
+        stream = _OneShot(batch.read_bytes())
+        return [msgspec.json.encode(r) for _, r in check_items(stream, engine, AS_OF) if r is not None]
+
+    in_memory = unseekable()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check, "MEMORY_LINES", 500)
+        assert unseekable() == in_memory
+    assert b"frequency.duplicate" in b"".join(in_memory)
+
+
+def test_parts_with_the_history_on_disk_give_the_reports_of_one_process(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, tiny_bound: None
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    json, summary, shown = _one_process(batch, engine)
+    before = _spill_folders()
+    parts = _in_parts(batch, engine, jobs=2)
+    assert parts is not None
+    assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
+    assert _spill_folders() == before
+
+
+@pytest.mark.parametrize("stream", [io.BytesIO, _OneShot])
+def test_voids_and_replacements_drop_their_claim_from_a_history_on_disk(
+    stream: type[io.BytesIO], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    void = [s.replace("11:B:1", "11:B:8") for s in b12_claim("A")]
+    replacement = [s.replace("11:B:1", "11:B:7") for s in b12_claim("A-R", extra=["REF*F8*A"])]
+    voided = [*subscriber(2), *b12_claim("A"), *subscriber(3), *void, *subscriber(4), *b12_claim("B")]
+    replaced = [*subscriber(2), *b12_claim("A"), *subscriber(3), *replacement, *subscriber(4), *b12_claim("B")]
+
+    def duplicates(body: list[str]) -> list[list[str]]:
+        reports = [r for r in check_x12_file(stream(interchange(body)), engine, AS_OF) if isinstance(r, Report)]
+        return [[f.message for f in r.findings if f.rule == "frequency.duplicate"] for r in reports]
+
+    monkeypatch.setattr(check, "MEMORY_LINES", 0)  # every line on disk from the first claim
+    assert duplicates(voided) == [[], [], []]  # A was voided before B: B repeats no claim that counts
+    assert duplicates(replaced) == [
+        [], [], ["line 2: 2026-01-02 was already billed or recorded for this patient (claim A-R)"]
+    ]  # fmt: skip
+    monkeypatch.setattr(check, "MEMORY_LINES", 1_000)
+    assert duplicates(voided) == [[], [], []]
+
+
+def test_parts_report_progress_as_they_are_read_then_checked(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    seen: list[int] = []
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, progress=seen.append)
+    assert results is not None
+    size = batch.stat().st_size
+    assert len(seen) == 8 and seen[-1] == size // 2  # every part read: half the way
+    parallel.take_results(results, CheckSummary(), None, lambda report: None, -1)
+    assert len(seen) == 16 and seen == sorted(seen) and size - 1 <= seen[-1] <= size
+
+
+def test_a_big_file_is_cut_into_more_parts_than_jobs_need_with_the_same_reports(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    monkeypatch.setattr(parallel, "MAX_PART_BYTES", batch.stat().st_size // 12)  # parts of at most 1/12 of it
+    seen: list[int] = []
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True, show=SHOWN, progress=seen.append)
+    assert results is not None and len(seen) >= 12  # one call per part read: 12 or 13 parts, not 2 x 4
+    summary, out, shown = CheckSummary(), io.BytesIO(), list[Report]()
+    parallel.take_results(results, summary, out, shown.append, SHOWN)
+    json, one, first = _one_process(batch, engine)
+    assert out.getvalue() == json and _facts(summary) == _facts(one) and shown == first

@@ -182,21 +182,23 @@ def _run(
     jobs: int = 1,
 ) -> None:
     history, stored = histories
-    if jobs > 1 and writer is None:  # --jobs: parts of the file in processes (None: one process is needed)
-        shown = SHOWN_REPORTS if spool is None else -1  # the text output details the first few
-        known = history if stored is None else PerPatient(stored, history)
-        parts = check_in_parts(path, engine, as_of, jobs=jobs, history=known, json=spool is not None, show=shown)
-        if parts is not None:
-            if spool is not None:
-                spool.write(b'{"claims":[')
-            take_results(parts, summary, spool, lambda report: render_report(out, report), shown)
-            return
     task = progress.add_task("checking", total=path.stat().st_size) if progress is not None else None
 
     def advance(done: int) -> None:
         if progress is not None and task is not None:
             progress.update(task, completed=done)
 
+    if jobs > 1 and writer is None:  # --jobs: parts of the file in processes (None: one process is needed)
+        shown = SHOWN_REPORTS if spool is None else -1  # the text output details the first few
+        known = history if stored is None else PerPatient(stored, history)
+        parts = check_in_parts(
+            path, engine, as_of, jobs=jobs, history=known, json=spool is not None, show=shown, progress=advance
+        )
+        if parts is not None:
+            if spool is not None:
+                spool.write(b'{"claims":[')
+            take_results(parts, summary, spool, lambda report: render_report(out, report), shown)
+            return
     if spool is not None:
         spool.write(b'{"claims":[')
     first = True

@@ -18,6 +18,7 @@ from typing import BinaryIO, Protocol
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, Administration, History, PatientHistories
 from preclaim.domain.report import Report
+from preclaim.edi.history_spill import Entry, SpilledHistory
 from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.claim837 import Service
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
@@ -32,8 +33,10 @@ class ClaimChecker(Protocol):
     def check(self, claim: Claim, history: History = ..., *, as_of: dt.date) -> Report: ...
 
 
-# (date of service, index of the claim in the file, code, units, claim id, payer id)
-_Entry = tuple[dt.date, int, str, float, str, str]
+_Entry = Entry  # (date of service, index of the claim in the file, code, units, claim id, payer id)
+# Service lines of history held in memory before they move to disk: about 45 MB of entries; a file of
+# 125,000 two-line claims fits (edi/history_spill.py)
+MEMORY_LINES = 250_000
 
 
 class BatchHistory:
@@ -42,18 +45,26 @@ class BatchHistory:
     Kept as compact entries (one per service line) and handed to the engine as Administration records,
     which is what its history rules read: a full Claim per line would not fit 100,000 claims in a small
     memory budget. A replacement (CLM05-3 = 7) supersedes the claim it corrects (the same claim id, or the id
-    its REF*F8 names); a void (8) removes it.
+    its REF*F8 names); a void (8) removes it. Past MEMORY_LINES lines the entries move to a temporary SQLite
+    file (edi/history_spill.py) and are read back per patient: memory stays flat on files of any size.
 
     Two modes. After `prescan` (a first pass over a file), a claim's history is every other claim of the
     patient billed earlier in the file or dated earlier, whatever the file order: history is ordered by
     date of service. Without it (standard input can be read once), only claims earlier in the file count.
     """
 
-    def __init__(self, base: PatientHistories = EMPTY_HISTORY) -> None:
+    def __init__(self, base: PatientHistories = EMPTY_HISTORY, *, memory_lines: int | None = None) -> None:
         self.base = base
         self._seen: dict[str, list[_Entry]] = {}
         self.whole_file = False
         self._in_order = True  # False while a first pass appends lines in file order
+        self._room = MEMORY_LINES if memory_lines is None else memory_lines  # lines to hold before spilling
+        self.spilled: SpilledHistory | None = None  # past the bound: every entry is on disk, none in _seen
+
+    def close(self) -> None:
+        """Delete the on-disk entries, if any (the history is of no use after the file's last check)."""
+        if self.spilled is not None:
+            self.spilled.close()
 
     def prescan(self, claims: Iterable[PatientServices | None]) -> None:
         """Take every claim of the file first (from `scan_services`: None for a rejected claim)."""
@@ -73,16 +84,18 @@ class BatchHistory:
         # A stable sort by date gives what inserting each line after the lines of its day would.
         for seen in self._seen.values():
             seen.sort(key=_by_date)
+        if self.spilled is not None:
+            self.spilled.finish()
         self._in_order = True
         self.whole_file = True
 
     def patients(self) -> list[str]:
         """The keys of the patients with claims recorded."""
-        return list(self._seen)
+        return list(self._seen) if self.spilled is None else list(self.spilled.patients())
 
     def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
-        entries = self._seen.get(key)
+        entries = self._seen.get(key) if self.spilled is None else self.spilled.entries(key)
         stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
         if not entries:
             return stored
@@ -130,6 +143,9 @@ class BatchHistory:
     ) -> None:
         """Add the lines of the claim at `index` of the file (a replacement or void first drops its target:
         the claim with its id, or with the id its REF*F8 `original` names)."""
+        if self.spilled is not None:
+            self._record_spilled(index, key, claim_id, frequency_code, payer_id, services, original)
+            return
         seen = self._seen.get(key)
         if seen is None:
             seen = self._seen[key] = []
@@ -138,12 +154,41 @@ class BatchHistory:
             seen[:] = [e for e in seen if e[4] not in targets]
             if frequency_code == "8":
                 return
+        self._room -= len(services)
+        if self._room < 0:
+            self._spill()
+            self._record_spilled(index, key, claim_id, frequency_code, payer_id, services, original)
+            return
         for day, code, units in services:
             entry = (day, index, code, units, claim_id, payer_id)
             if self._in_order:
                 bisect.insort(seen, entry, key=_by_date)  # after the lines of the same day: file order
             else:
                 seen.append(entry)
+
+    def _spill(self) -> None:
+        """Move every entry to disk: from now on the history lives there (memory stays flat)."""
+        spilled = self.spilled = SpilledHistory(indexed=self._in_order)
+        for key, seen in self._seen.items():
+            spilled.add(key, seen)
+        self._seen = {}
+
+    def _record_spilled(
+        self,
+        index: int,
+        key: str,
+        claim_id: str,
+        frequency_code: str,
+        payer_id: str,
+        services: list[Service],
+        original: str | None,
+    ) -> None:
+        assert self.spilled is not None
+        if frequency_code in ("7", "8"):
+            self.spilled.drop(key, (claim_id, original))
+            if frequency_code == "8":
+                return
+        self.spilled.add_claim(key, index, claim_id, payer_id, services)
 
 
 _by_date = itemgetter(0)  # an _Entry's date of service (a C-level key for sort and insort)
@@ -208,6 +253,7 @@ def check_items(
                 if tell is not None and progress is not None and index % _PROGRESS_EVERY == 0:
                     progress(tell())
     finally:
+        batch.close()
         if owned:
             stream.close()
 
