@@ -116,7 +116,9 @@ def run_audit(config: AuditConfig, progress: Progress | None = None) -> dict[str
     record = work.prepare(mark, config.restart)
     if record is None:
         report("reading", 0, None)
-        staged = stage(config.inputs, work.staging, work.scratch, config.chunk_lines, config.workers)
+        staged = stage(
+            config.inputs, work.staging, work.scratch, config.chunk_lines, config.workers, jobs=config.workers
+        )
         record = {"fingerprint": mark, "staged": asdict(staged)}
         work.save_staging(record)
     staged_info: dict[str, Any] = record["staged"]

@@ -13,17 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import msgspec
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from preclaim.batch.schema import BY_NAME, CLAIM_JSON, COLUMNS, REQUIRED
-from preclaim.domain import Claim
-from preclaim.edi.x12.read837 import iter_claims
+from preclaim.batch.x12stage import MAX_REJECTED_KEPT, Converted, convert_in_parts, x12_to_parquet
 from preclaim.errors import InputError
 
 X12_SUFFIXES = frozenset({".837", ".x12", ".edi", ".txt"})
-MAX_REJECTED_KEPT = 100
 
 
 @dataclass(slots=True)
@@ -67,9 +62,11 @@ def _ident(name: str) -> str:
 MAX_LINE_BYTES = 1 << 18
 
 
-def _scan(path: Path, kind: str) -> str:
+def _scan(path: Path, kind: str, files: Sequence[Path] = ()) -> str:
     if kind == "csv":
         return f"read_csv({_quote(str(path))}, all_varchar=true, header=true, max_line_size={MAX_LINE_BYTES})"
+    if files:  # a converted 837P's parts: read in list order
+        return f"read_parquet([{', '.join(_quote(str(f)) for f in files)}])"
     return f"read_parquet({_quote(str(path))})"
 
 
@@ -99,9 +96,9 @@ def _raw_text(name: str, kind: str) -> str:
     return f"NULLIF(trim(CAST({_ident(name)} AS VARCHAR)), '')"
 
 
-def _typed_view(con: duckdb.DuckDBPyConnection, index: int, path: Path, kind: str) -> str:
+def _typed_view(con: duckdb.DuckDBPyConnection, index: int, path: Path, kind: str, files: Sequence[Path] = ()) -> str:
     """A view with, per column, its raw text (r_<name>) and its typed value (<name>), plus _src and _row."""
-    scan = _scan(path, kind)
+    scan = _scan(path, kind, files)
     found = _columns(con, scan, str(path))
     missing = [name for name in REQUIRED if name not in found]
     if missing:
@@ -180,41 +177,17 @@ def _first_problem(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> Non
         )
 
 
-def _x12_row(claim: Claim) -> dict[str, object]:
-    line = claim.lines[0]
-    return {
-        "claim_id": claim.id,
-        "payer_id": claim.payer.id,
-        "patient_key": claim.patient.key,
-        "date_of_service": (claim.first_date_of_service or line.date_of_service).isoformat(),
-        "code": line.code,
-        "units": str(line.units),
-        CLAIM_JSON: msgspec.json.encode(claim).decode(),
-    }
-
-
-def x12_to_parquet(path: Path, target: Path, staged: Staged, batch: int = 5000) -> None:
-    """837P claims as one row per claim carrying the whole claim as JSON, written in batches (a file of any
-    size streams through); claims the reader refuses are counted with their reason."""
-    schema = pa.schema([(n, pa.string()) for n in (*REQUIRED, CLAIM_JSON)])
-    rows: list[dict[str, object]] = []
-    with pq.ParquetWriter(target, schema) as writer:
-        for item in iter_claims(path):
-            if isinstance(item, Claim):
-                rows.append(_x12_row(item))
-            else:
-                staged.rejected += 1
-                if len(staged.rejected_examples) < MAX_REJECTED_KEPT:
-                    staged.rejected_examples.append(f"{path}: claim {item.claim_id or '?'}: {item.reason}")
-            if len(rows) >= batch:
-                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-                rows = []
-        writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-
-
-def stage(paths: Sequence[Path], target: Path, scratch: Path, chunk_lines: int, threads: int) -> Staged:
-    """Check every input, then write typed lines to target/chunk=N/*.parquet. Returns the counts."""
+def stage(paths: Sequence[Path], target: Path, scratch: Path, chunk_lines: int, threads: int, jobs: int = 1) -> Staged:
+    """Check every input, then write typed lines to target/chunk=N/*.parquet. Returns the counts.
+    `jobs` > 1: a big 837P is converted by that many processes (x12stage.convert_in_parts)."""
     staged = Staged()
+    # Before DuckDB starts its threads (the conversion forks); a file that cannot be cut is converted below,
+    # in input order, so errors come as one process gives them.
+    split: dict[int, Converted | None] = {
+        i: convert_in_parts(path, scratch, f"x12-{i}", jobs)
+        for i, path in enumerate(paths)
+        if jobs > 1 and path.is_file() and path.suffix.lower() in X12_SUFFIXES
+    }
     con = quiet_duckdb(max(1, threads))
     try:
         views = []
@@ -222,11 +195,14 @@ def stage(paths: Sequence[Path], target: Path, scratch: Path, chunk_lines: int, 
             if not path.is_file():
                 raise InputError("no such file", where=str(path))
             kind = kind_of(path)
+            files: list[Path] = []
             if kind == "x12":
-                converted = scratch / f"x12-{i}.parquet"
-                x12_to_parquet(path, converted, staged)
-                path, kind = converted, "parquet"
-            views.append(_typed_view(con, i, path, kind))
+                converted = split.get(i) or x12_to_parquet(path, scratch / f"x12-{i}.parquet")
+                staged.rejected += converted.rejected
+                room = MAX_REJECTED_KEPT - len(staged.rejected_examples)
+                staged.rejected_examples += converted.rejected_examples[:room]
+                path, kind, files = converted.files[0], "parquet", converted.files
+            views.append(_typed_view(con, i, path, kind, files))
         con.execute("CREATE TEMP VIEW lines AS " + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views))
         _first_problem(con, paths)
         lines, patients = con.execute("SELECT count(*), count(DISTINCT patient_key) FROM lines").fetchone() or (0, 0)
