@@ -152,3 +152,12 @@ def test_cds_feedback_goes_to_the_store_when_there_is_one(stored: TestClient, tm
     ]
     assert rows[0]["item"]["acceptedSuggestions"] == [{"id": "s-1"}]
     assert not (tmp_path / "cds-feedback.jsonl").exists()
+
+
+def test_a_repeated_query_parameter_is_refused_not_read_as_the_last_one(stored: TestClient) -> None:
+    assert stored.post("/v1/authorizations", json=AUTH).status_code == 201
+    response = stored.get("/v1/authorizations?patient=PT-OTHER&patient=PT-1007")
+    assert response.status_code == 422
+    assert "'patient' is given 2 times" in response.json()["detail"]
+    assert response.json()["errors"][0]["field"] == "query.patient"
+    assert [a["number"] for a in stored.get("/v1/authorizations?patient=PT-1007").json()] == ["AUTH-9"]

@@ -7,16 +7,17 @@ import html
 from typing import Any, cast
 
 import msgspec
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from preclaim.api.openapi import responses
 from preclaim.api.problems import ApiError
+from preclaim.api.query_guard import single_valued_query
 from preclaim.api.rest_routes import _as_of, _state, library
 from preclaim.domain.report import PolicyRef, Source
 from preclaim.policy import PayerKey, source_of
 
-router = APIRouter(prefix="/v1", tags=["REST"])
+router = APIRouter(prefix="/v1", tags=["REST"], dependencies=[Depends(single_valued_query)])
 _encode = msgspec.json.Encoder().encode
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import msgspec
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from preclaim.api.openapi import body_schema, responses
 from preclaim.api.problems import ApiError, FieldError
+from preclaim.api.query_guard import single_valued_query
 from preclaim.api.rest_routes import _as_of, _state
 from preclaim.api.state import ServiceState, decode_body
 from preclaim.api.store_seam import StoreHistory
 from preclaim.domain.history import Authorization, History
 
-router = APIRouter(prefix="/v1", tags=["History"])
+router = APIRouter(prefix="/v1", tags=["History"], dependencies=[Depends(single_valued_query)])
 _encode = msgspec.json.Encoder().encode
 
 

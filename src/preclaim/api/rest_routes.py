@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Any
 
 import msgspec
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from preclaim.api.log_safe import safe_logger
 from preclaim.api.openapi import any_of, body_schema, responses
 from preclaim.api.problems import ApiError, FieldError, from_preclaim
+from preclaim.api.query_guard import single_valued_query
 from preclaim.api.seams import Checker
 from preclaim.api.state import ServiceState, guard_depth
 from preclaim.domain.claim import Claim
@@ -28,7 +29,7 @@ from preclaim.facade import (
 from preclaim.facade import prior_auth as prior_auth_of
 from preclaim.io.sniff import HEAD_BYTES, sniff
 
-router = APIRouter(prefix="/v1", tags=["REST"])
+router = APIRouter(prefix="/v1", tags=["REST"], dependencies=[Depends(single_valued_query)])
 log = safe_logger("preclaim.api.rest")
 _encode = msgspec.json.Encoder(decimal_format="string").encode
 X12_MEDIA = ("application/edi-x12", "application/x12", "text/plain")
