@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import re
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
@@ -22,36 +20,13 @@ from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import read_837
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 import edi_generate
-
-TESTS = Path(__file__).resolve().parents[1]
-EXAMPLES = TESTS.parent / "examples"
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _set(doc: Any, path: str, value: Any) -> None:
-    """A golden case's edit (tests/core/test_golden_cases.py applies them the same way)."""
-    steps = [int(i) if i else k for k, i in _STEP.findall(path)]
-    target = doc
-    for step in steps[:-1]:
-        target = target[step]
-    if value == "__delete__":
-        del target[steps[-1]]
-    elif isinstance(target, list) and steps[-1] == len(target):
-        target.append(value)
-    else:
-        target[steps[-1]] = value
+from test_golden_cases import _claim, case_files
 
 
 def _golden_claims() -> list[Claim]:
-    claims = []
-    for path in sorted((TESTS / "cases").glob("*/*.json")):
-        case = json.loads(path.read_text())
-        doc = copy.deepcopy(json.loads((EXAMPLES / f"{case.get('base', 'clean')}.json").read_text()))
-        for where, value in case.get("set", {}).items():
-            _set(doc, where, value)
-        claims.append(msgspec.convert(doc, Claim))
-    return claims
+    return [_claim(json.loads(path.read_text())) for path in case_files()]
 
 
 def _round_trip(items: list[ClaimItem]) -> list[ClaimItem]:

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from preclaim.batch.schema import CLAIM_JSON, REQUIRED
 from preclaim.domain import Claim
-from preclaim.edi.parallel import MAX_PART_BYTES, PARTS_PER_JOB, Part, plan_parts
+from preclaim.edi.parallel import Part, plan_for_jobs
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import iter_claims, read_837
@@ -112,9 +112,7 @@ def _convert_part(path: Path, head: bytes, part: Part, target: Path) -> tuple[Co
 
 def convert_in_parts(path: Path, folder: Path, name: str, jobs: int) -> Converted | None:
     """`path` converted by `jobs` processes into folder/<name>-part-K.parquet; None: convert it in one."""
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    planned = plan_parts(path, max(jobs * PARTS_PER_JOB, path.stat().st_size // MAX_PART_BYTES))
+    planned = plan_for_jobs(path, jobs)
     if planned is None:
         return None
     head, parts = planned

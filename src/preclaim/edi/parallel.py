@@ -76,6 +76,14 @@ class PartResult:
     flagged: list[tuple[Report, int]] = field(default_factory=list)  # (report, fix + deny up to it)
 
 
+def plan_for_jobs(path: Path, jobs: int) -> tuple[bytes, list[Part]] | None:
+    """The parts for `jobs` forked processes (a few per process, none over MAX_PART_BYTES); None when one
+    process should do it: fewer than two jobs, no fork on this platform, or a file not worth cutting."""
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return plan_parts(path, max(jobs * PARTS_PER_JOB, path.stat().st_size // MAX_PART_BYTES))
+
+
 def plan_parts(path: Path, parts: int) -> tuple[bytes, list[Part]] | None:
     """The file's ISA (with its line break) and its parts; None when the file is not one to cut."""
     size = path.stat().st_size
@@ -277,9 +285,7 @@ def check_in_parts(
     `show`: the reports that are not clean, while fix + deny so far stays within `show`, come as Reports.
     `progress` is called with a count of bytes out of the file's size: each part counts half when it has been
     read (phase 1) and half when it has been checked (phase 2)."""
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    planned = plan_parts(path, max(jobs * PARTS_PER_JOB, path.stat().st_size // MAX_PART_BYTES))
+    planned = plan_for_jobs(path, jobs)
     if planned is None:
         return None
     head, parts = planned
