@@ -44,7 +44,7 @@ def test_migrations_build_every_table_and_match_the_models(store: Store) -> None
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0005"
+    assert version == "0006"
 
 
 def test_reopening_keeps_data_and_does_not_migrate_twice(store_url: str) -> None:
@@ -117,6 +117,42 @@ def test_an_older_schema_is_upgraded_on_open(tmp_path: Path) -> None:
         conn.execute(text("INSERT INTO patients (key) VALUES ('PAT-OLD')"))
     engine.dispose()
     with Store.open(url) as store, store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
         assert conn.execute(text("SELECT key FROM patients")).scalar_one() == "PAT-OLD"
         assert "first_date_of_service" in {c["name"] for c in inspect(conn).get_columns("remittances")}
+
+
+def test_a_dose_keeps_its_unit_and_older_rows_keep_their_mcg(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from preclaim.domain import Administration
+    from preclaim.domain.quantity import Quantity
+    from preclaim.store import load_history
+    from preclaim.store.claims import upsert_administration
+    from preclaim.store.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:  # a database written by the previous version: the dose only in mcg
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.execute(text("INSERT INTO patients (id, key) VALUES (1, 'PAT-OLD')"))
+        conn.execute(
+            text(
+                "INSERT INTO administrations (patient_id, date, code, units, dose_mcg, claim_id, source) "
+                "VALUES (1, '2026-02-01', 'J3420', 1, 1000, '', 'csv')"
+            )
+        )
+    engine.dispose()
+    with Store.open(url) as store:
+        (old,) = load_history(store, "PAT-OLD", dt.date(2026, 3, 1)).administrations
+        assert old.dose == Quantity(1000, "mcg")
+        with store.transaction() as session:
+            for day, dose in ((dt.date(2026, 2, 2), Quantity(1, "mL")), (dt.date(2026, 2, 3), Quantity(30, "mg"))):
+                upsert_administration(session, Administration("PAT-NEW", day, "J1885", 2, dose), "csv")
+        doses = [a.dose for a in load_history(store, "PAT-NEW", dt.date(2026, 3, 1)).administrations]
+        assert doses == [Quantity(1, "mL"), Quantity(30, "mg")]  # a volume is no longer stored empty

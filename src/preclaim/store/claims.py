@@ -162,13 +162,21 @@ def upsert_administration(session: Session, adm: Administration, source: str) ->
             AdministrationRow.claim_id == claim_id,
         )
     ).one_or_none()
-    values = (adm.units, in_mcg(adm.dose), adm.phase, adm.payer_id)
-    if row is not None and (row.units, row.dose_mcg, row.phase, row.payer_id) == values:
+    dose = adm.dose
+    values = (
+        adm.units,
+        None if dose is None else dose.value,
+        None if dose is None else dose.unit,
+        in_mcg(dose),
+        adm.phase,
+        adm.payer_id,
+    )
+    if row is not None and (row.units, row.dose_value, row.dose_unit, row.dose_mcg, row.phase, row.payer_id) == values:
         return "unchanged"
     outcome: Outcome = "added" if row is None else "updated"
     if row is None:
         row = AdministrationRow(patient_id=patient, date=adm.date, code=adm.code, claim_id=claim_id)
-    row.units, row.dose_mcg, row.phase, row.payer_id = values
+    row.units, row.dose_value, row.dose_unit, row.dose_mcg, row.phase, row.payer_id = values
     row.source = source
     session.add(row)
     session.flush()

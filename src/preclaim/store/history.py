@@ -8,6 +8,7 @@ import msgspec
 from sqlalchemy import select
 
 from preclaim.domain import Administration, Claim, History, Report
+from preclaim.domain.quantity import Quantity, unit_of
 from preclaim.io.legacy import legacy_amount
 from preclaim.store.auth import list_authorizations
 from preclaim.store.claims import decode_claim_document, find_claim, upsert_claim
@@ -50,13 +51,20 @@ def load_history(store: Store, patient_key: str, before: dt.date, *, exclude_cla
     )
 
 
+def _dose(row: AdministrationRow) -> Quantity | None:
+    """The dose as given; a row written before the unit was stored has only its mcg."""
+    if row.dose_value is not None and row.dose_unit is not None:
+        return Quantity(row.dose_value, unit_of(row.dose_unit))
+    return legacy_amount(row.dose_mcg)
+
+
 def _administration(row: AdministrationRow, patient_key: str) -> Administration:
     return Administration(
         patient_key=patient_key,
         date=row.date,
         code=row.code,
         units=row.units,
-        dose=legacy_amount(row.dose_mcg),
+        dose=_dose(row),
         phase=row.phase,  # type: ignore[arg-type]  # written only from Phase values
         claim_id=row.claim_id or None,
         payer_id=row.payer_id,

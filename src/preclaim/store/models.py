@@ -101,7 +101,9 @@ class AdministrationRow(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     code: Mapped[str] = mapped_column(String(48))
     units: Mapped[float] = mapped_column(Float)
-    dose_mcg: Mapped[float | None] = mapped_column(Float)
+    dose_mcg: Mapped[float | None] = mapped_column(Float)  # the dose in mcg when a mass, for older readers
+    dose_value: Mapped[float | None] = mapped_column(Float)  # the dose as given, with dose_unit (g, mg, mcg, mL)
+    dose_unit: Mapped[str | None] = mapped_column(String(8))
     phase: Mapped[str | None] = mapped_column(String(16))
     claim_id: Mapped[str] = mapped_column(String(38), default="")
     payer_id: Mapped[str | None] = mapped_column(String(80))
