@@ -130,11 +130,10 @@ def load_check_json(jobs: int) -> Callable[[], Work]:
         import datetime as dt
         import tempfile
 
-        import msgspec
-
         from preclaim.edi.check import CheckSummary, check_items
         from preclaim.edi.parallel import check_in_parts, take_results
         from preclaim.engine import Engine
+        from preclaim.io.report_json import ReportArrayWriter
 
         engine = Engine.default()
         day = dt.date(2026, 1, 15)
@@ -148,11 +147,12 @@ def load_check_json(jobs: int) -> Callable[[], Work]:
                 if parts is not None:
                     take_results(parts, summary, out, lambda report: None, -1)
                     return summary.claims
-                encode = msgspec.json.Encoder().encode
+                reports = ReportArrayWriter(out)  # what `preclaim check --format json` writes with
                 for item, report in check_items(path, engine, day, raw=False):
                     summary.add(item, report)
                     if report is not None:
-                        out.write(encode(report) + b",")
+                        reports.add(report)
+                reports.flush()
             return summary.claims
 
         return run

@@ -40,6 +40,7 @@ from preclaim.edi.x12.tokenizer import tokenize
 from preclaim.edi.x12.write837 import X12Writer
 from preclaim.errors import InputError
 from preclaim.facade import PerPatient, StoredHistory, check_many
+from preclaim.io.report_json import ReportArrayWriter
 
 SHOWN_REPORTS = 20  # text output details this many claims needing work; JSON has them all
 _PROGRESS_BYTES = 4 << 20
@@ -201,7 +202,7 @@ def _run(
             return
     if spool is not None:
         spool.write(b'{"claims":[')
-    first = True
+    reports = ReportArrayWriter(spool) if spool is not None else None
     # Raw segments and loops only for --fix-out: a report and the summary need the claim alone (read once).
     for done in check_many(
         path, engine=engine, as_of=as_of, history=history, stored=stored, kind="x12", progress=advance,
@@ -216,11 +217,12 @@ def _run(
             writer.write(fixed)
         if report is None:
             continue
-        if spool is not None:
-            spool.write((b"" if first else b",") + msgspec.json.encode(report))
-            first = False
+        if reports is not None:
+            reports.add(report)
         elif report.verdict != "clean" and sum(summary.verdicts[v] for v in ("fix", "deny")) <= SHOWN_REPORTS:
             render_report(out, report)
+    if reports is not None:
+        reports.flush()
 
 
 def _finish_json(spool: BinaryIO, summary: CheckSummary, strict_result: StrictResult | None) -> None:

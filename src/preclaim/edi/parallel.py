@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-import msgspec
-
 from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
 from preclaim.edi.check import BatchHistory, CheckSummary, ClaimChecker
@@ -43,6 +41,7 @@ from preclaim.edi.x12.loops import ParsedClaim
 from preclaim.edi.x12.read837 import read_837
 from preclaim.edi.x12.tokenizer import ISA_LENGTH, Resume, Segment, Tokenizer
 from preclaim.errors import X12Error
+from preclaim.io.report_json import ReportArrayWriter
 
 MIN_PART_BYTES = 1 << 20  # a smaller part is not worth a process
 MAX_PART_BYTES = 16 << 20  # a bigger file gets more parts: a part's history facts pass through the parent's memory
@@ -240,10 +239,9 @@ def _check_part(k: int) -> PartResult:
     spool.count = _shared["counts"][k]
     summary = CheckSummary()
     result = PartResult(folder / f"part-{k}.json" if _shared["json"] else None, summary)
-    encode = msgspec.json.Encoder().encode
     out = open(result.json, "wb") if result.json is not None else None  # noqa: SIM115
+    reports = ReportArrayWriter(out) if out is not None else None
     flagged = 0
-    first = True
     try:
         for index, item in enumerate(spool, offset):
             if not isinstance(item, ParsedClaim):
@@ -252,15 +250,16 @@ def _check_part(k: int) -> PartResult:
             claim = item.claim
             report = engine.check(claim, batch.for_claim(claim, index), as_of=as_of)
             summary.add(item, report)
-            if out is not None:
-                out.write(encode(report) if first else b"," + encode(report))
-                first = False
+            if reports is not None:
+                reports.add(report)
             if report.verdict != "clean" and flagged <= show:
                 flagged = summary.verdicts["fix"] + summary.verdicts["deny"]
                 if flagged <= show:
                     result.flagged.append((report, flagged))
     finally:
         if out is not None:
+            if reports is not None:
+                reports.flush()
             out.close()
     (folder / f"part-{k}.spool").unlink()  # here, not in the parent: freeing its pages takes the kernel a while
     return result
