@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -270,6 +271,10 @@ def _one_pass(
     where: list[int] = []  # bytes read when claim 500 * n was parsed: progress follows the checks
     tell = stream.tell if progress is not None else None
     batch.start_file()
+    collecting = gc.isenabled()
+    # The first pass makes history facts (small tuples and lists, no cycles) and claims that go straight to the
+    # spool: a collection could free none of them, so the cyclic GC stays off while it runs.
+    gc.disable()
     try:
         for index, item in enumerate(read_837(stream)):
             if isinstance(item, ParsedClaim):
@@ -280,17 +285,26 @@ def _one_pass(
     except BaseException:
         spool.close()
         raise
+    finally:
+        if collecting:
+            gc.enable()
     batch.end_file()
-    check = engine.check
-    for_claim = batch.for_claim
-    for index, item in enumerate(spool):
-        if isinstance(item, ParsedClaim):
-            claim = item.claim
-            yield item, check(claim, for_claim(claim, index), as_of=as_of)
-        else:
-            yield item, None
-        if progress is not None and index % _PROGRESS_EVERY == 0:
-            progress(where[index // _PROGRESS_EVERY])
+    # The file's history now lives until the last check: frozen, the collections the checks trigger stop
+    # walking it again and again.
+    gc.freeze()
+    try:
+        check = engine.check
+        for_claim = batch.for_claim
+        for index, item in enumerate(spool):
+            if isinstance(item, ParsedClaim):
+                claim = item.claim
+                yield item, check(claim, for_claim(claim, index), as_of=as_of)
+            else:
+                yield item, None
+            if progress is not None and index % _PROGRESS_EVERY == 0:
+                progress(where[index // _PROGRESS_EVERY])
+    finally:
+        gc.unfreeze()
 
 
 def _in_order(
