@@ -144,22 +144,18 @@ class BatchHistory:
     ) -> None:
         """Add the lines of the claim at `index` of the file (a replacement or void first drops its target:
         the claim with its id, or with the id its REF*F8 `original` names)."""
-        if self.spilled is not None:
-            self._record_spilled(index, key, claim_id, frequency_code, payer_id, services, original)
-            return
-        seen = self._seen.get(key)
-        if seen is None:
-            seen = self._seen[key] = []
         if frequency_code in ("7", "8"):  # replacement or void: the earlier version no longer counts
-            targets = (claim_id, original)
-            seen[:] = [e for e in seen if e[4] not in targets]
+            self._drop(key, (claim_id, original))
             if frequency_code == "8":
                 return
-        self._room -= len(services)
-        if self._room < 0:
-            self._spill()
-            self._record_spilled(index, key, claim_id, frequency_code, payer_id, services, original)
+        if self.spilled is None:
+            self._room -= len(services)
+            if self._room < 0:
+                self._spill()
+        if self.spilled is not None:
+            self.spilled.add_claim(key, index, claim_id, payer_id, services)
             return
+        seen = self._seen.setdefault(key, [])
         for day, code, units in services:
             entry = (day, index, code, units, claim_id, payer_id)
             if self._in_order:
@@ -167,29 +163,20 @@ class BatchHistory:
             else:
                 seen.append(entry)
 
+    def _drop(self, key: str, claim_ids: tuple[str, str | None]) -> None:
+        """Forget the lines recorded so far of patient `key` whose claim id is one of `claim_ids`."""
+        if self.spilled is not None:
+            self.spilled.drop(key, claim_ids)
+            return
+        seen = self._seen.setdefault(key, [])
+        seen[:] = [e for e in seen if e[4] not in claim_ids]
+
     def _spill(self) -> None:
         """Move every entry to disk: from now on the history lives there (memory stays flat)."""
         spilled = self.spilled = SpilledHistory(indexed=self._in_order)
         for key, seen in self._seen.items():
             spilled.add(key, seen)
         self._seen = {}
-
-    def _record_spilled(
-        self,
-        index: int,
-        key: str,
-        claim_id: str,
-        frequency_code: str,
-        payer_id: str,
-        services: list[Service],
-        original: str | None,
-    ) -> None:
-        assert self.spilled is not None
-        if frequency_code in ("7", "8"):
-            self.spilled.drop(key, (claim_id, original))
-            if frequency_code == "8":
-                return
-        self.spilled.add_claim(key, index, claim_id, payer_id, services)
 
 
 _by_date = itemgetter(0)  # an _Entry's date of service (a C-level key for sort and insort)
