@@ -6,8 +6,6 @@ Field errors name the field and what was expected; nothing is guessed (an empty 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,8 +19,10 @@ from preclaim.codes.drugs import bundled_catalog
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import Encounter, Lab
 from preclaim.domain.history import Administration, History
-from preclaim.domain.quantity import Quantity, QuantityError
+from preclaim.domain.quantity import Quantity, Unit
 from preclaim.domain.report import Finding
+from preclaim.drug_choice import amount_of
+from preclaim.errors import InputError
 from preclaim.io.legacy import lab_loinc, legacy_amount
 from preclaim.rules.catalog import catalog
 
@@ -32,7 +32,6 @@ VIALS = ("single-dose", "multi-dose")
 ROUTES = ("IM", "SC", "IV", "oral", "nasal")
 PHASES = ("loading", "maintenance")
 NDC_UNITS = ("ML", "UN", "F2", "GR", "ME")
-_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")  # a bare number: the dose in the drug's billing measure
 FILING_INDICATORS = {
     "MB": "Medicare Part B",
     "MC": "Medicaid",
@@ -152,19 +151,14 @@ def _labs(r: _Reader) -> tuple[Lab, ...]:
 def _amount(r: _Reader, name: str, drug: Drug | None) -> Quantity | None:
     """An amount as typed ('30 mg', '1 g'; a bare number is in the drug's billing measure), or the older
     `<name>_mcg` field (a number of micrograms) that saved links and bookmarks still carry."""
-    raw = r.text(name)
-    if raw is None:
+    if r.text(name) is None:
         return legacy_amount(r.number(f"{name}_mcg"))
-    measure = drug.per_unit.unit if drug is not None and drug.per_unit.is_mass else "mcg"
+    measure: Unit = drug.per_unit.unit if drug is not None and drug.per_unit.is_mass else "mcg"
     try:
-        amount = Quantity(float(raw), measure) if _NUMBER.match(raw) else Quantity.parse(raw)
-    except (QuantityError, ValueError):
-        r.errors[name] = f"{raw!r} is not an amount: give a number of {measure} or an amount with its unit ('30 mg')"
+        return amount_of(r.text(name), measure, name, what=LABELS[name].lower(), zero=True)
+    except InputError as exc:
+        r.errors[name] = exc.message
         return None
-    if not (amount.is_mass and math.isfinite(amount.value) and amount.value >= 0):
-        r.errors[name] = f"{raw!r}: give the amount in g, mg or mcg, not a volume"
-        return None
-    return amount
 
 
 def _encounter(r: _Reader, drug: Drug | None) -> Encounter:
