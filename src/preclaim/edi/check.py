@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, Administration, History, PatientHistories
@@ -35,6 +35,11 @@ class ClaimChecker(Protocol):
 
 
 _Entry = Entry  # (date of service, index of the claim in the file, code, units, claim id, payer id)
+# The same, as this module handles it. Compiled (mypyc), a field typed int or float is unboxed when read and a
+# new object boxed when it is stored again: one more int and float per entry, megabytes on a big file. Read as
+# Any, each entry shares the claim's index and the line's units object, as it does in pure Python.
+_Shared = tuple[dt.date, Any, str, Any, str, str]
+_Read = tuple[dt.date, int, str, Any, str, str]  # to compare indexes unboxed, without storing one
 # Service lines of history held in memory before they move to disk: about 45 MB of entries; a file of
 # 125,000 two-line claims fits (edi/history_spill.py)
 MEMORY_LINES = 250_000
@@ -104,7 +109,7 @@ class BatchHistory:
         first = claim.first_date_of_service or dt.date.min
         wanted = [
             Administration(key, day, code, units, claim_id=cid, payer_id=payer)
-            for day, at, code, units, cid, payer in entries
+            for day, at, code, units, cid, payer in cast("list[_Read]", entries)
             if at != index and cid != claim_id and (at < index or day < first)
         ]
         if not wanted:
@@ -121,7 +126,8 @@ class BatchHistory:
 
     def take(self, claim: Claim, index: int) -> None:
         """Record the claim at `index` of the file."""
-        services = [(line.date_of_service, line.code, line.units) for line in claim.lines]
+        # Lines read as Any: the entries keep each line's own units object (see _Shared)
+        services = [(line.date_of_service, line.code, line.units) for line in cast("tuple[Any, ...]", claim.lines)]
         self.record(
             index,
             claim.patient.key,
@@ -155,9 +161,10 @@ class BatchHistory:
         if self.spilled is not None:
             self.spilled.add_claim(key, index, claim_id, payer_id, services)
             return
-        seen = self._seen.setdefault(key, [])
-        for day, code, units in services:
-            entry = (day, index, code, units, claim_id, payer_id)
+        seen = cast("list[_Shared]", self._seen.setdefault(key, []))
+        at: Any = index  # one int object for every line of the claim
+        for day, code, units in cast("list[tuple[dt.date, str, Any]]", services):
+            entry = (day, at, code, units, claim_id, payer_id)
             if self._in_order:
                 bisect.insort(seen, entry, key=_by_date)  # after the lines of the same day: file order
             else:
