@@ -43,8 +43,8 @@ NOT_COMPILED = frozenset({"catalog.py", "catalog_table.py"})
 
 
 def compiled_sources(package: Path = PACKAGE) -> list[Path]:
-    """The modules setup.py compiles: the engine, the rules, the X12 837P reader and the file check (setup.py runs this file
-    to ask)."""
+    """The modules setup.py compiles: the engine, the rules, the X12 837P reader and the file check (setup.py
+    runs this file to ask)."""
     rules = sorted(p for p in (package / "rules").glob("*.py") if p.name not in NOT_COMPILED)
     x12 = [package / "edi" / "x12" / f"{name}.py" for name in X12_MODULES]
     return [package / "engine.py", *rules, package / "edi" / "check.py", *x12]
