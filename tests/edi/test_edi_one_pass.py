@@ -108,6 +108,22 @@ def test_one_pass_items_carry_the_claim_and_its_segment_number(batch: Path, engi
     assert parsed.segments == [] and parsed.claim.lines
 
 
+def test_one_pass_leaves_the_garbage_collector_as_it_found_it(batch: Path, engine: Engine) -> None:
+    """The check tunes the collector while it runs (off while reading, rarer while checking); a caller's
+    program must get it back as it was, also when it stops reading the reports early."""
+    import gc
+
+    before = (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+    seen = check_items(batch, engine, AS_OF, raw=False)
+    next(seen)
+    assert gc.get_threshold()[0] > before[1][0]  # checking: young collections are rarer
+    seen.close()
+    assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before
+    for _ in check_items(batch, engine, AS_OF, raw=False):
+        pass
+    assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == before
+
+
 def test_one_pass_progress_follows_the_checks(batch: Path, engine: Engine) -> None:
     seen: list[int] = []
     for _ in check_items(batch, engine, AS_OF, raw=False, progress=seen.append):
