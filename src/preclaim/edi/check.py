@@ -43,6 +43,7 @@ _Read = tuple[dt.date, int, str, Any, str, str]  # to compare indexes unboxed, w
 # Service lines of history held in memory before they move to disk: about 45 MB of entries; a file of
 # 125,000 two-line claims fits (edi/history_spill.py)
 MEMORY_LINES = 250_000
+YOUNG_WHILE_CHECKING = 20_000  # allocations between young collections while claims are checked (default 700)
 
 
 class BatchHistory:
@@ -289,7 +290,7 @@ def _one_pass(
     # The checks make short-lived objects without cycles (history records, findings, reports): a young
     # collection every 700 allocations walks them for nothing; one every 20,000 still finds a caller's cycles.
     threshold = gc.get_threshold()
-    gc.set_threshold(20_000, threshold[1], threshold[2])
+    gc.set_threshold(YOUNG_WHILE_CHECKING, threshold[1], threshold[2])
     try:
         check = engine.check
         for_claim = batch.for_claim

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
-from preclaim.edi.check import BatchHistory, CheckSummary, ClaimChecker
+from preclaim.edi.check import YOUNG_WHILE_CHECKING, BatchHistory, CheckSummary, ClaimChecker
 from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.claim837 import Service
 from preclaim.edi.x12.envelope import EnvelopeChecker
@@ -202,7 +202,9 @@ _shared: dict[str, Any] = {}
 def _read_part(k: int) -> tuple[int, list[_Fact], dict[str, object]] | None:
     """Phase 1 in a worker: park part k's claims in its spool file; (claims, history facts, envelope at
     its end), or None when the part cannot be read the way one process would."""
-    gc.enable()  # forked while the parent holds the cyclic GC off: a worker collects as one process would
+    # Reading makes parked claims and history facts, no cycles: as in one process, no collections meanwhile
+    # (the worker was forked with the parent's GC off; its pool is for phase 1 alone).
+    gc.disable()
     path: Path = _shared["path"]
     part: Part = _shared["parts"][k]
     head = _shared["head"] if part.resume is not None else b""
@@ -229,6 +231,8 @@ def _read_part(k: int) -> tuple[int, list[_Fact], dict[str, object]] | None:
 
 def _check_part(k: int) -> PartResult:
     """Phase 2 in a worker: check part k's parked claims against the whole file's history."""
+    gc.enable()  # young collections as rare as in one process's checks (the pool is for phase 2 alone)
+    gc.set_threshold(YOUNG_WHILE_CHECKING, *gc.get_threshold()[1:])
     folder: Path = _shared["folder"]
     engine: ClaimChecker = _shared["engine"]
     as_of: dt.date = _shared["as_of"]
