@@ -30,7 +30,9 @@ from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, 
 from preclaim.edi.x12.tokenizer import Delimiters
 from preclaim.errors import X12Error
 
-BATCH = 256  # claims per pickle: big enough to amortise the call, small enough to keep memory flat
+# Claims per pickle: what repeats in a batch (payers, providers, codes) is written and rebuilt once; about 1 MB of
+# objects at a time. 1,024 against 256: 2.2% fewer instructions a claim for a whole check.
+BATCH = 1024
 # The items read back share these empty stand-ins for the transaction and loops they no longer carry.
 STUB_TRANSACTION = Transaction(Delimiters(), [], [], [])
 STUB_LOOP = Loop([], 0)
