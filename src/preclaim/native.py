@@ -26,7 +26,12 @@ COMPILED_PACKAGES = ("preclaim.rules",)
 # (the in-file history and the check loop) is compiled: 3.3% fewer instructions a claim, and its entries are
 # typed so that they share the claim's objects instead of boxing new ones (same memory as pure Python).
 X12_MODULES = ("tokenizer", "loops", "build837", "claim837", "read837")
-COMPILED_MODULES = ("preclaim.engine", "preclaim.edi.check", *(f"preclaim.edi.x12.{name}" for name in X12_MODULES))
+COMPILED_MODULES = (
+    "preclaim.engine",
+    "preclaim.codes.registry",
+    "preclaim.edi.check",
+    *(f"preclaim.edi.x12.{name}" for name in X12_MODULES),
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def compiled_sources(package: Path = PACKAGE) -> list[Path]:
     runs this file to ask)."""
     rules = sorted(p for p in (package / "rules").glob("*.py") if p.name not in NOT_COMPILED)
     x12 = [package / "edi" / "x12" / f"{name}.py" for name in X12_MODULES]
-    return [package / "engine.py", *rules, package / "edi" / "check.py", *x12]
+    return [package / "engine.py", package / "codes" / "registry.py", *rules, package / "edi" / "check.py", *x12]
 
 
 def _extension_of(source: Path) -> Path | None:
@@ -72,7 +77,7 @@ def inspect(environ: dict[str, str] | os._Environ[str] = os.environ, package: Pa
     stale = [s.name for s, ext in built if ext is not None and ext.stat().st_mtime < s.stat().st_mtime]
     if stale:
         return NativeStatus(False, f"sources newer than their compiled modules ({', '.join(stale[:3])}): reinstall")
-    return NativeStatus(True, f"{len(sources)} modules (engine, rules, X12 837P reader, in-file history)")
+    return NativeStatus(True, f"{len(sources)} modules (engine, rules, code sets, X12 837P reader, in-file history)")
 
 
 class _SourcesOnly(importlib.abc.MetaPathFinder):

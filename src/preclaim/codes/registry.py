@@ -5,7 +5,6 @@ Lookups are dictionary reads (ICD-10-CM ones memoised): the engine calls them fo
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import msgspec
 from preclaim.codes import icd10 as _icd
 from preclaim.codes.bundled import bundle
 from preclaim.codes.drugs import DrugCatalog, load_catalog, ndc_packages
+from preclaim.codes.hcpcs_record import FORMAT, IMPORTED_HCPCS, HcpcsImport
 from preclaim.codes.icd10 import ICD10_SOURCE, normalize_icd10
 from preclaim.codes.ncci_store import load_ncci
 from preclaim.codes.ncci_tables import NcciTables
@@ -29,18 +29,7 @@ from preclaim.codes.types import (
 )
 from preclaim.errors import CodeSetError
 
-IMPORTED_HCPCS = "hcpcs-imported.json"
-FORMAT = "preclaim-hcpcs-import/1"
 _MEMO_LIMIT = 100_000
-
-
-class HcpcsImport(msgspec.Struct, frozen=True):
-    """What `preclaim codes import-hcpcs` stored: the file it read and every procedure code in it."""
-
-    file: str
-    imported_at: dt.datetime
-    codes: list[HcpcsCode]
-    format: str = FORMAT
 
 
 def _merge(curated: HcpcsCode, listed: HcpcsCode | None, file: str) -> HcpcsCode:
@@ -208,6 +197,7 @@ def load_codes(user_dir: Path | None = None) -> CodeSets:
 
 
 __all__ = [
+    "FORMAT",
     "ICD10_SOURCE",
     "IMPORTED_HCPCS",
     "USER_DRUGS",
