@@ -157,7 +157,7 @@ def _envelope_segments(path: Path, after: str, element: str) -> Iterator[tuple[i
                 end = buffer.find(term, start)
                 text = buffer[start : end if end >= 0 else len(buffer)].decode("ascii", "replace")
                 yield base + at, count + 1, text.split(element)
-            terms += piece.count(term)
+            terms = count + buffer.count(term, counted)  # the piece's terminators, each counted once
             base += len(piece)
             if not data:
                 return
