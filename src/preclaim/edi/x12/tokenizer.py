@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Final, TypeVar
 
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.wrapped import (
@@ -35,6 +35,7 @@ MAX_SEGMENT = 1 << 20  # a longer segment is garbage, not a claim: stop before i
 # Offsets of the element separators inside the fixed-width ISA (ISA01..ISA16).
 _ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
 _LEADING_JUNK = b"\xef\xbb\xbf \t\r\n"
+SHARED_SEGMENTS: Final = 4096  # distinct segment texts kept by batches(share=True): a few MB at most
 _HEAD = 1 << 13  # the first read: the ISA and, in a wrapped file, the first two lines to measure
 
 
@@ -171,14 +172,20 @@ class Tokenizer:
         for _, batch in self.batches():
             yield from batch
 
-    def batches(self, *, checked: bool = True) -> Iterator[tuple[int, list[Segment]]]:
+    def batches(self, *, checked: bool = True, share: bool = False) -> Iterator[tuple[int, list[Segment]]]:
         """Yield (number of the batch's first segment, segments); numbers are 1-based in the file.
 
         With checked=False the caller takes over the envelope duty: it must pass every segment whose id
         it has not validated before to `self.envelope.check(segment, number)` (the 837 reader does, to
         save a second pass over each batch).
+
+        With share=True a segment text seen before (recently) gives the same list object again: a file repeats
+        most of its segments (SV1, DTP, NM1, N3, N4, DMG, HI), and one dictionary lookup costs less than a
+        split and later freeing the list and its strings. The caller must not change a segment in place
+        (the 837 reader hands segments out read-only; its writers and fixes edit copies).
         """
         sep = self.delimiters.element
+        shared: dict[str, Segment] | None = {} if share else None
         term = self.delimiters.segment
         envelope = self.envelope
         if self.resume is None:
@@ -194,7 +201,14 @@ class Tokenizer:
             eof = not chunk
             text = carry + self._decode(chunk, carry, self.segment_count) if chunk else carry
             self._offset += len(chunk)
-            parts = _one_segment_a_line(text, term)
+            # With a shared cache the split is checked segment by segment, and only for texts not met before (a
+            # text in the cache is a clean segment); without one, by counting breaks and terminators.
+            parts = _one_segment_a_line(text, term, verify=shared is None)
+            segments: list[Segment] | None = None
+            if parts is not None and shared is not None:
+                segments = _collecting_off(_split_checked, parts, sep, term, shared)
+                if segments is None:
+                    parts = None  # a break or a terminator inside a segment: the general path below
             inside = False  # line breaks left inside segments
             if parts is None:
                 if "\n" in text or "\r" in text:
@@ -204,20 +218,18 @@ class Tokenizer:
                     parts = [p.strip("\r\n") for p in parts]
                     inside = True
             carry = parts.pop()
-            if "" in parts:
-                parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
-            if inside:
-                self._no_breaks_inside(parts)
+            if segments is None:
+                if "" in parts:
+                    parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
+                if inside:
+                    self._no_breaks_inside(parts)
             if len(carry) > self._max_segment:
-                self._too_long(carry, self.segment_count + len(parts) + 1)
-            # No collection can find garbage among lists made this instant: skip the GC during the burst.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                segments = list(map(str.split, parts, repeat(sep)))  # the loop in C: no bytecode per segment
-            finally:
-                if collecting:
-                    gc.enable()
+                self._too_long(carry, self.segment_count + len(parts if segments is None else segments) + 1)
+            if segments is None:
+                if shared is not None:
+                    segments = _collecting_off(_split_shared, parts, sep, shared)
+                else:
+                    segments = _collecting_off(_split_all, parts, sep)
             base = self.segment_count + 1
             if checked:
                 envelope.scan(segments, self.segment_count)
@@ -287,15 +299,71 @@ class Tokenizer:
         )
 
 
-def _one_segment_a_line(text: str, term: str) -> list[str] | None:
+_R = TypeVar("_R")
+
+
+def _collecting_off(split: Callable[..., _R], *args: Any) -> _R:
+    """split(*args) with the cyclic GC off: no collection can find garbage among lists made this instant."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return split(*args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _split_all(parts: list[str], sep: str) -> list[Segment]:
+    return list(map(str.split, parts, repeat(sep)))  # the loop in C: no bytecode per segment
+
+
+def _split_shared(parts: list[str], sep: str, cache: dict[str, Segment]) -> list[Segment]:
+    """Each text split on `sep`, a text met before answered from `cache` (the same list object)."""
+    segments: list[Segment] = []
+    for part in parts:
+        segment = cache.get(part)
+        if segment is None:
+            if len(cache) >= SHARED_SEGMENTS:  # unique segments (CLM, HL) would fill it: start again
+                cache.clear()
+            segment = cache[part] = part.split(sep)
+        segments.append(segment)
+    return segments
+
+
+def _split_checked(parts: list[str], sep: str, term: str, cache: dict[str, Segment]) -> list[Segment] | None:
+    """_split_shared for the parts of an unverified one-segment-a-line split (the last part is the carry, not
+    split), skipping blank ones; None when the carry or a text not met before holds a line break or the
+    terminator (then the split was wrong)."""
+    last = len(parts) - 1
+    carry = parts[last]
+    if "\n" in carry or term in carry:
+        return None
+    segments: list[Segment] = []
+    for index in range(last):
+        part = parts[index]
+        segment = cache.get(part)
+        if segment is None:
+            if not part:
+                continue  # a blank line or a doubled terminator
+            if "\n" in part or term in part:
+                return None
+            if len(cache) >= SHARED_SEGMENTS:
+                cache.clear()
+            segment = cache[part] = part.split(sep)
+        segments.append(segment)
+    return segments
+
+
+def _one_segment_a_line(text: str, term: str, verify: bool = True) -> list[str] | None:
     """The split when every terminator, and nothing else, is followed by LF (the usual file): one C-level
-    split instead of a replace and a split. None when the text is anything else."""
+    split instead of a replace and a split. None when the text is anything else (verify=False: the caller
+    checks that instead, part by part)."""
     if term in "\r\n" or "\n" not in text or "\r" in text:
         return None
     text = text.lstrip("\n")
     parts = text.split(term + "\n")
     breaks = len(parts) - 1
-    if text.count("\n") != breaks or text.count(term) != breaks:
+    if verify and (text.count("\n") != breaks or text.count(term) != breaks):
         return None
     return parts
 
