@@ -203,29 +203,7 @@ def _bounded(loop: Loop, index: int, position: int, bound: Bound) -> str | None:
     return value
 
 
-# Subscriber loops already read, by the identity of their segments after the HL (the reader's tokenizer gives
-# one list object to every copy of a segment text it still holds): a patient's next claim under a loop of
-# the same segments gets the same facts without reading them again. Each entry keeps its segments alive, so
-# no id in a key can be reused by another object while the entry stands.
-_subscribers: Final[dict[tuple[int, ...], tuple[list[Segment], SubscriberInfo]]] = {}
-_SUBSCRIBERS_LIMIT: Final = 4096
-
-
 def subscriber_info(loop: Loop) -> SubscriberInfo:
-    """The subscriber loop's facts (Malformed where a value is missing or out of bounds)."""
-    after_hl = loop.segments[1:]
-    key = tuple([id(seg) for seg in after_hl])
-    known = _subscribers.get(key)
-    if known is not None:
-        return known[1]
-    info = _read_subscriber(loop)
-    if len(_subscribers) >= _SUBSCRIBERS_LIMIT:
-        _subscribers.clear()
-    _subscribers[key] = (after_hl, info)
-    return info
-
-
-def _read_subscriber(loop: Loop) -> SubscriberInfo:
     payer = member = filing = plan = birth = sex = None
     payer_id: str | None = None
     payer_name: str | None = None
@@ -263,8 +241,25 @@ def _read_subscriber(loop: Loop) -> SubscriberInfo:
         where = next((i for i, seg in enumerate(loop.segments) if seg[:2] == ["NM1", "IL"]), None)
         at = (loop.number + (where or 0), "NM1" if where is not None else "HL")
         raise Malformed("subscriber member id missing", 0, 9 if where else None, "nothing", "NM1*IL NM109", at)
-    key = patient_key(payer.id if payer else None, member)
-    return SubscriberInfo(payer, member, filing, plan, Patient(key, birth, sex, member))  # type: ignore[arg-type]
+    return SubscriberInfo(payer, member, filing, plan, _subscriber_patient(payer_id, member, birth, sex))
+
+
+_PatientFacts = tuple[str | None, str, dt.date | None, str | None]
+_patients: Final[dict[_PatientFacts, Patient]] = {}
+_PATIENTS_LIMIT: Final = 16_384  # about 4 MB at most
+
+
+def _subscriber_patient(payer_id: str | None, member: str, birth: dt.date | None, sex: str | None) -> Patient:
+    """The subscriber as patient, one object per distinct facts (a patient's claims share it): one lookup
+    instead of the key's lookup and a new Struct per subscriber loop."""
+    facts = (payer_id, member, birth, sex)
+    patient = _patients.get(facts)
+    if patient is None:
+        if len(_patients) >= _PATIENTS_LIMIT:
+            _patients.clear()
+        key = patient_key(payer_id, member)
+        patient = _patients[facts] = Patient(key, birth, sex, member)  # type: ignore[arg-type]
+    return patient
 
 
 _payers: Final[dict[tuple[str, str | None], Payer]] = {}
@@ -376,7 +371,14 @@ _ndcs: Final[dict[tuple[str, ...], Ndc]] = {}
 
 
 def ndc_of(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
-    key = (comp, lin[3] if len(lin) > 3 else "", *(ctp[4:6] if ctp is not None else ()))
+    code = lin[3] if len(lin) > 3 else ""
+    key: tuple[str, ...]
+    if ctp is None:
+        key = (comp, code)
+    elif len(ctp) > 5:  # the usual CTP: a fixed-size tuple, no slice and unpacking
+        key = (comp, code, ctp[4], ctp[5])
+    else:
+        key = (comp, code, *ctp[4:6])
     ndc = _ndcs.get(key)
     if ndc is None:
         if len(_ndcs) > CACHE_LIMIT:
