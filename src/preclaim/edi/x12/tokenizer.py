@@ -323,11 +323,20 @@ def _split_shared(parts: list[str], sep: str, cache: dict[str, Segment]) -> list
     for part in parts:
         segment = cache.get(part)
         if segment is None:
-            if len(cache) >= SHARED_SEGMENTS:  # unique segments (CLM, HL) would fill it: start again
-                cache.clear()
-            segment = cache[part] = part.split(sep)
+            segment = _split_new(part, sep, cache)
         segments.append(segment)
     return segments
+
+
+def _split_new(part: str, sep: str, cache: dict[str, Segment]) -> Segment:
+    """A text not in the cache, split; kept unless it is a CLM or HL (their claim id or number makes each one
+    unique: kept, they would only push out the segments that repeat)."""
+    segment = part.split(sep)
+    if not (part.startswith("CLM") or part.startswith("HL")):
+        if len(cache) >= SHARED_SEGMENTS:  # full: start again (a dict has no cheap way to drop the oldest)
+            cache.clear()
+        cache[part] = segment
+    return segment
 
 
 def _split_checked(parts: list[str], sep: str, term: str, cache: dict[str, Segment]) -> list[Segment] | None:
@@ -347,9 +356,7 @@ def _split_checked(parts: list[str], sep: str, term: str, cache: dict[str, Segme
                 continue  # a blank line or a doubled terminator
             if "\n" in part or term in part:
                 return None
-            if len(cache) >= SHARED_SEGMENTS:
-                cache.clear()
-            segment = cache[part] = part.split(sep)
+            segment = _split_new(part, sep, cache)
         segments.append(segment)
     return segments
 
