@@ -1,9 +1,10 @@
 """Streaming X12 tokenizer: delimiters from the ISA, segments as lists of strings, constant memory.
 
-The file is read in chunks (1 MiB), each chunk is decoded and split on the segment terminator and every
+The file is read in chunks (64 KiB), each chunk is decoded and split on the segment terminator and every
 segment on the element separator; nothing else happens per segment on the hot path except one set lookup
 in the envelope checker. A segment is a plain ``list[str]`` whose item 0 is the segment id, so element
-``n`` (1-based, as the implementation guides number them) is ``segment[n]``.
+``n`` (1-based, as the implementation guides number them) is ``segment[n]``. The 837 reader asks for shared
+segments (`batches(share=True)`): a segment text seen recently gives the same list again, read-only.
 """
 
 from __future__ import annotations
