@@ -50,6 +50,20 @@ class Resume:
     gs: list[str]
 
 
+class SharedSegments:
+    """What `batches(shared=...)` keeps from batch to batch: the segment texts met recently, each with its list
+    (handed out again, the same object: read-only), and `fresh`, the offsets in the last batch of the segments
+    split anew. Every other segment of that batch repeats the text of one split before it in this read, so a
+    caller that has looked at every fresh segment has seen every segment id of the read."""
+
+    def __init__(self, never_kept: frozenset[str] = frozenset()) -> None:
+        self.texts: dict[str, Segment] = {}
+        self.fresh: list[int] = []
+        # Ids whose segments are split anew every time, so always fresh: texts that never repeat (CLM, HL) would
+        # only push out those that do, and a caller may need to see some ids every time (envelope segments).
+        self.never_kept = never_kept
+
+
 @dataclass(frozen=True, slots=True)
 class Delimiters:
     element: str = "*"
@@ -173,25 +187,29 @@ class Tokenizer:
         for _, batch in self.batches():
             yield from batch
 
-    def batches(self, *, checked: bool = True, share: bool = False) -> Iterator[tuple[int, list[Segment]]]:
+    def batches(
+        self, *, checked: bool = True, shared: SharedSegments | None = None
+    ) -> Iterator[tuple[int, list[Segment]]]:
         """Yield (number of the batch's first segment, segments); numbers are 1-based in the file.
 
         With checked=False the caller takes over the envelope duty: it must pass every segment whose id
         it has not validated before to `self.envelope.check(segment, number)` (the 837 reader does, to
         save a second pass over each batch).
 
-        With share=True a segment text seen before (recently) gives the same list object again: a file repeats
+        With `shared`, a segment text seen before (recently) gives the same list object again: a file repeats
         most of its segments (SV1, DTP, NM1, N3, N4, DMG, HI), and one dictionary lookup costs less than a
         split and later freeing the list and its strings. The caller must not change a segment in place
-        (the 837 reader hands segments out read-only; its writers and fixes edit copies).
+        (the 837 reader hands segments out read-only; its writers and fixes edit copies), and may read
+        `shared.fresh` after each batch (see SharedSegments).
         """
         sep = self.delimiters.element
-        shared: dict[str, Segment] | None = {} if share else None
         term = self.delimiters.segment
         envelope = self.envelope
         if self.resume is None:
             envelope.scan([self.isa], 0)
             self.segment_count = 1
+            if shared is not None:
+                shared.fresh = [0]
             yield 1, [self.isa]
         else:
             self.segment_count = self.resume.before
@@ -318,29 +336,33 @@ def _split_all(parts: list[str], sep: str) -> list[Segment]:
     return list(map(str.split, parts, repeat(sep)))  # the loop in C: no bytecode per segment
 
 
-def _split_shared(parts: list[str], sep: str, cache: dict[str, Segment]) -> list[Segment]:
-    """Each text split on `sep`, a text met before answered from `cache` (the same list object)."""
+def _split_shared(parts: list[str], sep: str, shared: SharedSegments) -> list[Segment]:
+    """Each text split on `sep`, a text met before answered from the cache (the same list object)."""
+    cache = shared.texts
+    fresh: list[int] = []
     segments: list[Segment] = []
     for part in parts:
         segment = cache.get(part)
         if segment is None:
-            segment = _split_new(part, sep, cache)
+            fresh.append(len(segments))
+            segment = _split_new(part, sep, shared)
         segments.append(segment)
+    shared.fresh = fresh
     return segments
 
 
-def _split_new(part: str, sep: str, cache: dict[str, Segment]) -> Segment:
-    """A text not in the cache, split; kept unless it is a CLM or HL (their claim id or number makes each one
-    unique: kept, they would only push out the segments that repeat)."""
+def _split_new(part: str, sep: str, shared: SharedSegments) -> Segment:
+    """A text not in the cache, split, and kept unless its id is never kept."""
     segment = part.split(sep)
-    if not (part.startswith("CLM") or part.startswith("HL")):
+    if segment[0] not in shared.never_kept:
+        cache = shared.texts
         if len(cache) >= SHARED_SEGMENTS:  # full: start again (a dict has no cheap way to drop the oldest)
             cache.clear()
         cache[part] = segment
     return segment
 
 
-def _split_checked(parts: list[str], sep: str, term: str, cache: dict[str, Segment]) -> list[Segment] | None:
+def _split_checked(parts: list[str], sep: str, term: str, shared: SharedSegments) -> list[Segment] | None:
     """_split_shared for the parts of an unverified one-segment-a-line split (the last part is the carry, not
     split), skipping blank ones; None when the carry or a text not met before holds a line break or the
     terminator (then the split was wrong)."""
@@ -348,6 +370,8 @@ def _split_checked(parts: list[str], sep: str, term: str, cache: dict[str, Segme
     carry = parts[last]
     if "\n" in carry or term in carry:
         return None
+    cache = shared.texts
+    fresh: list[int] = []
     segments: list[Segment] = []
     for index in range(last):
         part = parts[index]
@@ -356,9 +380,14 @@ def _split_checked(parts: list[str], sep: str, term: str, cache: dict[str, Segme
             if not part:
                 continue  # a blank line or a doubled terminator
             if "\n" in part or term in part:
+                # The texts kept so far were never handed out: forgotten, or the next split would take them
+                # for segments seen before (not fresh) and a caller could miss a new id among them.
+                cache.clear()
                 return None
-            segment = _split_new(part, sep, cache)
+            fresh.append(len(segments))
+            segment = _split_new(part, sep, shared)
         segments.append(segment)
+    shared.fresh = fresh
     return segments
 
 
