@@ -154,3 +154,13 @@ def test_ref_f8_is_the_payer_claim_control_number_of_a_replacement() -> None:
     assert isinstance(original, Claim) and isinstance(corrected, Claim)
     assert (original.frequency_code, original.payer_claim_control_number) == ("1", None)
     assert (corrected.frequency_code, corrected.payer_claim_control_number) == ("7", "22026075000100")
+
+
+def test_a_new_segment_id_is_checked_where_it_stands_when_the_fast_split_gives_up() -> None:
+    """A segment id met for the first time in a stretch of the file the one-segment-a-line split gives up on
+    (a terminator inside a later segment) is still checked where it stands."""
+    data = interchange([*subscriber(2), *b12_claim(extra=["zz*1", "NTE*ADD*A~K3*B"])])
+    with pytest.raises(X12Error) as caught:
+        list(read_837(io.BytesIO(data)))
+    assert caught.value.segment_number == data.decode().split("~\n").index("zz*1") + 1
+    assert "invalid segment id" in str(caught.value) and caught.value.found == "zz"

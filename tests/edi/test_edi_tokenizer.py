@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from preclaim.edi.x12 import Tokenizer, tokenize
+from preclaim.edi.x12.tokenizer import SharedSegments
 from preclaim.errors import X12Error
 
 ISA = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*1200*^*00501*000000001*0*T*:~"
@@ -203,3 +204,58 @@ def test_line_break_as_segment_terminator() -> None:
     crlf = interchange().decode().replace("~\n", "\r\n").replace(":\r\n", ":\n", 1)
     segs = segments(crlf.encode())
     assert segs == segments(interchange())
+
+
+def _read(data: bytes, share: bool, chunk_size: int) -> list[list[str]] | str:
+    """Every segment of batches(shared=...), or the error it raises, as text. Shared, it also checks the
+    promise of `fresh`: a segment not fresh repeats the text of a fresh one before it."""
+    tok = Tokenizer(io.BytesIO(data), source="t.837", chunk_size=chunk_size)
+    shared = SharedSegments() if share else None
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    try:
+        for _, batch in tok.batches(shared=shared):
+            if shared is not None:
+                fresh = set(shared.fresh)
+                for offset, seg in enumerate(batch):
+                    assert offset in fresh or tuple(seg) in seen
+                    seen.add(tuple(seg))
+            out.extend(batch)
+    except X12Error as err:
+        return str(err)
+    return out
+
+
+IRREGULAR = [
+    interchange(),
+    interchange(sep="~\r\n"),
+    interchange(sep="~"),
+    interchange([*BODY[:2], "", "BHT*0019*00*B1*20260101*1200*CH", *BODY[3:]]),  # a blank line
+    interchange().replace(b"BHT*", b"BHT*0019~\nBHT*"),  # one more segment: the SE count is off
+    interchange().replace(b"*B1*", b"*B1\n*"),  # a line break inside a segment
+    interchange().replace(b"*B1*", b"*B1~*"),  # a terminator not followed by its line break
+    interchange().replace(b"~\nSE", b"~~\nSE"),  # a doubled terminator
+    interchange()[:-1] + b"\nIEA",  # a last segment cut off after a line break
+    interchange()[:-1],  # no terminator at the end
+]
+
+
+@pytest.mark.parametrize("data", IRREGULAR)
+def test_shared_segments_are_those_of_the_plain_split(data: bytes) -> None:
+    """The 837 reader's path (shared: one list per segment text, checked text by text instead of by
+    counting) gives the same segments, or the same error, wherever the chunks are cut."""
+    for chunk_size in (16, 100, 1 << 16):
+        assert _read(data, True, chunk_size) == _read(data, False, chunk_size), chunk_size
+
+
+def test_shared_segments_are_one_list_per_text() -> None:
+    data = interchange([*BODY[:3], "NTE*ADD*SAME", "NTE*ADD*SAME", "SE*5*0001", *BODY[4:]])
+    tok = Tokenizer(io.BytesIO(data), source="t.837")
+    shared = SharedSegments(never_kept=frozenset({"SE"}))
+    segs, fresh = [], []
+    for base, batch in tok.batches(shared=shared):
+        fresh += [base + offset for offset in shared.fresh]
+        segs += batch
+    assert segs[4] == ["NTE", "ADD", "SAME"] and segs[4] is segs[5]
+    assert 6 not in fresh and 5 in fresh  # segment numbers: the second NTE repeats the first
+    assert set(fresh) == set(range(1, len(segs) + 1)) - {6}

@@ -11,24 +11,25 @@ import hashlib
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Any, Final, Literal
 
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.limits import ICD_CODE, IDENTIFIER, SHORT_CODE, TEXT, Bound, amount_problem, out_of_bounds, preview
 from preclaim.edi.x12.loops import Loop
 from preclaim.edi.x12.tokenizer import Segment
 
-_DX_SYSTEMS: dict[str, Literal["icd10", "icd9"]] = {
+_DX_SYSTEMS: Final[dict[str, Literal["icd10", "icd9"]]] = {
     "ABK": "icd10",
     "ABF": "icd10",
     "BK": "icd9",
     "BF": "icd9",
 }
-_SEX = {"F": "F", "M": "M", "U": "U"}
-CACHE_LIMIT = 50_000
+# Final: compiled (mypyc), a Final module name is a C static or a constant, not a lookup in the module dict
+_SEX: Final = {"F": "F", "M": "M", "U": "U"}
+CACHE_LIMIT: Final = 50_000
 # Loop 2400/2410 segments: before the claim's CLM (in a parent HL loop or the transaction header) they
 # belong to no claim, and dropping them would check the claim without a line it was meant to have.
-SERVICE_SEGMENTS = frozenset({"LX", "SV1", "DTP", "LIN", "CTP"})
+SERVICE_SEGMENTS: Final = frozenset({"LX", "SV1", "DTP", "LIN", "CTP"})
 
 
 class Malformed(Exception):
@@ -58,7 +59,7 @@ class BillingInfo:
     provider: Provider
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)  # its own __init__: compiled, not the generated Python one
 class SubscriberInfo:  # made once per subscriber loop
     payer: Payer | None
     member_id: str | None
@@ -66,11 +67,28 @@ class SubscriberInfo:  # made once per subscriber loop
     plan: str | None
     patient: Patient  # the subscriber as patient (used when there is no 2000C loop)
 
+    def __init__(
+        self,
+        payer: Payer | None,
+        member_id: str | None,
+        filing_indicator: str | None,
+        plan: str | None,
+        patient: Patient,
+    ) -> None:
+        self.payer = payer
+        self.member_id = member_id
+        self.filing_indicator = filing_indicator
+        self.plan = plan
+        self.patient = patient
 
-DATES: dict[str, dt.date] = {}
-AMOUNTS: dict[str, Decimal] = {}
-POINTERS: dict[tuple[str, str], tuple[int, ...]] = {}
-_diagnoses: dict[str, dict[str, Diagnosis]] = {}
+    def __reduce__(self) -> tuple[type[SubscriberInfo], tuple[Any, ...]]:  # pickled through __init__, as Loop
+        return SubscriberInfo, (self.payer, self.member_id, self.filing_indicator, self.plan, self.patient)
+
+
+DATES: Final[dict[str, dt.date]] = {}
+AMOUNTS: Final[dict[str, Decimal]] = {}
+POINTERS: Final[dict[tuple[str, str], tuple[int, ...]]] = {}
+_diagnoses: Final[dict[str, dict[str, Diagnosis]]] = {}
 
 
 def parse_date(text: str, index: int = 0, element: int | None = None) -> dt.date:
@@ -104,7 +122,7 @@ def parse_amount(text: str, index: int, element: int) -> Decimal:
     return amount
 
 
-_keys: dict[tuple[str | None, ...], str] = {}
+_keys: Final[dict[tuple[str | None, ...], str]] = {}
 
 
 def patient_key(*parts: str | None) -> str:
@@ -134,7 +152,9 @@ def billing_info(loop: Loop) -> BillingInfo:
     return BillingInfo(Provider(npi=npi, name=name, state=state, taxonomy=taxonomy))
 
 
-_ID_MAX, _TEXT_MAX, _SHORT_MAX = IDENTIFIER.most, TEXT.most, SHORT_CODE.most
+_ID_MAX: Final = IDENTIFIER.most
+_TEXT_MAX: Final = TEXT.most
+_SHORT_MAX: Final = SHORT_CODE.most
 
 
 def _stray(loop: Loop) -> None:
@@ -221,12 +241,29 @@ def subscriber_info(loop: Loop) -> SubscriberInfo:
         where = next((i for i, seg in enumerate(loop.segments) if seg[:2] == ["NM1", "IL"]), None)
         at = (loop.number + (where or 0), "NM1" if where is not None else "HL")
         raise Malformed("subscriber member id missing", 0, 9 if where else None, "nothing", "NM1*IL NM109", at)
-    key = patient_key(payer.id if payer else None, member)
-    return SubscriberInfo(payer, member, filing, plan, Patient(key, birth, sex, member))  # type: ignore[arg-type]
+    return SubscriberInfo(payer, member, filing, plan, _subscriber_patient(payer_id, member, birth, sex))
 
 
-_payers: dict[tuple[str, str | None], Payer] = {}
-_providers: dict[tuple[str | None, str | None], Provider] = {}
+_PatientFacts = tuple[str | None, str, dt.date | None, str | None]
+_patients: Final[dict[_PatientFacts, Patient]] = {}
+_PATIENTS_LIMIT: Final = 16_384  # about 4 MB at most
+
+
+def _subscriber_patient(payer_id: str | None, member: str, birth: dt.date | None, sex: str | None) -> Patient:
+    """The subscriber as patient, one object per distinct facts (a patient's claims share it): one lookup
+    instead of the key's lookup and a new Struct per subscriber loop."""
+    facts = (payer_id, member, birth, sex)
+    patient = _patients.get(facts)
+    if patient is None:
+        if len(_patients) >= _PATIENTS_LIMIT:
+            _patients.clear()
+        key = patient_key(payer_id, member)
+        patient = _patients[facts] = Patient(key, birth, sex, member)  # type: ignore[arg-type]
+    return patient
+
+
+_payers: Final[dict[tuple[str, str | None], Payer]] = {}
+_providers: Final[dict[tuple[str | None, str | None], Provider]] = {}
 
 
 def _payer(payer_id: str, name: str | None) -> Payer:
@@ -330,11 +367,18 @@ def pointers(text: str, comp: str, index: int) -> tuple[int, ...]:
     return result
 
 
-_ndcs: dict[tuple[str, ...], Ndc] = {}
+_ndcs: Final[dict[tuple[str, ...], Ndc]] = {}
 
 
 def ndc_of(lin: Segment, ctp: Segment | None, comp: str) -> Ndc:
-    key = (comp, lin[3] if len(lin) > 3 else "", *(ctp[4:6] if ctp is not None else ()))
+    code = lin[3] if len(lin) > 3 else ""
+    key: tuple[str, ...]
+    if ctp is None:
+        key = (comp, code)
+    elif len(ctp) > 5:  # the usual CTP: a fixed-size tuple, no slice and unpacking
+        key = (comp, code, ctp[4], ctp[5])
+    else:
+        key = (comp, code, *ctp[4:6])
     ndc = _ndcs.get(key)
     if ndc is None:
         if len(_ndcs) > CACHE_LIMIT:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from preclaim.domain.claim import Claim, Diagnosis, Patient, Payer, ServiceLine
 from preclaim.domain.limits import (
@@ -44,10 +44,13 @@ from preclaim.edi.x12.build837 import (
 )
 from preclaim.edi.x12.tokenizer import Segment
 
-_NO_LINE = -1
+_NO_LINE: Final = -1
 # Bounds as plain ints: the hot path compares a length and calls _check only when it is out of bounds.
-_ID, _TEXT, _SHORT, _NDC = IDENTIFIER.most, TEXT.most, SHORT_CODE.most, NDC_CODE.most
-_SV1_CACHE_LIMIT = 4096  # distinct SV1 segments of a batch are few (codes x charges x units x pointers)
+_ID: Final = IDENTIFIER.most
+_TEXT: Final = TEXT.most
+_SHORT: Final = SHORT_CODE.most
+_NDC: Final = NDC_CODE.most
+_SV1_CACHE_LIMIT: Final = 4096  # distinct SV1 segments of a batch are few (codes x charges x units x pointers)
 
 # What the in-file history keeps of a service line: (date of service, procedure code, units)
 Service = tuple[dt.date, str, float]
@@ -62,8 +65,8 @@ _Sv1Facts = tuple[str, Any, tuple[str, ...], Decimal | None, tuple[int, ...], st
 # Per line while scanning: [lx index, sv1 index, dates, lin, ctp, rx number, line prior auth]
 _Line = list[object]
 _Dates = tuple[dt.date, dt.date | None]
-_sv1_facts: dict[str, dict[tuple[str, ...], _Sv1Facts]] = {}
-_D8: dict[str, _Dates] = {}  # DTP03 text -> (date, None), so a line's dates are one lookup
+_sv1_facts: Final[dict[str, dict[tuple[str, ...], _Sv1Facts]]] = {}
+_D8: Final[dict[str, _Dates]] = {}  # DTP03 text -> (date, None), so a line's dates are one lookup
 
 
 def build_claim(
@@ -174,9 +177,8 @@ def _scan(
     rendering: list[str | None] | None = None  # [npi, taxonomy] of 2310B
     lines: list[_Line] = []
     line: _Line | None = None
-    walk = enumerate(segs)
-    next(walk)  # the CLM
-    for index, seg in walk:
+    for index in range(1, len(segs)):  # after the CLM; a native loop (enumerate is a C iterator called per item)
+        seg = segs[index]
         tag = seg[0]
         if line is not None:
             if tag == "SV1":

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from itertools import compress, repeat
-from operator import itemgetter
 from pathlib import Path
-from typing import BinaryIO, TypeVar, cast
+from typing import BinaryIO, Final, TypeVar, cast
 
 from preclaim.domain.claim import Claim, Patient
 from preclaim.edi.x12.build837 import (
@@ -33,16 +31,15 @@ from preclaim.edi.x12.build837 import (
 from preclaim.edi.x12.claim837 import ClaimServices, build_claim, claim_services
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ClaimItem, Loop, ParsedClaim, RejectedClaim, Transaction
-from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Resume, Segment, Tokenizer, open_source
+from preclaim.edi.x12.tokenizer import CHUNK_SIZE, Resume, Segment, SharedSegments, Tokenizer, open_source
 from preclaim.errors import X12Error
 
-VERSIONS_837P = frozenset({"005010X222A1", "005010X222A2"})
-_BOUNDARY = frozenset({"CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA"})
-_first = itemgetter(0)
+VERSIONS_837P: Final = frozenset({"005010X222A1", "005010X222A2"})
+_BOUNDARY: Final = frozenset({"CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA"})
 T = TypeVar("T")
 # What the first pass of a check keeps of a claim: (patient key, payer id, (claim id, CLM05-3, services))
 PatientServices = tuple[str, str, ClaimServices]
-_LEVELS = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "patient (2000C)"}
+_LEVELS: Final = {"20": "billing provider (2000A)", "22": "subscriber (2000B)", "23": "patient (2000C)"}
 
 
 def read_837(
@@ -116,18 +113,22 @@ class _Reader:
         claim_at = 0
         current: list[Segment] = []
         # Per segment id: 0 = validated, nothing to do (the fast path); 1 = boundary; an id not seen yet reads 2.
-        stop = dict.fromkeys(_BOUNDARY, 1)
-        stop_of = stop.get
+        stop: dict[str, int] = dict.fromkeys(_BOUNDARY, 1)
         envelope = tok.envelope
         checked = envelope.known  # ids the envelope checker has validated (HL and CLM too, never ISA..IEA)
         check = envelope.check
-        for base, batch in tok.batches(checked=False):
+        # Boundaries are split anew every time, so each is a fresh segment; any other segment that is not fresh
+        # repeats a segment this walk has looked at already (its id validated then).
+        shared = SharedSegments(never_kept=_BOUNDARY)
+        for base, batch in tok.batches(checked=False, shared=shared):
             taken = 0  # segments of the batch before this one are in a loop already
-            # Only boundaries and new ids stop the walk; the rest is found in C (lazily, so an id validated
-            # at one stop is fast for the rest of the batch) and joins `current` as a slice.
-            for offset in compress(range(len(batch)), map(stop_of, map(_first, batch), repeat(2))):
+            # Only boundaries and new ids stop the walk (an id validated at one stop passes for the rest of the
+            # batch); the segments in between join `current` as a slice.
+            for offset in shared.fresh:
                 seg = batch[offset]
                 tag = seg[0]
+                if stop.get(tag, 2) == 0:
+                    continue
                 number = base + offset
                 if number > 1 and (tag not in checked or envelope.state != "st"):
                     check(seg, number)  # inside a set, a validated id has nothing left to check

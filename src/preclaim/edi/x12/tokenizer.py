@@ -1,20 +1,21 @@
 """Streaming X12 tokenizer: delimiters from the ISA, segments as lists of strings, constant memory.
 
-The file is read in chunks (1 MiB), each chunk is decoded and split on the segment terminator and every
+The file is read in chunks (64 KiB), each chunk is decoded and split on the segment terminator and every
 segment on the element separator; nothing else happens per segment on the hot path except one set lookup
 in the envelope checker. A segment is a plain ``list[str]`` whose item 0 is the segment id, so element
-``n`` (1-based, as the implementation guides number them) is ``segment[n]``.
+``n`` (1-based, as the implementation guides number them) is ``segment[n]``. The 837 reader asks for shared
+segments (`batches(share=True)`): a segment text seen recently gives the same list again, read-only.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Final, TypeVar
 
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.wrapped import (
@@ -35,6 +36,7 @@ MAX_SEGMENT = 1 << 20  # a longer segment is garbage, not a claim: stop before i
 # Offsets of the element separators inside the fixed-width ISA (ISA01..ISA16).
 _ISA_SEPARATORS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
 _LEADING_JUNK = b"\xef\xbb\xbf \t\r\n"
+SHARED_SEGMENTS: Final = 4096  # distinct segment texts kept by batches(share=True): a few MB at most
 _HEAD = 1 << 13  # the first read: the ISA and, in a wrapped file, the first two lines to measure
 
 
@@ -46,6 +48,20 @@ class Resume:
     before: int
     isa: list[str]
     gs: list[str]
+
+
+class SharedSegments:
+    """What `batches(shared=...)` keeps from batch to batch: the segment texts met recently, each with its list
+    (handed out again, the same object: read-only), and `fresh`, the offsets in the last batch of the segments
+    split anew. Every other segment of that batch repeats the text of one split before it in this read, so a
+    caller that has looked at every fresh segment has seen every segment id of the read."""
+
+    def __init__(self, never_kept: frozenset[str] = frozenset()) -> None:
+        self.texts: dict[str, Segment] = {}
+        self.fresh: list[int] = []
+        # Ids whose segments are split anew every time, so always fresh: texts that never repeat (CLM, HL) would
+        # only push out those that do, and a caller may need to see some ids every time (envelope segments).
+        self.never_kept = never_kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +187,20 @@ class Tokenizer:
         for _, batch in self.batches():
             yield from batch
 
-    def batches(self, *, checked: bool = True) -> Iterator[tuple[int, list[Segment]]]:
+    def batches(
+        self, *, checked: bool = True, shared: SharedSegments | None = None
+    ) -> Iterator[tuple[int, list[Segment]]]:
         """Yield (number of the batch's first segment, segments); numbers are 1-based in the file.
 
         With checked=False the caller takes over the envelope duty: it must pass every segment whose id
         it has not validated before to `self.envelope.check(segment, number)` (the 837 reader does, to
         save a second pass over each batch).
+
+        With `shared`, a segment text seen before (recently) gives the same list object again: a file repeats
+        most of its segments (SV1, DTP, NM1, N3, N4, DMG, HI), and one dictionary lookup costs less than a
+        split and later freeing the list and its strings. The caller must not change a segment in place
+        (the 837 reader hands segments out read-only; its writers and fixes edit copies), and may read
+        `shared.fresh` after each batch (see SharedSegments).
         """
         sep = self.delimiters.element
         term = self.delimiters.segment
@@ -184,6 +208,8 @@ class Tokenizer:
         if self.resume is None:
             envelope.scan([self.isa], 0)
             self.segment_count = 1
+            if shared is not None:
+                shared.fresh = [0]
             yield 1, [self.isa]
         else:
             self.segment_count = self.resume.before
@@ -194,7 +220,14 @@ class Tokenizer:
             eof = not chunk
             text = carry + self._decode(chunk, carry, self.segment_count) if chunk else carry
             self._offset += len(chunk)
-            parts = _one_segment_a_line(text, term)
+            # With a shared cache the split is checked segment by segment, and only for texts not met before (a
+            # text in the cache is a clean segment); without one, by counting breaks and terminators.
+            parts = _one_segment_a_line(text, term, verify=shared is None)
+            segments: list[Segment] | None = None
+            if parts is not None and shared is not None:
+                segments = _collecting_off(_split_checked, parts, sep, term, shared)
+                if segments is None:
+                    parts = None  # a break or a terminator inside a segment: the general path below
             inside = False  # line breaks left inside segments
             if parts is None:
                 if "\n" in text or "\r" in text:
@@ -204,20 +237,18 @@ class Tokenizer:
                     parts = [p.strip("\r\n") for p in parts]
                     inside = True
             carry = parts.pop()
-            if "" in parts:
-                parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
-            if inside:
-                self._no_breaks_inside(parts)
+            if segments is None:
+                if "" in parts:
+                    parts = [p for p in parts if p]  # tolerate blank lines and doubled terminators
+                if inside:
+                    self._no_breaks_inside(parts)
             if len(carry) > self._max_segment:
-                self._too_long(carry, self.segment_count + len(parts) + 1)
-            # No collection can find garbage among lists made this instant: skip the GC during the burst.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                segments = list(map(str.split, parts, repeat(sep)))  # the loop in C: no bytecode per segment
-            finally:
-                if collecting:
-                    gc.enable()
+                self._too_long(carry, self.segment_count + len(parts if segments is None else segments) + 1)
+            if segments is None:
+                if shared is not None:
+                    segments = _collecting_off(_split_shared, parts, sep, shared)
+                else:
+                    segments = _collecting_off(_split_all, parts, sep)
             base = self.segment_count + 1
             if checked:
                 envelope.scan(segments, self.segment_count)
@@ -287,15 +318,89 @@ class Tokenizer:
         )
 
 
-def _one_segment_a_line(text: str, term: str) -> list[str] | None:
+_R = TypeVar("_R")
+
+
+def _collecting_off(split: Callable[..., _R], *args: Any) -> _R:
+    """split(*args) with the cyclic GC off: no collection can find garbage among lists made this instant."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return split(*args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _split_all(parts: list[str], sep: str) -> list[Segment]:
+    return list(map(str.split, parts, repeat(sep)))  # the loop in C: no bytecode per segment
+
+
+def _split_shared(parts: list[str], sep: str, shared: SharedSegments) -> list[Segment]:
+    """Each text split on `sep`, a text met before answered from the cache (the same list object)."""
+    cache = shared.texts
+    fresh: list[int] = []
+    segments: list[Segment] = []
+    for part in parts:
+        segment = cache.get(part)
+        if segment is None:
+            fresh.append(len(segments))
+            segment = _split_new(part, sep, shared)
+        segments.append(segment)
+    shared.fresh = fresh
+    return segments
+
+
+def _split_new(part: str, sep: str, shared: SharedSegments) -> Segment:
+    """A text not in the cache, split, and kept unless its id is never kept."""
+    segment = part.split(sep)
+    if segment[0] not in shared.never_kept:
+        cache = shared.texts
+        if len(cache) >= SHARED_SEGMENTS:  # full: start again (a dict has no cheap way to drop the oldest)
+            cache.clear()
+        cache[part] = segment
+    return segment
+
+
+def _split_checked(parts: list[str], sep: str, term: str, shared: SharedSegments) -> list[Segment] | None:
+    """_split_shared for the parts of an unverified one-segment-a-line split (the last part is the carry, not
+    split), skipping blank ones; None when the carry or a text not met before holds a line break or the
+    terminator (then the split was wrong)."""
+    last = len(parts) - 1
+    carry = parts[last]
+    if "\n" in carry or term in carry:
+        return None
+    cache = shared.texts
+    fresh: list[int] = []
+    segments: list[Segment] = []
+    for index in range(last):
+        part = parts[index]
+        segment = cache.get(part)
+        if segment is None:
+            if not part:
+                continue  # a blank line or a doubled terminator
+            if "\n" in part or term in part:
+                # The texts kept so far were never handed out: forgotten, or the next split would take them
+                # for segments seen before (not fresh) and a caller could miss a new id among them.
+                cache.clear()
+                return None
+            fresh.append(len(segments))
+            segment = _split_new(part, sep, shared)
+        segments.append(segment)
+    shared.fresh = fresh
+    return segments
+
+
+def _one_segment_a_line(text: str, term: str, verify: bool = True) -> list[str] | None:
     """The split when every terminator, and nothing else, is followed by LF (the usual file): one C-level
-    split instead of a replace and a split. None when the text is anything else."""
+    split instead of a replace and a split. None when the text is anything else (verify=False: the caller
+    checks that instead, part by part)."""
     if term in "\r\n" or "\n" not in text or "\r" in text:
         return None
     text = text.lstrip("\n")
     parts = text.split(term + "\n")
     breaks = len(parts) - 1
-    if text.count("\n") != breaks or text.count(term) != breaks:
+    if verify and (text.count("\n") != breaks or text.count(term) != breaks):
         return None
     return parts
 
