@@ -8,6 +8,7 @@ unless PRECLAIM_EXPECT_COMPILED=1 (CI sets it) makes that a failure.
 
 from __future__ import annotations
 
+import filecmp
 import importlib.machinery
 import os
 import subprocess
@@ -135,6 +136,24 @@ def test_examples_and_a_generated_837_identical(compiled: bool, tmp_path: Path) 
     subprocess.run(generate, check=True, capture_output=True)
     fast, pure = _both([*cli, str(x12)], tmp_path)
     assert fast.count(b'"verdict"') >= 3000 and fast == pure
+
+
+def test_a_100000_claim_837_identical(compiled: bool, tmp_path: Path) -> None:
+    """The issue's figure file: 100,000 generated claims (in-file history, planted problems, the spilled-history
+    bound not reached), the JSON of both paths compared byte for byte."""
+    x12 = tmp_path / "claims.837"
+    generate = [sys.executable, str(ROOT / "benchmarks" / "edi_generate.py"), "100000", str(x12), "--seed", "7"]
+    subprocess.run(generate, check=True, capture_output=True)
+    outputs = []
+    for pure in (False, True):
+        out = tmp_path / f"reports-{pure}.json"
+        cli = [sys.executable, "-m", "preclaim", "check", "--format", "json", "--as-of", "2026-01-15", str(x12)]
+        with out.open("wb") as handle:
+            run = subprocess.run(cli, env=_env(pure, tmp_path), stdout=handle, stderr=subprocess.PIPE, check=False)
+        assert run.returncode in (0, 1), run.stderr.decode()
+        outputs.append(out)
+    assert outputs[0].stat().st_size > 100_000 * 1_000
+    assert filecmp.cmp(outputs[0], outputs[1], shallow=False)
 
 
 def test_a_broken_837_gives_the_same_rejections_and_text_report(compiled: bool, tmp_path: Path) -> None:
