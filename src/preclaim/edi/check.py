@@ -171,6 +171,12 @@ class BatchHistory:
             else:
                 seen.append(entry)
 
+    def record_facts(self, facts: list[Fact], offset: int) -> None:
+        """`record` each claim of a part of the file (`--jobs`) whose first claim is claim `offset` of the file:
+        one compiled loop, not a call per claim from Python."""
+        for index, key, claim_id, frequency_code, payer_id, services, original in facts:
+            self.record(offset + index, key, claim_id, frequency_code, payer_id, services, original)
+
     def _drop(self, key: str, claim_ids: tuple[str, str | None]) -> None:
         """Forget the lines recorded so far of patient `key` whose claim id is one of `claim_ids`."""
         if self.spilled is not None:
@@ -187,6 +193,9 @@ class BatchHistory:
         self._seen = {}
 
 
+# What a --jobs process sends of each claim it reads: (index in its part, patient key, claim id, CLM05-3, payer
+# id, services, REF*F8)
+Fact = tuple[int, str, str, str, str, list[Service], str | None]
 _by_date = itemgetter(0)  # an _Entry's date of service (a C-level key for sort and insort)
 
 

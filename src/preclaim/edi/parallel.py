@@ -33,9 +33,8 @@ from typing import Any, BinaryIO, TypeVar
 
 from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
-from preclaim.edi.check import YOUNG_WHILE_CHECKING, BatchHistory, CheckSummary, ClaimChecker
+from preclaim.edi.check import YOUNG_WHILE_CHECKING, BatchHistory, CheckSummary, ClaimChecker, Fact
 from preclaim.edi.spool import ClaimSpool
-from preclaim.edi.x12.claim837 import Service
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ParsedClaim
 from preclaim.edi.x12.read837 import read_837
@@ -48,10 +47,8 @@ MAX_PART_BYTES = 16 << 20  # a bigger file gets more parts: a part's history fac
 PARTS_PER_JOB = 4  # more parts than processes: the parent copies one part while the others are checked
 _SCAN = 16 << 20  # bytes the parent reads at a time looking for envelope segments
 _ENVELOPE = ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1")
-# What the history keeps of a claim: (index in the part, patient key, claim id, CLM05-3, payer id,
-# services, REF*F8)
 T = TypeVar("T")
-_Fact = tuple[int, str, str, str, str, list[Service], str | None]
+_Fact = Fact  # what the history keeps of a claim (edi/check.py)
 
 
 @dataclass(slots=True)
@@ -357,8 +354,7 @@ def _chain(
         count, facts, state = result
         if k + 1 < len(parts) and state != _state(parts[k + 1].envelope):
             return None
-        for index, key, claim_id, frequency, payer_id, services, original in facts:
-            batch.record(offset + index, key, claim_id, frequency, payer_id, services, original)
+        batch.record_facts(facts, offset)
         offset += count
         counts.append(count)
     batch.end_file()
