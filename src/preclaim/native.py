@@ -26,12 +26,10 @@ COMPILED_PACKAGES = ("preclaim.rules",)
 # (the in-file history and the check loop) is compiled: 3.3% fewer instructions a claim, and its entries are
 # typed so that they share the claim's objects instead of boxing new ones (same memory as pure Python).
 X12_MODULES = ("tokenizer", "loops", "build837", "claim837", "read837")
-COMPILED_MODULES = (
-    "preclaim.engine",
-    "preclaim.codes.registry",
-    "preclaim.edi.check",
-    *(f"preclaim.edi.x12.{name}" for name in X12_MODULES),
-)
+# The compiled modules outside the rules package, relative to preclaim (dotted): one list for both the module
+# names and the source files, so the two cannot drift apart.
+_MODULES = ("engine", "codes.registry", "edi.check", *(f"edi.x12.{name}" for name in X12_MODULES))
+COMPILED_MODULES = tuple(f"preclaim.{name}" for name in _MODULES)
 
 
 @dataclass(frozen=True)
@@ -51,8 +49,7 @@ def compiled_sources(package: Path = PACKAGE) -> list[Path]:
     """The modules setup.py compiles: the engine, the rules, the X12 837P reader and the file check (setup.py
     runs this file to ask)."""
     rules = sorted(p for p in (package / "rules").glob("*.py") if p.name not in NOT_COMPILED)
-    x12 = [package / "edi" / "x12" / f"{name}.py" for name in X12_MODULES]
-    return [package / "engine.py", package / "codes" / "registry.py", *rules, package / "edi" / "check.py", *x12]
+    return [*(package.joinpath(*name.split(".")).with_suffix(".py") for name in _MODULES), *rules]
 
 
 def _extension_of(source: Path) -> Path | None:

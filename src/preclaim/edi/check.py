@@ -127,17 +127,8 @@ class BatchHistory:
 
     def take(self, claim: Claim, index: int) -> None:
         """Record the claim at `index` of the file."""
-        # Lines read as Any: the entries keep each line's own units object (see _Shared)
-        services = [(line.date_of_service, line.code, line.units) for line in cast("tuple[Any, ...]", claim.lines)]
-        self.record(
-            index,
-            claim.patient.key,
-            claim.id,
-            claim.frequency_code,
-            claim.payer.id,
-            services,
-            claim.payer_claim_control_number,
-        )
+        at, key, claim_id, frequency_code, payer_id, services, original = fact_of(claim, index)
+        self.record(at, key, claim_id, frequency_code, payer_id, services, original)
 
     def record(
         self,
@@ -193,9 +184,26 @@ class BatchHistory:
         self._seen = {}
 
 
-# What a --jobs process sends of each claim it reads: (index in its part, patient key, claim id, CLM05-3, payer
-# id, services, REF*F8)
+# What the history keeps of a claim, as `record` takes it (a --jobs process sends these for its part):
+# (index, patient key, claim id, CLM05-3, payer id, services, REF*F8)
 Fact = tuple[int, str, str, str, str, list[Service], str | None]
+
+
+def fact_of(claim: Claim, index: int) -> Fact:
+    """The history facts of the claim at `index`."""
+    # Lines read as Any: the entries keep each line's own units object (see _Shared)
+    services = [(line.date_of_service, line.code, line.units) for line in cast("tuple[Any, ...]", claim.lines)]
+    return (
+        index,
+        claim.patient.key,
+        claim.id,
+        claim.frequency_code,
+        claim.payer.id,
+        services,
+        claim.payer_claim_control_number,
+    )
+
+
 _by_date = itemgetter(0)  # an _Entry's date of service (a C-level key for sort and insort)
 
 

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
-from preclaim.edi.check import YOUNG_WHILE_CHECKING, BatchHistory, CheckSummary, ClaimChecker, Fact
+from preclaim.edi.check import YOUNG_WHILE_CHECKING, BatchHistory, CheckSummary, ClaimChecker, Fact, fact_of
 from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ParsedClaim
@@ -48,7 +48,6 @@ PARTS_PER_JOB = 4  # more parts than processes: the parent copies one part while
 _SCAN = 16 << 20  # bytes the parent reads at a time looking for envelope segments
 _ENVELOPE = ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1")
 T = TypeVar("T")
-_Fact = Fact  # what the history keeps of a claim (edi/check.py)
 
 
 @dataclass(slots=True)
@@ -196,7 +195,7 @@ def _state(checker: EnvelopeChecker) -> dict[str, object]:
 _shared: dict[str, Any] = {}
 
 
-def _read_part(k: int) -> tuple[int, list[_Fact], dict[str, object]] | None:
+def _read_part(k: int) -> tuple[int, list[Fact], dict[str, object]] | None:
     """Phase 1 in a worker: park part k's claims in its spool file; (claims, history facts, envelope at
     its end), or None when the part cannot be read the way one process would."""
     # Reading makes parked claims and history facts, no cycles: as in one process, no collections meanwhile
@@ -206,16 +205,13 @@ def _read_part(k: int) -> tuple[int, list[_Fact], dict[str, object]] | None:
     part: Part = _shared["parts"][k]
     head = _shared["head"] if part.resume is not None else b""
     stream = _PartStream(path, head, part.start, part.end)
-    facts: list[_Fact] = []
+    facts: list[Fact] = []
     spool = ClaimSpool(open(_shared["folder"] / f"part-{k}.spool", "wb"))  # noqa: SIM115
     try:
         items = read_837(stream, resume=part.resume, ends=part.ends, envelope=part.envelope)  # type: ignore[arg-type]
         for index, item in enumerate(items):
             if isinstance(item, ParsedClaim):
-                claim = item.claim
-                services = [(line.date_of_service, line.code, line.units) for line in claim.lines]
-                facts.append((index, claim.patient.key, claim.id, claim.frequency_code, claim.payer.id, services,
-                              claim.payer_claim_control_number))  # fmt: skip
+                facts.append(fact_of(item.claim, index))
             spool.add(item)
         spool.flush()
     except X12Error:
@@ -341,7 +337,7 @@ def _advancing(
 
 
 def _chain(
-    read: Iterable[tuple[int, list[_Fact], dict[str, object]] | None], parts: list[Part], batch: BatchHistory
+    read: Iterable[tuple[int, list[Fact], dict[str, object]] | None], parts: list[Part], batch: BatchHistory
 ) -> list[int] | None:
     """Record every part's facts in file order; the parts' claim counts, or None when a part failed or does
     not end where the next part starts (its envelope state there)."""

@@ -4,7 +4,8 @@ The file is read in chunks (64 KiB), each chunk is decoded and split on the segm
 segment on the element separator; nothing else happens per segment on the hot path except one set lookup
 in the envelope checker. A segment is a plain ``list[str]`` whose item 0 is the segment id, so element
 ``n`` (1-based, as the implementation guides number them) is ``segment[n]``. The 837 reader asks for shared
-segments (`batches(share=True)`): a segment text seen recently gives the same list again, read-only.
+segments (`batches(shared=SharedSegments())`): a segment text seen recently gives the same list again,
+read-only.
 """
 
 from __future__ import annotations
