@@ -86,6 +86,10 @@ class Engine:
         codes = load_codes(codes_dir)
         return cls(load_library(policy_dirs, home=codes_dir, codes=codes), codes)
 
+    def warm(self) -> None:
+        """Load now what the first check would load: a process about to fork checkers loads it once for all."""
+        self.codes.warm()
+
     def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
         return self._policy(claim, claim.first_date_of_service or as_of)[0]
 

@@ -185,6 +185,34 @@ def test_a_file_that_cannot_be_cut_exactly_is_checked_in_one_process(
     assert _in_parts(tmp_path / "g.837", engine, jobs=2) is not None
 
 
+def test_parts_shrink_towards_the_end_of_a_file() -> None:
+    for size, jobs in ((46_000_000, 2), (460_000_000, 2), (46_000_000, 4), (2_500_000, 2)):
+        targets = parallel.guided_targets(size, jobs)
+        sizes = [b - a for a, b in zip([0, *targets], [*targets, size], strict=True)]
+        assert len(sizes) >= 2 and sum(sizes) == size
+        assert all(s <= parallel.MAX_PART_BYTES for s in sizes)
+        assert all(s >= parallel.MIN_PART_BYTES // 2 for s in sizes)
+        body = sizes[:-1]  # the last part also takes what is left over
+        assert body == sorted(body, reverse=True)
+        if size > 10 * parallel.MIN_PART_BYTES:
+            assert sizes[0] >= 4 * sizes[-2], sizes  # the processes finish on small parts
+
+
+def test_a_cut_the_scan_does_not_confirm_is_checked_in_one_process(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    _generated(tmp_path, 1200, 7, 200)
+    path = tmp_path / "g.837"
+    search = parallel._next_st
+    # Parts go to work before the scan reaches their ends: a search that skipped an ST would make them overlap.
+    monkeypatch.setattr(parallel, "_next_st", lambda path, at, *rest: search(path, search(path, at, *rest) + 1, *rest))
+    assert _in_parts(path, engine, jobs=2) is None
+    assert parallel.plan_parts(path, 4) is None
+    monkeypatch.setattr(parallel, "_next_st", search)
+    assert _in_parts(path, engine, jobs=2) is not None
+
+
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
     command = [sys.executable, "-c", "from preclaim.cli import main; main()", *map(str, args)]
     return subprocess.run(command, capture_output=True, timeout=300)

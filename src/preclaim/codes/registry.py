@@ -110,6 +110,10 @@ class CodeSets:
         entry = self._icd_memo[code] = _icd.lookup(code)
         return entry
 
+    def warm(self) -> None:
+        """Load the ICD-10-CM table (about 50 ms, on the first diagnosis otherwise)."""
+        _icd.table()
+
     @property
     def icd10_version(self) -> str:
         return f"ICD-10-CM {_icd.release()} release (simple-icd-10-cm {_icd.package_version()})"

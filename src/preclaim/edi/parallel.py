@@ -1,10 +1,12 @@
 """`preclaim check --jobs N`: one 837P checked by N processes, with the reports of one process, in file order.
 
-The file is cut at transaction sets (ST) into parts of about equal size (`plan_parts`). Phase 1: each
-process reads its part once, parks its claims in its own file and returns their history facts; the parent
-records the facts in file order into one BatchHistory, the same a single process holds. Phase 2: processes
-forked after that share the history (copy-on-write) and check their parts; each writes its reports as JSON
-to its own file and adds up its own summary; the parent copies the JSON in order and adds the summaries up.
+The file is cut at transaction sets (ST) into parts, big ones first and smaller ones towards the end, so that
+the processes run out of work together (`guided_targets`). Phase 1: each part goes to a process as soon as
+the parent's scan of the envelope has reached where it starts; the process reads it once, parks its claims
+in its own file and returns their history facts; the parent records the facts in file order into one
+BatchHistory, the same a single process holds. Phase 2: processes forked after that share the history
+(copy-on-write) and check their parts; each writes its reports as JSON to its own file and adds up its own
+summary; the parent copies the JSON in order and adds the summaries up.
 
 One process's answer is the reference, so anything unusual falls back to it (`check_in_parts` returns
 None): a file that does not start with its ISA or is wrapped, an envelope error anywhere (the parent checks
@@ -44,7 +46,6 @@ from preclaim.io.report_json import ReportArrayWriter
 
 MIN_PART_BYTES = 1 << 20  # a smaller part is not worth a process
 MAX_PART_BYTES = 16 << 20  # a bigger file gets more parts: a part's history facts pass through the parent's memory
-PARTS_PER_JOB = 4  # more parts than processes: the parent copies one part while the others are checked
 _SCAN = 16 << 20  # bytes the parent reads at a time looking for envelope segments
 _ENVELOPE = ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1")
 T = TypeVar("T")
@@ -72,18 +73,62 @@ class PartResult:
 
 
 def plan_for_jobs(path: Path, jobs: int) -> tuple[bytes, list[Part]] | None:
-    """The parts for `jobs` forked processes (a few per process, none over MAX_PART_BYTES); None when one
-    process should do it: fewer than two jobs, no fork on this platform, or a file not worth cutting."""
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    """The parts for `jobs` forked processes (`cut_for_jobs`), all cut; None when one process should do it."""
+    cut = cut_for_jobs(path, jobs)
+    return _whole(cut) if cut is not None else None
+
+
+def cut_for_jobs(path: Path, jobs: int) -> tuple[bytes, Iterator[Part]] | None:
+    """The file's ISA (with its line break) and its parts for `jobs` forked processes, each given as soon as the
+    scan has found where it ends (the parent's scan overlaps the first parts' work); None when one process
+    should do it: fewer than two jobs, no fork on this platform, or a file not worth cutting. The parts shrink
+    towards the end of the file (`guided_targets`). Iterating raises X12Error at an envelope error."""
+    size = path.stat().st_size
+    if jobs < 2 or size < 2 * MIN_PART_BYTES or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return plan_parts(path, max(jobs * PARTS_PER_JOB, path.stat().st_size // MAX_PART_BYTES))
+    return _cut(path, guided_targets(size, jobs))
+
+
+def guided_targets(size: int, jobs: int) -> list[int]:
+    """Where parts should start: each about a (2 x jobs)-th of the bytes left, within half MIN_PART_BYTES and
+    MAX_PART_BYTES (a part's history facts pass through the parent's memory). Big parts first, small ones last:
+    the processes run out of parts at about the same time, in each phase (equal parts left one process idle
+    for up to a part's time at each phase's end)."""
+    least = MIN_PART_BYTES // 2
+    targets: list[int] = []
+    at = 0
+    while True:
+        at += min(MAX_PART_BYTES, max(least, (size - at) // (2 * jobs)))
+        if size - at < least:  # the rest joins the last part
+            return targets
+        targets.append(at)
 
 
 def plan_parts(path: Path, parts: int) -> tuple[bytes, list[Part]] | None:
-    """The file's ISA (with its line break) and its parts; None when the file is not one to cut."""
+    """The file's ISA (with its line break) and `parts` parts of about equal size; None when the file is not
+    one to cut."""
     size = path.stat().st_size
     parts = min(parts, size // MIN_PART_BYTES)
     if parts < 2:
+        return None
+    cut = _cut(path, [size * k // parts for k in range(1, parts)])
+    return _whole(cut) if cut is not None else None
+
+
+def _whole(cut: tuple[bytes, Iterator[Part]]) -> tuple[bytes, list[Part]] | None:
+    head, parts = cut
+    try:
+        plan = list(parts)
+    except X12Error:
+        return None
+    return (head, plan) if plan else None
+
+
+def _cut(path: Path, targets: list[int]) -> tuple[bytes, Iterator[Part]] | None:
+    """The file's ISA and its parts, cut at the first ST at or after each target offset; None for a file that is
+    not written one segment a line (or terminator) from a readable ISA. No part at all when no ST falls past
+    the first target."""
+    if not targets:
         return None
     with open(path, "rb") as handle:
         head = handle.read(1 << 13)
@@ -94,34 +139,64 @@ def plan_parts(path: Path, parts: int) -> tuple[bytes, list[Part]] | None:
     delimiters, ending = tokenizer.delimiters, tokenizer.line_ending
     if not tokenizer.plain or delimiters.segment in "\r\n" or ending not in ("", "\n", "\r\n"):
         return None
-    checker = EnvelopeChecker(str(path))
-    targets = [size * k // parts for k in range(1, parts)]
-    starts: list[tuple[int, Resume, EnvelopeChecker]] = []
-    isa: Segment = tokenizer.isa
+    after = delimiters.segment + ending
+    parts = _parts(path, path.stat().st_size, tokenizer.isa, targets, after, delimiters.element)
+    return head[:ISA_LENGTH] + ending.encode("ascii"), parts
+
+
+def _parts(path: Path, size: int, isa: Segment, targets: list[int], after: str, element: str) -> Iterator[Part]:
+    """Each part as soon as the scan knows the envelope where it starts: the first ST at or after its target
+    (the first part: the file's start). Where it ends, the next part's start, is found by a search near the
+    next target, which the scan confirms when it gets there (it raises X12Error if it does not): the parts
+    go to work while the parent scans on."""
+    source = str(path)
+    checker = EnvelopeChecker(source)
+    ahead = iter(targets)
+    target = next(ahead, None)  # where the part after the last one given should start
+    end = _next_st(path, target, after, element) if target is not None else size
+    if end == size:  # no ST past the first target: one part, not worth cutting
+        return
+    yield Part(0, end, None, EnvelopeChecker(source), False)
     gs: Segment = []
-    try:
-        for at, number, segment in _envelope_segments(path, delimiters.segment + ending, delimiters.element):
-            tag = segment[0]
-            if tag == "ST" and targets and at >= targets[0]:
-                state = copy.copy(checker)
-                state.known = set()
-                starts.append((at, Resume(number - 1, isa, gs), state))
-                while targets and targets[0] <= at:
-                    targets.pop(0)
-            checker.check(segment, number)
-            if tag == "ISA":
-                isa = segment
-            elif tag == "GS":
-                gs = segment
-    except X12Error:
-        return None
-    if not starts:
-        return None
-    plan = [Part(0, starts[0][0], None, EnvelopeChecker(str(path)), False)]
-    for i, (at, resume, state) in enumerate(starts):
-        last = i + 1 == len(starts)
-        plan.append(Part(at, size if last else starts[i + 1][0], resume, state, last))
-    return head[:ISA_LENGTH] + ending.encode("ascii"), plan
+    for at, number, segment in _envelope_segments(path, after, element):
+        tag = segment[0]
+        if tag == "ST" and target is not None and at >= target:
+            if at != end:
+                raise X12Error("the scan and the search found different transaction sets", source=source)
+            while target is not None and target <= at:
+                target = next(ahead, None)
+            state = copy.copy(checker)
+            state.known = set()
+            end = _next_st(path, target, after, element) if target is not None else size
+            yield Part(at, end, Resume(number - 1, isa, gs), state, end == size)
+        checker.check(segment, number)
+        if tag == "ISA":
+            isa = segment
+        elif tag == "GS":
+            gs = segment
+    if end != size:
+        raise X12Error("the search found a transaction set the scan did not", source=source)
+
+
+def _next_st(path: Path, target: int, after: str, element: str) -> int:
+    """The offset of the first ST segment that starts at or after `target`, or the file's size if none does."""
+    needle = (after + "ST" + element).encode("ascii")
+    skip = len(after)
+    with open(path, "rb") as handle:
+        handle.seek(max(target - skip, 0))
+        base = handle.tell()
+        data = b""
+        while True:
+            more = handle.read(1 << 16)
+            data += more
+            found = data.find(needle)
+            if found >= 0:
+                return base + found + skip
+            if not more:
+                return base + len(data)
+            keep = len(needle) - 1  # a needle may straddle two reads
+            base += len(data) - keep
+            data = data[-keep:]
 
 
 def _envelope_segments(path: Path, after: str, element: str) -> Iterator[tuple[int, int, Segment]]:
@@ -195,14 +270,13 @@ def _state(checker: EnvelopeChecker) -> dict[str, object]:
 _shared: dict[str, Any] = {}
 
 
-def _read_part(k: int) -> tuple[int, list[Fact], dict[str, object]] | None:
+def _read_part(k: int, part: Part) -> tuple[int, list[Fact], dict[str, object]] | None:
     """Phase 1 in a worker: park part k's claims in its spool file; (claims, history facts, envelope at
     its end), or None when the part cannot be read the way one process would."""
     # Reading makes parked claims and history facts, no cycles: as in one process, no collections meanwhile
     # (the worker was forked with the parent's GC off; its pool is for phase 1 alone).
     gc.disable()
     path: Path = _shared["path"]
-    part: Part = _shared["parts"][k]
     head = _shared["head"] if part.resume is not None else b""
     stream = _PartStream(path, head, part.start, part.end)
     facts: list[Fact] = []
@@ -281,25 +355,35 @@ def check_in_parts(
     `show`: the reports that are not clean, while fix + deny so far stays within `show`, come as Reports.
     `progress` is called with a count of bytes out of the file's size: each part counts half when it has been
     read (phase 1) and half when it has been checked (phase 2)."""
-    planned = plan_for_jobs(path, jobs)
-    if planned is None:
+    cut = cut_for_jobs(path, jobs)
+    if cut is None:
         return None
-    head, parts = planned
+    head, cuts = cut
     folder = Path(tempfile.mkdtemp(prefix="preclaim-jobs-"))
     fork = multiprocessing.get_context("fork")
     _shared.clear()
-    _shared.update(path=path, parts=parts, head=head, folder=folder)
+    _shared.update(path=path, head=head, folder=folder)
     batch = BatchHistory(history)
+    parts: list[Part] = []
+    counts: list[int] | None = None
     collecting = gc.isenabled()
     # The facts arrive as many small tuples and lists that make no cycles: without this, the cyclic GC walks
     # the growing history again and again while they are unpickled and recorded (about half of the parent's
     # phase-1 CPU at 100,000 claims, taken from the two workers' cores).
     gc.disable()
     try:
-        with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=fork) as pool:
-            # Each part's facts are recorded as soon as it is read, while the processes read the next parts.
-            read = _advancing(_in_turn(_submit(pool, _read_part, len(parts))), parts, progress, 0)
-            counts = _chain(read, parts, batch)
+        most = len(guided_targets(path.stat().st_size, jobs)) + 1
+        with ProcessPoolExecutor(min(jobs, most), mp_context=fork) as pool:
+            try:  # each part is read as soon as it is cut, while the parent scans on for the next cut
+                futures = _submit(pool, _read_part, _numbered(cuts, parts))
+            except X12Error:  # an envelope error: one process reports it
+                parts.clear()
+            if len(parts) < 2:  # that, or no ST past the first cut: nothing to share out
+                pool.shutdown(cancel_futures=True)
+            else:
+                _warm(engine)  # the checking processes fork from this one: the tables they load, loaded once
+                # Each part's facts are recorded as soon as it is read, while the processes read the next parts.
+                counts = _chain(_advancing(_in_turn(futures), parts, progress, 0), parts, batch)
         if counts is None:
             batch.close()
             shutil.rmtree(folder, ignore_errors=True)
@@ -309,6 +393,10 @@ def check_in_parts(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     finally:
+        if counts is not None:
+            # The history's objects are all young (collections were off): frozen, the first collection does not
+            # walk them all (about 50 ms at 100,000 claims). The fork for phase 2 unfreezes them (_submit).
+            gc.freeze()
         if collecting:
             gc.enable()
     if not isinstance(history, History):  # e.g. the store: queried here, not over a connection forked processes share
@@ -316,6 +404,20 @@ def check_in_parts(
     offsets = [sum(counts[:k]) for k in range(len(counts))]
     _shared.update(engine=engine, as_of=as_of, history=batch, offsets=offsets, counts=counts, json=json, show=show)
     return _advancing(_results(fork, jobs, len(parts), folder), parts, progress, parts[-1].end // 2)
+
+
+def _numbered(cuts: Iterator[Part], parts: list[Part]) -> Iterator[tuple[int, Part]]:
+    """(k, part k) as the parts are cut, each also appended to `parts`."""
+    for part in cuts:
+        parts.append(part)
+        yield len(parts) - 1, part
+
+
+def _warm(engine: ClaimChecker) -> None:
+    """Load what an engine loads on its first check (Engine.warm), if it says how."""
+    warm: Callable[[], None] | None = getattr(engine, "warm", None)
+    if warm is not None:
+        warm()
 
 
 def _in_turn(futures: list[Future[T]]) -> Iterator[T]:
@@ -357,14 +459,21 @@ def _chain(
     return counts
 
 
-def _submit(pool: ProcessPoolExecutor, work: Callable[[int], T], parts: int) -> list[Future[T]]:
-    """One task per part. The processes fork as the tasks are submitted; the parent's objects are frozen
-    out of the cyclic GC meanwhile, so the children's collections neither walk them nor copy their pages."""
-    gc.freeze()
-    try:
-        return [pool.submit(work, k) for k in range(parts)]
-    finally:
-        gc.unfreeze()
+def _submit(pool: ProcessPoolExecutor, work: Callable[..., T], tasks: Iterable[tuple[Any, ...]]) -> list[Future[T]]:
+    """One task per item of `tasks` (the arguments of `work`). The processes fork at the first; the parent's
+    objects are frozen out of the cyclic GC meanwhile, so the children's collections neither walk them nor copy
+    their pages."""
+    futures: list[Future[T]] = []
+    for task in tasks:
+        if futures:
+            futures.append(pool.submit(work, *task))
+            continue
+        gc.freeze()
+        try:
+            futures.append(pool.submit(work, *task))
+        finally:
+            gc.unfreeze()
+    return futures
 
 
 class _Prefetched:
@@ -384,7 +493,9 @@ def _results(fork: Any, jobs: int, parts: int, folder: Path) -> Iterator[PartRes
     """Phase 2: the parts' results in file order, as they come (a process that dies raises BrokenProcessPool)."""
     try:
         with ProcessPoolExecutor(min(jobs, parts), mp_context=fork) as pool:
-            for future in _submit(pool, _check_part, parts):
+            futures = _submit(pool, _check_part, ((k,) for k in range(parts)))
+            _shared["history"].let_go()
+            for future in futures:
                 yield future.result()
     finally:
         history: BatchHistory | None = _shared.get("history")
