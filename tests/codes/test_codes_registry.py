@@ -4,6 +4,7 @@ CARC/RARC, the NDC catalog and the provenance every bundled source must carry.""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,31 @@ def test_every_bundled_entry_names_a_tagged_source() -> None:
     # Only invented packages come from the illustrative source, and they are flagged as such.
     assert all(p.illustrative == (p.source.id == "illustrative") for p in data.ndc.values())
     assert all(p.ndc11.startswith("99999") for p in data.ndc.values() if p.illustrative)
+
+
+def test_the_icd10_table_holds_every_code_of_the_package_and_rebuilds_a_broken_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simple_icd_10_cm as icd
+
+    from preclaim.codes import icd10
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = icd10._cache_path()
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"\x94\xa1A\xa0\xc4\x00\xc4\x00")  # decodes, but its offsets do not match its codes
+    icd10.table.cache_clear()
+    try:
+        table = icd10.table()  # rebuilt from the package, then cached again
+        codes = set(icd.get_all_codes(True))
+        assert len(table) == len(codes) > 90_000
+        for code in sorted(codes)[::97]:
+            assert table.description(code) == " ".join(icd.get_description(code).split())
+            assert table.is_category(code) == (not icd.is_leaf(code))
+        for missing in ("D51.77", "A00.00", "0", "~", ""):
+            assert table.description(missing) is None and not table.is_category(missing)
+        assert cache.stat().st_size > 1_000_000
+        icd10.table.cache_clear()
+        assert icd10.table().codes == table.codes  # read back from the rebuilt cache
+    finally:
+        icd10.table.cache_clear()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -46,10 +45,8 @@ def inclusion_terms() -> dict[str, str]:
 
 @cache
 def _index() -> tuple[Row, ...]:
-    found: Any = table()
     terms = inclusion_terms()
-    pairs = ((c, d, c not in found.categories) for c, d in found.descriptions.items())
-    return tuple((c, d, f"{d} {terms.get(c, '')}".lower(), b, terms.get(c, "")) for c, d, b in pairs)
+    return tuple((c, d, f"{d} {terms.get(c, '')}".lower(), b, terms.get(c, "")) for c, d, b in table().rows())
 
 
 def _looks_like_code(text: str) -> bool:
