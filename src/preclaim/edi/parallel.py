@@ -46,7 +46,7 @@ from preclaim.io.report_json import ReportArrayWriter
 
 MIN_PART_BYTES = 1 << 20  # a smaller part is not worth a process
 MAX_PART_BYTES = 16 << 20  # a bigger file gets more parts: a part's history facts pass through the parent's memory
-_SCAN = 16 << 20  # bytes the parent reads at a time looking for envelope segments
+_SCAN = 1 << 20  # bytes the parent reads at a time looking for envelope segments (16 MB: 105 MB more RSS)
 _ENVELOPE = ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1")
 T = TypeVar("T")
 
