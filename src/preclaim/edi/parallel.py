@@ -384,6 +384,8 @@ def check_in_parts(
                 _warm(engine)  # the checking processes fork from this one: the tables they load, loaded once
                 # Each part's facts are recorded as soon as it is read, while the processes read the next parts.
                 counts = _chain(_advancing(_in_turn(futures), parts, progress, 0), parts, batch)
+                if counts is None:  # one process will read the file: the parts not started are not read
+                    pool.shutdown(cancel_futures=True)
         if counts is None:
             batch.close()
             shutil.rmtree(folder, ignore_errors=True)
