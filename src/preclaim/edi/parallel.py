@@ -80,9 +80,9 @@ def plan_for_jobs(path: Path, jobs: int) -> tuple[bytes, list[Part]] | None:
 
 def cut_for_jobs(path: Path, jobs: int) -> tuple[bytes, Iterator[Part]] | None:
     """The file's ISA (with its line break) and its parts for `jobs` forked processes, each given as soon as the
-    scan has found where it ends (the parent's scan overlaps the first parts' work); None when one process
-    should do it: fewer than two jobs, no fork on this platform, or a file not worth cutting. The parts shrink
-    towards the end of the file (`guided_targets`). Iterating raises X12Error at an envelope error."""
+    scan of the envelope has reached where it starts (the scan overlaps the first parts' work); None when one
+    process should do it: fewer than two jobs, no fork on this platform, or a file not worth cutting. The parts
+    shrink towards the end of the file (`guided_targets`). Iterating raises X12Error at an envelope error."""
     size = path.stat().st_size
     if jobs < 2 or size < 2 * MIN_PART_BYTES or "fork" not in multiprocessing.get_all_start_methods():
         return None
