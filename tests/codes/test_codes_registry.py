@@ -172,10 +172,12 @@ def test_the_icd10_table_holds_every_code_of_the_package_and_rebuilds_a_broken_c
         codes = set(icd.get_all_codes(True))
         assert len(table) == len(codes) > 90_000
         for code in sorted(codes)[::97]:
-            assert table.description(code) == " ".join(icd.get_description(code).split())
-            assert table.is_category(code) == (not icd.is_leaf(code))
+            assert table.find(code) == (" ".join(icd.get_description(code).split()), icd.is_leaf(code))
         for missing in ("D51.77", "A00.00", "0", "~", ""):
-            assert table.description(missing) is None and not table.is_category(missing)
+            assert table.find(missing) is None
+        for low, high in (("D51.0", "D51.9"), ("E53", "E53.9"), ("A00", "A01"), ("D51.3", "D51"), ("Z99", "A00")):
+            expected = sorted(c for c in codes if icd.is_leaf(c) and low <= c and (c <= high or c.startswith(high)))
+            assert table.billable_between(low, high) == expected
         assert cache.stat().st_size > 1_000_000
         icd10.table.cache_clear()
         assert icd10.table().codes == table.codes  # read back from the rebuilt cache

@@ -70,18 +70,25 @@ class Table:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def _row(self, code: str) -> int:
+    def find(self, code: str) -> tuple[str, bool] | None:
+        """(description, billable) of `code` (with dot), or None when no such code exists."""
         at = bisect_left(self.codes, code)
-        return at if at < len(self.codes) and self.codes[at] == code else -1
+        if at < len(self.codes) and self.codes[at] == code:
+            return self._text(at), self._flags[at] == 0
+        return None
 
-    def description(self, code: str) -> str | None:
-        """The description of `code` (with dot), or None when no such code exists."""
-        at = self._row(code)
-        return self._text(at) if at >= 0 else None
-
-    def is_category(self, code: str) -> bool:
-        at = self._row(code)
-        return at >= 0 and self._flags[at] == 1
+    def billable_between(self, low: str, high: str) -> list[str]:
+        """The billable codes from `low` on, up to `high` or starting with it, in code order: one run of the
+        sorted codes, so it starts where `low` would be and stops at the first code past it."""
+        found: list[str] = []
+        codes = self.codes
+        for at in range(bisect_left(codes, low), len(codes)):
+            code = codes[at]
+            if code > high and not code.startswith(high):
+                break
+            if self._flags[at] == 0:
+                found.append(code)
+        return found
 
     def rows(self) -> Iterator[tuple[str, str, bool]]:
         """(code, description, billable) in code order."""
@@ -144,16 +151,10 @@ def table() -> Table:
 @lru_cache(maxsize=65536)
 def lookup(code: str) -> Icd10Entry | None:
     normal = normalize_icd10(code)
-    data = table()
-    text = data.description(normal)
-    return Icd10Entry(normal, text, not data.is_category(normal)) if text is not None else None
+    found = table().find(normal)
+    return Icd10Entry(normal, *found) if found is not None else None
 
 
 def billable_between(first: str, last: str) -> list[str]:
     """Billable codes from `first` to `last` inclusive (an MCD range such as D51.0-D51.9), in code order."""
-    low, high = normalize_icd10(first), normalize_icd10(last)
-    return [
-        code
-        for code, _, billable in table().rows()
-        if billable and low <= code and (code <= high or code.startswith(high))
-    ]
+    return table().billable_between(normalize_icd10(first), normalize_icd10(last))
