@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from preclaim.codes import CodeSets, load_codes
 from preclaim.domain.claim import Claim
@@ -21,6 +22,7 @@ from preclaim.rules.prior_auth import decide
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _RESOLVED_LIMIT = 4096  # (claim fields, day) -> resolved policy entries kept per engine
+_DECISION = "engine.decision"  # the shared memo's key prefix for prior-authorization decisions
 _SHARED_LIMIT = 16_384  # results one policy's memo keeps (checklists, coverage judgements, NDCs) before a reset
 
 
@@ -138,10 +140,20 @@ class Engine:
         if len(findings) > 1:  # most claims have none or one: nothing to merge
             findings = list(dict.fromkeys(findings))
             findings.sort(key=_order)
+        decision = decide(ctx)
+        # One object per distinct decision (a policy set gives a handful): reports share it, and a JSON writer
+        # encodes it once (io/report_json.py).
+        key = (_DECISION, decision)
+        shared = ctx.shared
+        kept = shared.get(key)
+        if kept is None:
+            shared[key] = decision
+        else:
+            decision = cast("PriorAuthDecision", kept)
         return Report(
             claim_id=claim.id,
             verdict=verdict_of(findings),
-            prior_auth=decide(ctx),
+            prior_auth=decision,
             findings=tuple(findings),
             checklist=documentation.items,
             policies=ctx.policy.refs,

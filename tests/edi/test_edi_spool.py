@@ -113,3 +113,17 @@ def test_a_rejected_claim_comes_back_with_its_error(tmp_path: Path) -> None:
 def test_batch_edges(count: int) -> None:
     claims = (_golden_claims() * 3)[:count]
     _assert_same(_round_trip(_parsed(claims)), claims)
+
+
+@pytest.mark.parametrize("memory", [1, 150, 10_000])
+def test_claims_held_in_memory_and_on_disk_come_back_in_order(memory: int) -> None:
+    """The first `memory` claims stay as objects and the rest are pickled: the order and the claims are kept
+    wherever the boundary falls, and a spool that never fills its memory makes no file."""
+    claims = (_golden_claims() * 3)[:300]
+    spool = ClaimSpool(memory=memory)
+    for item in _parsed(claims):
+        spool.add(item)
+    back = list(spool)
+    assert spool.count == len(claims)
+    assert (spool.file is None) == (memory >= len(claims))
+    _assert_same(back, claims)

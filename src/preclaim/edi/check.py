@@ -43,6 +43,9 @@ _Read = tuple[dt.date, int, str, Any, str, str]  # to compare indexes unboxed, w
 # Service lines of history held in memory before they move to disk: about 45 MB of entries; a file of
 # 125,000 two-line claims fits (edi/history_spill.py)
 MEMORY_LINES = 250_000
+# Claims a one-pass check holds as objects before it pickles the rest to a temporary file: about 850 bytes a
+# claim, so 17 MB; a working day's file is never pickled (edi/spool.py).
+MEMORY_CLAIMS = 20_000
 YOUNG_WHILE_CHECKING = 20_000  # allocations between young collections while claims are checked (default 700)
 
 
@@ -284,7 +287,7 @@ def _one_pass(
     batch: BatchHistory,
 ) -> Iterator[tuple[ClaimItem, Report | None]]:
     """Read and park every claim with its history facts, then check them in file order."""
-    spool = ClaimSpool()
+    spool = ClaimSpool(memory=MEMORY_CLAIMS)
     where: list[int] = []  # bytes read when claim 500 * n was parsed: progress follows the checks
     tell = stream.tell if progress is not None else None
     batch.start_file()
