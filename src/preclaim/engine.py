@@ -17,6 +17,7 @@ from preclaim.domain.history import EMPTY_HISTORY, History
 from preclaim.domain.report import Finding, PriorAuthDecision, Report, Verdict
 from preclaim.policy import PayerKey, PolicyLibrary, ResolvedPolicy, load_library
 from preclaim.rules import RuleContext, rules_for
+from preclaim.rules.base import first_day_of
 from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
@@ -93,7 +94,7 @@ class Engine:
         self.codes.warm()
 
     def resolve(self, claim: Claim, as_of: dt.date) -> ResolvedPolicy:
-        return self._policy(claim, claim.first_date_of_service or as_of)[0]
+        return self._policy(claim, first_day_of(claim) or as_of)[0]
 
     def _policy(self, claim: Claim, day: dt.date) -> tuple[ResolvedPolicy, dict[object, object]]:
         """PolicyLibrary.resolve and its memo, memoised on plain fields: cheaper than building and hashing a
@@ -120,7 +121,7 @@ class Engine:
         return found
 
     def context(self, claim: Claim, history: History, as_of: dt.date) -> RuleContext:
-        first = claim.first_date_of_service
+        first = first_day_of(claim)
         policy, shared = self._policy(claim, first or as_of)
         if len(shared) > _SHARED_LIMIT:  # distinct NDCs, diagnoses and checklists: bound the odd flood
             shared.clear()

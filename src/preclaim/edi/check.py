@@ -25,6 +25,7 @@ from preclaim.edi.x12.claim837 import Service
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import PatientServices, read_837, scan_services
 from preclaim.edi.x12.tokenizer import open_source
+from preclaim.rules.base import first_day_of
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
 _PROGRESS_EVERY = 500  # claims
@@ -115,19 +116,17 @@ class BatchHistory:
         if not entries:
             return stored
         claim_id = claim.id
-        first = claim.first_date_of_service or dt.date.min
+        first = first_day_of(claim) or dt.date.min
+        # Positional arguments: a struct matches keyword names one by one, for every entry of every check
         wanted = [
-            Administration(key, day, code, units, claim_id=cid, payer_id=payer)
+            Administration(key, day, code, units, None, None, cid, payer)
             for day, at, code, units, cid, payer in cast("list[_Read]", entries)
             if at != index and cid != claim_id and (at < index or day < first)
         ]
         if not wanted:
             return stored
-        return History(
-            administrations=stored.administrations + tuple(wanted),  # entries are kept in date order
-            claims=stored.claims,
-            authorizations=stored.authorizations,
-        )
+        # administrations (entries are kept in date order), claims, authorizations
+        return History(stored.administrations + tuple(wanted), stored.claims, stored.authorizations)
 
     def add(self, claim: Claim, index: int) -> None:
         if not self.whole_file:  # else the first pass already holds every claim

@@ -18,6 +18,17 @@ INJECTION_CODES = frozenset({"96372"})
 EM_CODES = frozenset({"99211", "99212", "99213", "99214", "99215"})
 
 
+def first_day_of(claim: Claim) -> dt.date | None:
+    """claim.first_date_of_service, compiled: the engine and the in-file history ask for every claim, and the
+    property runs interpreted (the domain types are not compiled)."""
+    first: dt.date | None = None
+    for line in claim.lines:
+        day = line.date_of_service
+        if first is None or day < first:
+            first = day
+    return first
+
+
 class RuleContext:
     """One claim with its history, policy and code sets, plus the facts nearly every rule reads.
 
@@ -66,17 +77,19 @@ class RuleContext:
         self.as_of = as_of
         self.memo: dict[object, object] = {}  # per-check results rules share
         self.shared: dict[object, object] = {} if shared is None else shared
-        self.first_day = first_day if first_day is not None else claim.first_date_of_service
+        self.first_day = first_day if first_day is not None else first_day_of(claim)
         # Keyed by line number like the claim's own references; the first line with a number decides.
         self._drug_codes: dict[int, str | None] = {}
         drug_lines: list[ServiceLine] = []
         given: list[ServiceLine] = []
         governing: set[str] = set()
+        known = self._drug_codes
         for line in claim.lines:
-            if line.number in self._drug_codes:
-                code = self._drug_codes[line.number]
+            number = line.number
+            if number in known:
+                code = known[number]
             else:
-                code = self._drug_codes[line.number] = self._drug_code_of(line)
+                code = known[number] = self._drug_code_of(line)
             if code is not None:
                 drug_lines.append(line)
                 if "JW" not in line.modifiers:
@@ -92,15 +105,18 @@ class RuleContext:
 
     def drug_code_of(self, line: ServiceLine) -> str | None:
         """The drug code whose policy governs this line: its own code, or the code it should have used."""
-        if line.number in self._drug_codes:
-            return self._drug_codes[line.number]
-        code = self._drug_codes[line.number] = self._drug_code_of(line)
+        number = line.number  # read once: a field of a domain struct costs an attribute lookup each time
+        known = self._drug_codes
+        if number in known:
+            return known[number]
+        code = known[number] = self._drug_code_of(line)
         return code
 
     def _drug_code_of(self, line: ServiceLine) -> str | None:
-        if line.code in self._drugs:
-            return line.code
-        entry = self.codes.hcpcs(line.code)
+        code = line.code
+        if code in self._drugs:
+            return code
+        entry = self.codes.hcpcs(code)
         if entry is None or (entry.use_instead is None and entry.replacement is None):
             return None
         # A code billed on a date it is not valid, or for a drug that has its own code (the code set says which).
@@ -180,18 +196,8 @@ def finding(
     cure: Cure = "claim",
     correction: Correction | None = None,
 ) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=severity,
-        line=line,
-        message=message,
-        carc=carc,
-        rarc=tuple(rarc),
-        fix=fix,
-        source=source,
-        cure=cure,
-        correction=correction,
-    )
+    # Positional, in Finding's field order: a struct matches keyword names one by one, for every finding
+    return Finding(rule, severity, line, message, carc, tuple(rarc), fix, source, cure, correction)
 
 
 # Rules build and return a list: a generator per rule and claim would cost more than most rules' own work.

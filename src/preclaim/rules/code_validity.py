@@ -18,16 +18,23 @@ ICD10_SOURCE = Source(
 )
 
 
+# The engine's shared memo key prefix for a (code, day) that _check_hcpcs finds nothing wrong with whatever the
+# line: a code valid that day, not naming another code per drug (use_instead) and not unclassified.
+_FINE = "code.fine"
+
+
 def _source(entry: HcpcsCode) -> Source:
     return entry.source
 
 
 def check_procedure_codes(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
+    shared = ctx.shared
     for line in ctx.claim.lines:
-        entry = ctx.codes.hcpcs(line.code)
+        code = line.code
+        entry = ctx.codes.hcpcs(code)
         if entry is None:
-            if ctx.codes.cpt(line.code) is None:
+            if ctx.codes.cpt(code) is None:
                 findings.append(
                     finding(
                         "code.unknown",
@@ -40,8 +47,13 @@ def check_procedure_codes(ctx: RuleContext) -> list[Finding]:
                     )
                 )
             continue
+        key = (_FINE, code, line.date_of_service)
+        if key in shared:  # valid that day, with no drug or description that could make it wrong
+            continue
         if (problem := _check_hcpcs(ctx, line, entry)) is not None:
             findings.append(problem)
+        elif not entry.use_instead and not entry.not_otherwise_classified:
+            shared[key] = True
     return findings
 
 

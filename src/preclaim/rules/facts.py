@@ -67,13 +67,20 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
         history = still_counting(ctx.claim, history)
     seen: set[tuple[dt.date, str | None]] = set()
     doses: list[Dose] = []
+    # Each field read once into a local: a field of a domain struct costs an attribute lookup every time
     for adm in history.administrations:
-        if adm.code == code and adm.date <= before and adm.claim_id != claim_id:
-            if adm.claim_id is not None and (adm.date, adm.claim_id) in seen:
-                continue  # the same billed line known twice (the store and the file being checked)
-            seen.add((adm.date, adm.claim_id))
-            amount = None if adm.dose is None else _measured(ctx, ctx.catalog_drug(code), adm.dose)
-            doses.append(Dose(adm.date, adm.units, amount, adm.phase, adm.claim_id))
+        if adm.code != code:
+            continue
+        day = adm.date
+        other = adm.claim_id
+        if day > before or other == claim_id:
+            continue
+        if other is not None and (day, other) in seen:
+            continue  # the same billed line known twice (the store and the file being checked)
+        seen.add((day, other))
+        given = adm.dose
+        amount = None if given is None else _measured(ctx, ctx.catalog_drug(code), given)
+        doses.append(Dose(day, adm.units, amount, adm.phase, other))
     for claim in history.claims:
         if claim.id == claim_id or claim.frequency_code == "8":
             continue

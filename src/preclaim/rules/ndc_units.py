@@ -53,15 +53,17 @@ def check_ndc(ctx: RuleContext) -> list[Finding]:
 
 
 def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> list[Finding]:
-    assert line.ndc is not None
+    ndc = line.ndc  # read once: each read of a domain struct's field is an attribute lookup
+    assert ndc is not None
     findings: list[Finding] = []
     if rules:
         source = rules.source
     else:
         fallback = _units_source(ctx, line)
         source = fallback.source if fallback else NDC_FORMAT_SOURCE
-    carc, rarc = (rules.value.carc, rules.value.rarc) if rules else ("CO-16", ("M119",))
-    ndc11, problem = _normalized(ctx, line.ndc.code)
+    spec = rules.value if rules else None
+    carc, rarc = (spec.carc, spec.rarc) if spec else ("CO-16", ("M119",))
+    ndc11, problem = _normalized(ctx, ndc.code)
     if ndc11 is None:
         findings.append(
             finding(
@@ -76,12 +78,12 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
             )
         )
         return findings
-    if ndc11 != line.ndc.code:
+    if ndc11 != ndc.code:
         findings.append(
             finding(
                 "ndc.format",
                 "error",
-                f"line {line.number}: NDC {line.ndc.code!r} must be sent as 11 digits without dashes ({ndc11})",
+                f"line {line.number}: NDC {ndc.code!r} must be sent as 11 digits without dashes ({ndc11})",
                 source,
                 line=line.number,
                 carc=carc,
@@ -90,15 +92,15 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
                 correction=Correction("set-ndc", ndc11),
             )
         )
-    allowed = rules.value.allowed_units if rules else ("F2", "GR", "ME", "ML", "UN")
-    quantity = line.ndc.quantity
-    if line.ndc.unit is None or quantity is None or not 0 < quantity < math.inf:
+    allowed = spec.allowed_units if spec else ("F2", "GR", "ME", "ML", "UN")
+    quantity, unit = ndc.quantity, ndc.unit
+    if unit is None or quantity is None or not 0 < quantity < math.inf:
         findings.append(
             finding(
                 "ndc.quantity-missing",
                 "error",
                 f"line {line.number}: NDC quantity or unit (CTP04/CTP05) missing"
-                if quantity is None or line.ndc.unit is None
+                if quantity is None or unit is None
                 else f"line {line.number}: NDC quantity (CTP04) {quantity:g} is not an amount given",
                 source,
                 line=line.number,
@@ -107,12 +109,12 @@ def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] 
                 fix="report the quantity given, e.g. CTP****1*ML",
             )
         )
-    elif line.ndc.unit not in allowed:
+    elif unit not in allowed:
         findings.append(
             finding(
                 "ndc.unit",
                 "error",
-                f"line {line.number}: NDC unit {line.ndc.unit!r} is not one of {', '.join(allowed)}",
+                f"line {line.number}: NDC unit {unit!r} is not one of {', '.join(allowed)}",
                 source,
                 line=line.number,
                 carc=carc,
@@ -261,15 +263,18 @@ def _check_ndc_quantity(ctx: RuleContext, line: ServiceLine, units: Cited[Units]
     """An NDC quantity in mL means an amount through the package's strength (the drug catalog's)."""
     spec = units.value
     ndc = line.ndc
-    if ndc is None or ndc.quantity is None or ndc.unit != spec.ndc_unit or spec.ndc_unit != "ML":
+    if ndc is None or spec.ndc_unit != "ML":
         return None
-    if not 0 < ndc.quantity < math.inf:  # reported by ndc.quantity-missing
+    quantity = ndc.quantity  # fields read once: each read of a domain struct's field is an attribute lookup
+    if quantity is None or ndc.unit != "ML":
         return None
-    key = ("ndc-units", drug.hcpcs, ndc.code, ndc.quantity)
+    if not 0 < quantity < math.inf:  # reported by ndc.quantity-missing
+        return None
+    key = ("ndc-units", drug.hcpcs, ndc.code, quantity)
     known = ctx.shared.get(key)
     if known is None:  # a file repeats a few NDCs and quantities: exact arithmetic once per pair
         strength = ctx.strength(drug, line)
-        implied = None if strength is None else strength.times(ndc.quantity)
+        implied = None if strength is None else strength.times(quantity)
         known = ctx.shared[key] = (implied, 0 if implied is None else max(1, units_needed(implied, drug.per_unit)))
     implied, want = cast("tuple[Amount | None, int]", known)
     if implied is None:

@@ -36,16 +36,17 @@ def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, 
             None,
         )
     spec = cited.value
-    if spec.requirement == "none":
+    requirement = spec.requirement
+    if requirement == "none":
         return "not-required", [spec.reason], cited
-    if spec.requirement == "always":
+    if requirement == "always":
         return "required", [spec.reason], cited
     units = ctx.drug(code).units
     unit_spec = units.value if units else None
     exempt, why_exempt = any_holds(ctx, code, spec.unless_any, unit_spec)
     if exempt:
         return "not-required", [f"{spec.reason}; not needed here: {_says(why_exempt)}"], cited
-    if spec.requirement == "unknown":  # an exemption the payer states still answers (e.g. dialysis patients)
+    if requirement == "unknown":  # an exemption the payer states still answers (e.g. dialysis patients)
         return "unknown", [spec.reason], cited
     needed, why = any_holds(ctx, code, spec.when_any, unit_spec)
     if needed:

@@ -6,8 +6,15 @@ states: Medicare's one calendar year (42 CFR 424.44) makes a 2024-02-29 service 
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import cast
+
 from preclaim.domain.report import Finding
+from preclaim.policy.schema import TimelyFiling
 from preclaim.rules.base import Rule, RuleContext, finding
+
+_MIN_DAYS = "timely.min-days"  # the shared memo's key for the policy's timely-filing bound in days
+_DEADLINE = "timely.deadline"  # and its prefix for the deadline of a date of service
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
@@ -17,10 +24,15 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
         return findings
     sent = ctx.claim.submitted_on or ctx.as_of
     limit = rule.value
-    on_time = limit.min_days
+    # The policy's bound in days, asked once per policy: the property runs interpreted (the schema is not compiled)
+    known = ctx.shared.get(_MIN_DAYS)
+    if known is None:
+        known = ctx.shared[_MIN_DAYS] = limit.min_days
+    on_time = cast("int", known)
     for line in ctx.claim.lines:
-        age = (sent - line.date_of_service).days
-        if age > on_time and sent > (due := limit.deadline(line.date_of_service)):
+        day = line.date_of_service
+        age = (sent - day).days
+        if age > on_time and sent > (due := _deadline(ctx, limit, day)):
             findings.append(
                 finding(
                     "timely-filing.late",
@@ -35,7 +47,7 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
                     fix="the filing deadline has passed; the charge cannot be billed to this payer or the patient",
                 )
             )
-        elif line.date_of_service > sent:
+        elif day > sent:
             findings.append(
                 finding(
                     "timely-filing.future",
@@ -49,6 +61,16 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _deadline(ctx: RuleContext, limit: TimelyFiling, day: dt.date) -> dt.date:
+    """limit.deadline(day), memoised per policy: a file repeats its dates of service, and the method runs
+    interpreted."""
+    key = (_DEADLINE, day)
+    due = ctx.shared.get(key)
+    if due is None:
+        due = ctx.shared[key] = limit.deadline(day)
+    return cast("dt.date", due)
 
 
 RULES: tuple[Rule, ...] = (check_timely_filing,)
