@@ -24,6 +24,11 @@ class _WireReport(msgspec.Struct, gc=False):
     policies: msgspec.Raw
 
 
+# A field added to Report must be added above too, or the writer would drop it: refuse to load instead.
+if _WireReport.__struct_fields__ != Report.__struct_fields__:
+    raise TypeError(f"_WireReport fields {_WireReport.__struct_fields__} differ from Report's")
+
+
 def reports_to_json(reports: Iterable[Report]) -> bytes:
     return _encoder.encode(ReportBatch(claims=tuple(reports)))
 
