@@ -12,10 +12,9 @@ from typing import NamedTuple, cast
 
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import ChecklistItem, ChecklistStatus, Finding
-from preclaim.policy.intervals import longest_gap, next_allowed
 from preclaim.policy.schema import DocumentationItem
 from preclaim.rules.base import RuleContext, finding
-from preclaim.rules.facts import any_holds, earlier_doses
+from preclaim.rules.facts import any_holds, earlier_doses, maintenance_of, next_due
 from preclaim.rules.modifiers import vial_type
 
 Status = tuple[ChecklistStatus, str | None]
@@ -71,17 +70,19 @@ def _deficiency(ctx: RuleContext, code: str, enc: Encounter) -> Status:
 
 
 def _phase_applies(ctx: RuleContext, code: str) -> bool:
-    cited = ctx.drug(code).frequency
     day = ctx.first_day
-    if cited is None or day is None:
+    found = maintenance_of(ctx, code)
+    if found is None or day is None:
         return False
-    interval = cited.value.maintenance_interval or cited.value.interval
-    if interval is None:
+    interval, longest = found
+    last: dt.date | None = None
+    for dose in reversed(earlier_doses(ctx, code, day)):  # by date: the first one before `day` is the last dose
+        if dose.date < day:
+            last = dose.date
+            break
+    if last is None or (day - last).days >= longest:
         return False
-    prior = [d for d in earlier_doses(ctx, code, day) if d.date < day]
-    if not prior or (day - prior[-1].date).days >= longest_gap(interval):
-        return False
-    return day < next_allowed(prior[-1].date, interval)
+    return day < next_due(ctx, code, interval, last)
 
 
 def _status(ctx: RuleContext, code: str, item: DocumentationItem) -> Status | None:

@@ -16,7 +16,8 @@ from preclaim.domain.quantity import Quantity as Amount
 from preclaim.domain.quantity import Unit, exact
 from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.facts import FACTS, condition_codes
-from preclaim.policy.schema import Condition, DiagnosisEntry, Units
+from preclaim.policy.intervals import longest_gap, next_allowed
+from preclaim.policy.schema import Condition, DiagnosisEntry, Interval, Units
 from preclaim.rules.base import RuleContext
 from preclaim.rules.replacements import CORRECTIONS, still_counting
 
@@ -101,6 +102,34 @@ def _earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, 
                     )
                 )
     return tuple(sorted(doses, key=_BY_DATE))
+
+
+def maintenance_of(ctx: RuleContext, code: str) -> tuple[Interval, int] | None:
+    """The maintenance interval of `code`'s frequency section and the days after which a dose is due whatever the
+    months in between (longest_gap); None without one. Memoised per policy: the section's `interval` property
+    and longest_gap run interpreted (the policy schema is not compiled), and every claim asks."""
+    key = ("maintenance", code)
+    shared = ctx.shared
+    if key in shared:
+        return cast("tuple[Interval, int] | None", shared[key])
+    cited = ctx.drug(code).frequency
+    found: tuple[Interval, int] | None = None
+    if cited is not None:
+        spec = cited.value
+        interval = spec.maintenance_interval or spec.interval
+        if interval is not None:
+            found = (interval, longest_gap(interval))
+    shared[key] = found
+    return found
+
+
+def next_due(ctx: RuleContext, code: str, interval: Interval, last: dt.date) -> dt.date:
+    """next_allowed(last, interval) for `code`'s maintenance interval, memoised per policy and day of the last dose."""
+    key = ("next-due", code, last)
+    due = ctx.shared.get(key)
+    if due is None:
+        due = ctx.shared[key] = next_allowed(last, interval)
+    return cast("dt.date", due)
 
 
 def _measured(ctx: RuleContext, drug: Drug | None, amount: Amount | None) -> float | None:

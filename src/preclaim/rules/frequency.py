@@ -10,11 +10,11 @@ from operator import attrgetter
 
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.report import Finding, Source
-from preclaim.policy.intervals import describe, next_allowed
+from preclaim.policy.intervals import describe
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import Frequency
 from preclaim.rules.base import Rule, RuleContext, finding
-from preclaim.rules.facts import Dose, earlier_doses
+from preclaim.rules.facts import Dose, earlier_doses, maintenance_of, next_due
 from preclaim.rules.liability import as_patient_liability, patient_liable
 
 DUPLICATE_LINE_SOURCE = Source(
@@ -71,7 +71,7 @@ def _against_history(
     prior: Sequence[Dose] = earlier
     if own:
         prior = sorted([*prior, *_own_doses(ctx, code, day, own)], key=_BY_DATE)
-    if (too_soon := _interval(ctx, line.number, day, prior, cited)) is not None:
+    if (too_soon := _interval(ctx, code, line.number, day, prior, cited)) is not None:
         findings.append(as_patient_liability(too_soon) if patient_liable(ctx, line.number) else too_soon)
     if (too_many := _yearly(line.number, day, prior, cited)) is not None:
         findings.append(too_many)
@@ -127,21 +127,22 @@ def _duplicate(ctx: RuleContext, number: int, day: dt.date, other: Dose, cited: 
 
 
 def _interval(
-    ctx: RuleContext, number: int, day: dt.date, prior: Sequence[Dose], cited: Cited[Frequency]
+    ctx: RuleContext, code: str, number: int, day: dt.date, prior: Sequence[Dose], cited: Cited[Frequency]
 ) -> Finding | None:
     if not prior:
         return None
-    spec = cited.value
-    interval = spec.maintenance_interval or spec.interval
-    if interval is None:
+    found = maintenance_of(ctx, code)
+    if found is None:
         return None
+    interval, longest = found
     last = prior[-1]
     gap = (day - last.date).days
-    if gap >= (interval.days if interval.days is not None else 31 * (interval.months or 1)):
-        return None  # due whatever the months in between (longest_gap inline): most claims stop here
-    due = next_allowed(last.date, interval)
+    if gap >= longest:
+        return None  # due whatever the months in between: most claims stop here
+    due = next_due(ctx, code, interval, last.date)
     if day >= due:
         return None
+    spec = cited.value
     enc = ctx.claim.encounter
     phase = enc.phase if enc else None
     if phase == "loading" and spec.loading_phase_allowed:
