@@ -28,7 +28,7 @@ import gc
 import pickle
 import tempfile
 from collections.abc import Iterator
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from preclaim.domain.claim import Claim, Diagnosis, Ndc, Patient, Payer, Provider, ServiceLine
 from preclaim.domain.encounter import ChemoSchedule, Encounter, Lab
@@ -59,7 +59,7 @@ class ClaimSpool:
 
     def __init__(self, file: BinaryIO | None = None, *, memory: int = 0) -> None:
         self.file = file
-        self.kept: list[_Record | None] = []
+        self.kept: list[_Record] = []
         self.room = memory
         self.batch: list[_Record] = []
         self.count = 0
@@ -94,9 +94,7 @@ class ClaimSpool:
         kept, self.kept = self.kept, []
         left = self.count - len(kept)
         try:
-            for at, record in enumerate(kept):
-                kept[at] = None  # each claim is freed once checked, as a claim read back from the file is
-                yield _item(cast("_Record", record))
+            yield from map(_item, kept)
             del kept
             file = self.file
             if file is None:

@@ -46,8 +46,9 @@ def check_pointers(ctx: RuleContext) -> list[Finding]:
                     fix=f"point line {line.number} to the diagnosis that supports the injection",
                 )
             )
+        count = len(ctx.claim.diagnoses)
         for pointer in line.diagnosis_pointers:
-            if ctx.claim.diagnosis_at(pointer) is None:
+            if not 1 <= pointer <= count:  # Claim.diagnosis_at inline (a method of the domain type runs interpreted)
                 findings.append(
                     finding(
                         "diagnosis.bad-pointer",
@@ -105,7 +106,8 @@ def _line_coverage(
     """The coverage problem of a drug line, if none of the diagnoses it points to is covered."""
     spec = coverage.value
     covered = drug.covered
-    pointed = [dx for p in line.diagnosis_pointers if (dx := ctx.claim.diagnosis_at(p)) is not None]
+    diagnoses = ctx.claim.diagnoses  # Claim.diagnosis_at inline (a method of the domain type runs interpreted)
+    pointed = [diagnoses[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(diagnoses)]
     # Memoised per policy on the pointed diagnoses: claims repeat a few, and each needs code lookups.
     key = ("line-coverage", code, *pointed)
     known = ctx.shared.get(key)

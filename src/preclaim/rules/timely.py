@@ -15,6 +15,7 @@ from preclaim.rules.base import Rule, RuleContext, finding
 
 _MIN_DAYS = "timely.min-days"  # the shared memo's key for the policy's timely-filing bound in days
 _DEADLINE = "timely.deadline"  # and its prefix for the deadline of a date of service
+_DESCRIBED = "timely.described"  # and for how a finding names the limit
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
@@ -38,7 +39,7 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
                     "timely-filing.late",
                     "error",
                     f"line {line.number}: sent {sent} ({age} days after the date of service {line.date_of_service}); "
-                    f"the limit is {limit.describe()}, so it was due by {due}",
+                    f"the limit is {_described(ctx, limit)}, so it was due by {due}",
                     rule.source,
                     line=line.number,
                     carc=rule.value.carc,
@@ -71,6 +72,14 @@ def _deadline(ctx: RuleContext, limit: TimelyFiling, day: dt.date) -> dt.date:
     if due is None:
         due = ctx.shared[key] = limit.deadline(day)
     return cast("dt.date", due)
+
+
+def _described(ctx: RuleContext, limit: TimelyFiling) -> str:
+    """limit.describe(), once per policy (it runs interpreted)."""
+    text = ctx.shared.get(_DESCRIBED)
+    if text is None:
+        text = ctx.shared[_DESCRIBED] = limit.describe()
+    return cast("str", text)
 
 
 RULES: tuple[Rule, ...] = (check_timely_filing,)
