@@ -100,6 +100,18 @@ def test_one_pass_gives_the_reports_of_two_passes(batch: Path, engine: Engine) -
     assert b"frequency.too-soon" in rules and b"frequency.duplicate" in rules  # in-file history at work
 
 
+@pytest.mark.parametrize("memory", [0, 1_001])
+def test_claims_waiting_on_disk_give_the_reports_of_claims_waiting_in_memory(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, memory: int
+) -> None:
+    """A big file's claims past MEMORY_CLAIMS wait in a pickle file: every claim on disk, or the boundary inside
+    a spool batch, changes no report, rejection or order (the batch fixture fits in memory by default)."""
+    assert check.MEMORY_CLAIMS > 3_600
+    in_memory = _outcomes(batch, engine, raw=False)
+    monkeypatch.setattr(check, "MEMORY_CLAIMS", memory)
+    assert _outcomes(batch, engine, raw=False) == in_memory
+
+
 def test_one_pass_items_carry_the_claim_and_its_segment_number(batch: Path, engine: Engine) -> None:
     raw = [(i.number, i.claim_id) for i, _ in check_items(batch, engine, AS_OF, raw=True)]
     light = list(check_items(batch, engine, AS_OF, raw=False))
