@@ -144,13 +144,7 @@ class Engine:
         decision = decide(ctx)
         # One object per distinct decision (a policy set gives a handful): reports share it, and a JSON writer
         # encodes it once (io/report_json.py).
-        key = (_DECISION, decision)
-        shared = ctx.shared
-        kept = shared.get(key)
-        if kept is None:
-            shared[key] = decision
-        else:
-            decision = cast("PriorAuthDecision", kept)
+        decision = cast("PriorAuthDecision", ctx.shared.setdefault((_DECISION, decision), decision))
         return Report(
             claim_id=claim.id,
             verdict=verdict_of(findings),

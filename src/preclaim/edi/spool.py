@@ -55,12 +55,12 @@ class ClaimSpool:
     """Write items with `add`, then iterate once to get them back in the same order (without raw segments).
 
     The first `memory` items are held as objects; the rest go to `file` (a temporary file when none is given,
-    made only when needed). `count` is how many items it holds."""
+    made only when needed). `count` is how many items it holds once flushed (iterating flushes)."""
 
     def __init__(self, file: BinaryIO | None = None, *, memory: int = 0) -> None:
         self.file = file
         self.kept: list[_Record] = []
-        self.room = memory
+        self.memory = memory
         self.batch: list[_Record] = []
         self.count = 0
 
@@ -70,8 +70,7 @@ class ClaimSpool:
             record = (item.number, item.claim)
         else:
             record = (item.number, item.claim_id, item.error)
-        if self.room > 0:
-            self.room -= 1
+        if len(self.kept) < self.memory:
             self.kept.append(record)
             self.count += 1
             return

@@ -32,6 +32,7 @@ POINTER_SOURCE = Source(
 
 def check_pointers(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
+    count = len(ctx.claim.diagnoses)
     for line in ctx.drug_lines:
         if not line.diagnosis_pointers:
             findings.append(
@@ -46,7 +47,6 @@ def check_pointers(ctx: RuleContext) -> list[Finding]:
                     fix=f"point line {line.number} to the diagnosis that supports the injection",
                 )
             )
-        count = len(ctx.claim.diagnoses)
         for pointer in line.diagnosis_pointers:
             if not 1 <= pointer <= count:  # Claim.diagnosis_at inline (a method of the domain type runs interpreted)
                 findings.append(

@@ -13,9 +13,8 @@ from preclaim.domain.report import Finding
 from preclaim.policy.schema import TimelyFiling
 from preclaim.rules.base import Rule, RuleContext, finding
 
-_MIN_DAYS = "timely.min-days"  # the shared memo's key for the policy's timely-filing bound in days
+_LIMIT = "timely.limit"  # the shared memo's key for the policy's limit: its bound in days and its wording
 _DEADLINE = "timely.deadline"  # and its prefix for the deadline of a date of service
-_DESCRIBED = "timely.described"  # and for how a finding names the limit
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
@@ -25,11 +24,7 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
         return findings
     sent = ctx.claim.submitted_on or ctx.as_of
     limit = rule.value
-    # The policy's bound in days, asked once per policy: the property runs interpreted (the schema is not compiled)
-    known = ctx.shared.get(_MIN_DAYS)
-    if known is None:
-        known = ctx.shared[_MIN_DAYS] = limit.min_days
-    on_time = cast("int", known)
+    on_time, described = _limit(ctx, limit)
     for line in ctx.claim.lines:
         day = line.date_of_service
         age = (sent - day).days
@@ -38,8 +33,8 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
                 finding(
                     "timely-filing.late",
                     "error",
-                    f"line {line.number}: sent {sent} ({age} days after the date of service {line.date_of_service}); "
-                    f"the limit is {_described(ctx, limit)}, so it was due by {due}",
+                    f"line {line.number}: sent {sent} ({age} days after the date of service {day}); "
+                    f"the limit is {described}, so it was due by {due}",
                     rule.source,
                     line=line.number,
                     carc=rule.value.carc,
@@ -53,7 +48,7 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
                 finding(
                     "timely-filing.future",
                     "error",
-                    f"line {line.number}: date of service {line.date_of_service} is after the send date {sent}",
+                    f"line {line.number}: date of service {day} is after the send date {sent}",
                     rule.source,
                     line=line.number,
                     carc="CO-16",
@@ -74,12 +69,13 @@ def _deadline(ctx: RuleContext, limit: TimelyFiling, day: dt.date) -> dt.date:
     return cast("dt.date", due)
 
 
-def _described(ctx: RuleContext, limit: TimelyFiling) -> str:
-    """limit.describe(), once per policy (it runs interpreted)."""
-    text = ctx.shared.get(_DESCRIBED)
-    if text is None:
-        text = ctx.shared[_DESCRIBED] = limit.describe()
-    return cast("str", text)
+def _limit(ctx: RuleContext, limit: TimelyFiling) -> tuple[int, str]:
+    """(limit.min_days, limit.describe()), asked once per policy: the schema is not compiled, so both run
+    interpreted, and every claim asks for the bound."""
+    known = ctx.shared.get(_LIMIT)
+    if known is None:
+        known = ctx.shared[_LIMIT] = (limit.min_days, limit.describe())
+    return cast("tuple[int, str]", known)
 
 
 RULES: tuple[Rule, ...] = (check_timely_filing,)
