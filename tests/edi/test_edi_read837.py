@@ -164,3 +164,47 @@ def test_a_new_segment_id_is_checked_where_it_stands_when_the_fast_split_gives_u
         list(read_837(io.BytesIO(data)))
     assert caught.value.segment_number == data.decode().split("~\n").index("zz*1") + 1
     assert "invalid segment id" in str(caught.value) and caught.value.found == "zz"
+
+
+def _varied(claim_id: str, old: str, new: str) -> list[str]:
+    """A B12 claim with one segment text of its drug line (line 2) changed."""
+    body = b12_claim(claim_id)
+    at = max(i for i, seg in enumerate(body) if old in seg)
+    return [*body[:at], *body[at].replace(old, new).split("~\n"), *body[at + 1 :]]
+
+
+def test_service_lines_repeated_across_claims_keep_each_claims_own_values() -> None:
+    """The reader shares one object between claims whose lines say the same thing: a line that differs in any
+    one element (even only in how its charge is written) keeps its own values."""
+    variants: list[tuple[list[str], str, object]] = [
+        (b12_claim("SAME1"), "charge", Decimal("27.00")),
+        (b12_claim("SAME2"), "charge", Decimal("27.00")),
+        (_varied("CHARGE", "*27.00*", "*27.0*"), "charge", "27.0"),
+        (_varied("DAY", "DTP*472*D8*20260102", "DTP*472*D8*20260103"), "date_of_service", dt.date(2026, 1, 3)),
+        (_varied("NDC", "N4*00517003101", "N4*00517003102"), "ndc", "00517003102"),
+        (_varied("QTY", "CTP****1*ML", "CTP****2*ML"), "ndc_quantity", 2.0),
+        (_varied("NUMBER", "LX*2", "LX*3"), "number", 3),
+        (_varied("POS", "*UN*1***1:2", "*UN*1*12**1:2"), "place_of_service", "12"),
+        (_varied("POSSAME", "*UN*1***1:2", "*UN*1*11**1:2"), "place_of_service", None),
+        (
+            [c.replace("11:B:1", "12:B:1") for c in _varied("POSCLM", "*UN*1***1:2", "*UN*1*11**1:2")],
+            "place_of_service",
+            "11",
+        ),
+        (_varied("AUTH", "CTP****1*ML", "CTP****1*ML~\nREF*G1*LINEPA1"), "prior_auth", "LINEPA1"),
+        (_varied("RX", "CTP****1*ML", "CTP****1*ML~\nREF*XZ*RX42"), "rx_number", "RX42"),
+    ]
+    body: list[str] = []
+    for n, (claim, _, _) in enumerate(variants):
+        body += [*subscriber(2 + n, member=f"M{n:04d}"), *claim]
+    claims = [c for c in claims_of(interchange(body)) if isinstance(c, Claim)]
+    assert [c.id for c in claims] == [v[0][0].split("*")[1] for v in variants]
+    for claim, (_, field, expected) in zip(claims, variants, strict=True):
+        line = claim.lines[1]
+        got: object = {
+            "charge": str(line.charge) if isinstance(expected, str) else line.charge,
+            "ndc": line.ndc.code if line.ndc else None,
+            "ndc_quantity": line.ndc.quantity if line.ndc else None,
+        }.get(field, getattr(line, field, None))
+        assert got == expected, (claim.id, field)
+    assert claims[0].lines == claims[1].lines

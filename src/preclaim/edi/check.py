@@ -44,9 +44,10 @@ _Read = tuple[dt.date, int, str, Any, str, str]  # to compare indexes unboxed, w
 # Service lines of history held in memory before they move to disk: about 45 MB of entries; a file of
 # 125,000 two-line claims fits (edi/history_spill.py)
 MEMORY_LINES = 250_000
-# Claims a one-pass check holds as objects before it pickles the rest to a temporary file: about 850 bytes a
-# claim, so 17 MB; a working day's file is never pickled (edi/spool.py).
-MEMORY_CLAIMS = 20_000
+# Claims a one-pass check holds as objects before it pickles the rest to a temporary file: about 500 bytes a
+# claim when their service lines repeat (the reader shares them: a clinic's day), up to 850 when none does, so
+# 16 to 27 MB; a working day's file is never pickled (edi/spool.py).
+MEMORY_CLAIMS = 32_000
 YOUNG_WHILE_CHECKING = 20_000  # allocations between young collections while claims are checked (default 700)
 
 

@@ -65,8 +65,19 @@ _Sv1Facts = tuple[str, Any, tuple[str, ...], Decimal | None, tuple[int, ...], st
 # Per line while scanning: [lx index, sv1 index, dates, lin, ctp, rx number, line prior auth]
 _Line = list[object]
 _Dates = tuple[dt.date, dt.date | None]
-_sv1_facts: Final[dict[str, dict[tuple[str, ...], _Sv1Facts]]] = {}
+# An SV1's text -> (its facts, the text as first seen): that text object stands for the facts by identity.
+_Known = tuple[_Sv1Facts, tuple[str, ...]]
+_sv1_facts: Final[dict[str, dict[tuple[str, ...], _Known]]] = {}
 _D8: Final[dict[str, _Dates]] = {}  # DTP03 text -> (date, None), so a line's dates are one lookup
+# Service lines already built, by everything they hold: a clinic's day repeats the same lines (same codes, date,
+# charge, NDC) claim after claim, and one shared object is built, kept and parked once (issue 14, 2,000
+# claims: pickling a claim 42,900 -> 28,500 instructions, 179 -> 123 bytes).
+# Keyed by the ids of the SV1's first-seen text and of the cached NDC (hashing and comparing them would cost
+# more; and equal facts are not enough: a charge of 25.0 equals one of 25.00 but is written otherwise). The entry
+# holds both objects, so that no other object can take their ids while it lives.
+_LineKey = tuple[int, int, _Dates, int, str | None, object, object]
+_lines: Final[dict[_LineKey, tuple[object, object, ServiceLine]]] = {}
+_LINE_CACHE_LIMIT: Final = 8192
 
 
 def build_claim(
@@ -83,11 +94,17 @@ def build_claim(
     facts = _facts_cache(comp)
     service_lines = []
     for line in lines:
-        number, sv1, when = _line(segs, line, comp, claim_dates, facts)
+        number, sv1, when, text = _line(segs, line, comp, claim_dates, facts)
         code, units, modifiers, line_charge, ptrs, line_pos, description, qualifier, basis = sv1
-        lin, ctp = line[3], line[4]
-        service_lines.append(
-            ServiceLine(
+        lin = line[3]
+        ndc = ndc_of(lin, line[4], comp) if lin is not None else None  # type: ignore[arg-type]
+        own_pos = line_pos if line_pos != pos else None
+        key = (number, id(text), when, id(ndc), own_pos, line[6], line[5])
+        hit = _lines.get(key)
+        if hit is not None:
+            service = hit[2]
+        else:
+            service = ServiceLine(
                 number,
                 code,
                 units,
@@ -96,15 +113,18 @@ def build_claim(
                 line_charge,
                 when[1],
                 ptrs,
-                ndc_of(lin, ctp, comp) if lin is not None else None,  # type: ignore[arg-type]
-                line_pos if line_pos != pos else None,
+                ndc,
+                own_pos,
                 description,
                 qualifier,
                 basis,
                 line[6],  # type: ignore[arg-type]
                 line[5],  # type: ignore[arg-type]
             )
-        )
+            if len(_lines) >= _LINE_CACHE_LIMIT:
+                _lines.clear()
+            _lines[key] = (text, ndc, service)
+        service_lines.append(service)
     return Claim(
         clm[1],
         payer,
@@ -137,7 +157,7 @@ def claim_services(segs: list[Segment], comp: str, subscriber: SubscriberInfo) -
     facts = _facts_cache(comp)
     services: list[Service] = []
     for line in lines:
-        _number, sv1, when = _line(segs, line, comp, claim_dates, facts)
+        _number, sv1, when, _text = _line(segs, line, comp, claim_dates, facts)
         services.append((when[0], sv1[0], sv1[1]))
     return clm[1], frequency, services, scan[3][1]
 
@@ -271,7 +291,7 @@ def _dates_of(seg: Segment, index: int) -> _Dates:
     raise Malformed("invalid date qualifier", index, 2, preview(seg[2]), "D8 or RD8")
 
 
-def _facts_cache(comp: str) -> dict[tuple[str, ...], _Sv1Facts]:
+def _facts_cache(comp: str) -> dict[tuple[str, ...], _Known]:
     """SV1 facts already worked out, per component separator (the same text means another thing elsewhere)."""
     cache = _sv1_facts.get(comp)
     if cache is None or len(cache) > _SV1_CACHE_LIMIT:
@@ -284,9 +304,10 @@ def _line(
     line: _Line,
     comp: str,
     claim_dates: _Dates | None,
-    cache: dict[tuple[str, ...], _Sv1Facts],
-) -> tuple[int, _Sv1Facts, _Dates]:
-    """Check one 2400 loop: (LX01, facts of its SV1, (date, end date)); Malformed in the reader's order."""
+    cache: dict[tuple[str, ...], _Known],
+) -> tuple[int, _Sv1Facts, _Dates, tuple[str, ...]]:
+    """Check one 2400 loop: (LX01, facts of its SV1, (date, end date), the SV1 text as first seen); Malformed in
+    the reader's order."""
     lx_at: int = line[0]  # type: ignore[assignment]
     sv1_at: int = line[1]  # type: ignore[assignment]
     lx = segs[lx_at]
@@ -298,9 +319,9 @@ def _line(
         raise Malformed("service line without SV1", lx_at, None, f"LX*{number}", "SV1 with 4+ elements")
     sv1 = segs[sv1_at]
     key = tuple(sv1)
-    facts = cache.get(key)
+    known = cache.get(key)
     when: _Dates | None = line[2] or claim_dates  # type: ignore[assignment]
-    if facts is None:  # checked in this order: code, units, date, charge, pointers
+    if known is None:  # checked in this order: code, units, date, charge, pointers
         parts = sv1[1].split(comp)
         if len(parts) < 2 or not parts[1]:
             raise Malformed("procedure code missing", sv1_at, 1, preview(sv1[1]), "HC:<code>[:modifiers]")
@@ -327,10 +348,11 @@ def _line(
             parts[0],
             sv1[3] or "UN",
         )
-        cache[key] = facts  # only an SV1 that passed every check is kept
-    elif when is None:
+        cache[key] = (facts, key)  # only an SV1 that passed every check is kept
+        return number, facts, when, key
+    if when is None:
         raise Malformed("service date missing", lx_at, None, f"LX*{number}", "DTP*472 in loop 2400 or 2300")
-    return number, facts, when
+    return number, known[0], when, known[1]
 
 
 def _sv1_bounds(parts: list[str], sv1_at: int) -> None:
