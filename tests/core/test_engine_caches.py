@@ -59,11 +59,19 @@ def test_warm_engine_reports_what_a_cold_one_does(engine: Engine) -> None:
         _claim(diagnoses=[{"code": "R53.83"}]),  # not covered: its checklist is cached under another key
         _claim(payer={"id": "DEMO1", "name": "Demo Health Plan"}, filing_indicator="CI"),
         _claim(lines=[malformed_ndc]),  # the normalised NDC, or its error, is memoised
+        # Timely-filing findings are memoised by line number, send date and date of service
+        _claim(submitted_on="2027-06-01"),
+        _claim(submitted_on="2027-06-02"),
+        _claim(submitted_on="2026-03-01"),
+        _claim(submitted_on="2027-06-01", lines=[{**malformed_ndc, "number": 2, "ndc": None}]),
     ]
     history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 2), "J3420"),))
     warm = [_encode(engine.check(c, history, as_of=AS_OF)) for c in claims + claims]
     cold = [_encode(Engine.default().check(c, history, as_of=AS_OF)) for c in claims]
     assert warm == cold + cold
+    timely = [[f.message for f in engine.check(c, history, as_of=AS_OF).findings if "timely" in f.rule] for c in claims]
+    assert "sent 2027-06-01" in timely[4][0] and "sent 2027-06-02" in timely[5][0]
+    assert "after the send date 2026-03-01" in timely[6][0] and timely[7][0].startswith("line 2: sent 2027-06-01")
 
 
 def test_a_policy_cache_does_not_leak_into_another_library(engine: Engine, tmp_path: Path) -> None:

@@ -59,21 +59,21 @@ class ClaimSpool:
 
     def __init__(self, file: BinaryIO | None = None, *, memory: int = 0) -> None:
         self.file = file
-        self.kept: list[_Record] = []
+        self.kept: list[ClaimItem] = []  # stripped items, as they will be handed back
         self.memory = memory
         self.batch: list[_Record] = []
         self.count = 0
 
     def add(self, item: ClaimItem) -> None:
+        if len(self.kept) < self.memory:
+            self.kept.append(_stripped(item))
+            self.count += 1
+            return
         record: _Record
         if isinstance(item, ParsedClaim):
             record = (item.number, item.claim)
         else:
             record = (item.number, item.claim_id, item.error)
-        if len(self.kept) < self.memory:
-            self.kept.append(record)
-            self.count += 1
-            return
         self.batch.append(record)
         if len(self.batch) >= BATCH:
             self.flush()
@@ -93,7 +93,7 @@ class ClaimSpool:
         kept, self.kept = self.kept, []
         left = self.count - len(kept)
         try:
-            yield from map(_item, kept)
+            yield from kept
             del kept
             file = self.file
             if file is None:
@@ -116,6 +116,13 @@ class ClaimSpool:
         self.kept = []
         if self.file is not None:
             self.file.close()
+
+
+def _stripped(item: ClaimItem) -> ClaimItem:
+    """The item without its raw segments and loops (what a claim read back from the file carries)."""
+    if isinstance(item, ParsedClaim):
+        return ParsedClaim(item.claim, [], item.number, STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)
+    return RejectedClaim(item.claim_id, item.error, [], item.number, STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)
 
 
 def _item(record: _Record) -> ClaimItem:

@@ -10,11 +10,13 @@ import datetime as dt
 from typing import cast
 
 from preclaim.domain.report import Finding
+from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import TimelyFiling
 from preclaim.rules.base import Rule, RuleContext, finding
 
 _LIMIT = "timely.limit"  # the shared memo's key for the policy's limit: its bound in days and its wording
 _DEADLINE = "timely.deadline"  # and its prefix for the deadline of a date of service
+_FINDING = "timely.finding"  # and for the finding of a (line number, send date, date of service)
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
@@ -23,40 +25,53 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
     if rule is None:
         return findings
     sent = ctx.claim.submitted_on or ctx.as_of
-    limit = rule.value
-    on_time, described = _limit(ctx, limit)
+    on_time = _limit(ctx, rule.value)[0]
+    shared = ctx.shared
     for line in ctx.claim.lines:
         day = line.date_of_service
-        age = (sent - day).days
-        if age > on_time and sent > (due := _deadline(ctx, limit, day)):
-            findings.append(
-                finding(
-                    "timely-filing.late",
-                    "error",
-                    f"line {line.number}: sent {sent} ({age} days after the date of service {day}); "
-                    f"the limit is {described}, so it was due by {due}",
-                    rule.source,
-                    line=line.number,
-                    carc=rule.value.carc,
-                    rarc=rule.value.rarc,
-                    cure="none",
-                    fix="the filing deadline has passed; the charge cannot be billed to this payer or the patient",
-                )
-            )
-        elif day > sent:
-            findings.append(
-                finding(
-                    "timely-filing.future",
-                    "error",
-                    f"line {line.number}: date of service {day} is after the send date {sent}",
-                    rule.source,
-                    line=line.number,
-                    carc="CO-16",
-                    rarc=("MA130",),
-                    fix="bill services only after they are given; check the date of service",
-                )
-            )
+        if (sent - day).days > on_time or day > sent:
+            # Memoised per policy, line number and dates: a file repeats them, and the message's dates cost
+            # more to write than the rule does to decide.
+            key = (_FINDING, line.number, sent, day)
+            known = shared.get(key)
+            if known is None:
+                known = shared[key] = (_problem(ctx, rule, line.number, sent, day),)
+            problem = cast("tuple[Finding | None]", known)[0]
+            if problem is not None:
+                findings.append(problem)
     return findings
+
+
+def _problem(ctx: RuleContext, rule: Cited[TimelyFiling], number: int, sent: dt.date, day: dt.date) -> Finding | None:
+    """The finding of a line sent late (past the deadline) or before its date of service, if any."""
+    limit = rule.value
+    on_time, described = _limit(ctx, limit)
+    age = (sent - day).days
+    if age > on_time and sent > (due := _deadline(ctx, limit, day)):
+        return finding(
+            "timely-filing.late",
+            "error",
+            f"line {number}: sent {sent} ({age} days after the date of service {day}); "
+            f"the limit is {described}, so it was due by {due}",
+            rule.source,
+            line=number,
+            carc=limit.carc,
+            rarc=limit.rarc,
+            cure="none",
+            fix="the filing deadline has passed; the charge cannot be billed to this payer or the patient",
+        )
+    if day > sent:
+        return finding(
+            "timely-filing.future",
+            "error",
+            f"line {number}: date of service {day} is after the send date {sent}",
+            rule.source,
+            line=number,
+            carc="CO-16",
+            rarc=("MA130",),
+            fix="bill services only after they are given; check the date of service",
+        )
+    return None
 
 
 def _deadline(ctx: RuleContext, limit: TimelyFiling, day: dt.date) -> dt.date:
