@@ -77,6 +77,8 @@ class Engine:
         self.policies = policies
         self.codes = codes
         self.rules = rules_for(codes)
+        # The codes whose earlier lines the rules read as doses: an in-file history need not hand over the rest.
+        self.dose_codes = policies.drug_codes
         self._resolved: dict[tuple[object, ...], tuple[ResolvedPolicy, dict[object, object]]] = {}
         # Keyed by the resolved policy itself (identity): the library hands out one per set of matching policies,
         # so every day and claim field it governs shares one memo.

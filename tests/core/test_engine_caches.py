@@ -64,6 +64,11 @@ def test_warm_engine_reports_what_a_cold_one_does(engine: Engine) -> None:
         _claim(submitted_on="2027-06-02"),
         _claim(submitted_on="2026-03-01"),
         _claim(submitted_on="2027-06-01", lines=[{**malformed_ndc, "number": 2, "ndc": None}]),
+        # Medicare's checklist asks for the wasted amount of a single-dose vial, and for the loading phase when
+        # the last injection was less than a month before: cached under keys that say both
+        _claim(lines=[{**malformed_ndc, "ndc": {"code": "99999000101", "quantity": 1, "unit": "ML"}}]),
+        _claim(lines=[{**malformed_ndc, "date_of_service": "2026-04-20", "ndc": None}]),
+        _claim(diagnoses=[{"code": "D51.0"}, {"code": "Z51.11"}]),  # a chemotherapy encounter: one item more
     ]
     history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 2), "J3420"),))
     warm = [_encode(engine.check(c, history, as_of=AS_OF)) for c in claims + claims]
@@ -72,6 +77,10 @@ def test_warm_engine_reports_what_a_cold_one_does(engine: Engine) -> None:
     timely = [[f.message for f in engine.check(c, history, as_of=AS_OF).findings if "timely" in f.rule] for c in claims]
     assert "sent 2027-06-01" in timely[4][0] and "sent 2027-06-02" in timely[5][0]
     assert "after the send date 2026-03-01" in timely[6][0] and timely[7][0].startswith("line 2: sent 2027-06-01")
+    checklists = [[i.id for i in engine.check(c, history, as_of=AS_OF).checklist] for c in claims]
+    assert "waste" not in checklists[0] and "waste" in checklists[8]  # multi-dose (no waste) and single-dose
+    assert "phase" in checklists[0] and "phase" not in checklists[9]  # 14 days after the last injection, and 49
+    assert "chemo" not in checklists[0] and "chemo" in checklists[10]
 
 
 def test_a_policy_cache_does_not_leak_into_another_library(engine: Engine, tmp_path: Path) -> None:

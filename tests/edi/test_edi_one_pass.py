@@ -13,12 +13,13 @@ import msgspec
 import pytest
 from x12_builders import b12_claim, interchange, subscriber
 
-from preclaim.domain.history import Administration, History
+from preclaim.domain.claim import Claim
+from preclaim.domain.history import EMPTY_HISTORY, Administration, History
 from preclaim.domain.report import Report
 from preclaim.edi import check, parallel
 from preclaim.edi.check import CheckSummary, check_items, check_x12_file
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
-from preclaim.edi.x12.read837 import scan_services
+from preclaim.edi.x12.read837 import read_837, scan_services
 from preclaim.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -275,6 +276,40 @@ class _OneShot(io.BytesIO):
 
 def _spill_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("preclaim-history-*")}
+
+
+class _EveryLine:
+    """A checker that does not say which codes its rules read as doses: its in-file history holds every line."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def check(self, claim: Claim, history: History = EMPTY_HISTORY, *, as_of: dt.date) -> Report:
+        return self.engine.check(claim, history, as_of=as_of)
+
+
+def test_history_of_the_drug_lines_alone_gives_the_reports_of_every_line(batch: Path, engine: Engine) -> None:
+    codes = check.dose_codes_of(engine)
+    assert codes is not None and "J3420" in codes and "96372" not in codes
+    assert check.dose_codes_of(_EveryLine(engine)) is None
+    # The mutated batch holds replacements by id and by REF*F8, voids, and dates that go back in the file.
+    assert _outcomes(batch, engine, raw=False) == _outcomes(batch, _EveryLine(engine), raw=False)
+    # A claim's history leaves out the injection lines, unless it names its original by REF*F8 (the original
+    # is then looked for among every line).
+    later = [*b12_claim("B", day="20260202")]
+    named = [*b12_claim("R", day="20260302", extra=["REF*F8*A"])]
+    claims = [
+        item.claim
+        for item in read_837(io.BytesIO(interchange([*subscriber(2), *b12_claim("A"), *later, *named])))
+        if isinstance(item, ParsedClaim)
+    ]
+    history = check.BatchHistory(dose_codes=codes)
+    for index, claim in enumerate(claims):
+        history.take(claim, index)
+    assert [adm.code for adm in history.for_claim(claims[1], 1).administrations] == ["J3420"]
+    assert sorted(adm.code for adm in history.for_claim(claims[2], 2).administrations) == [
+        "96372", "96372", "J3420", "J3420"
+    ]  # fmt: skip
 
 
 @pytest.fixture

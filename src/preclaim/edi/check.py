@@ -65,8 +65,18 @@ class BatchHistory:
     date of service. Without it (standard input can be read once), only claims earlier in the file count.
     """
 
-    def __init__(self, base: PatientHistories = EMPTY_HISTORY, *, memory_lines: int | None = None) -> None:
+    def __init__(
+        self,
+        base: PatientHistories = EMPTY_HISTORY,
+        *,
+        memory_lines: int | None = None,
+        dose_codes: frozenset[str] | None = None,
+    ) -> None:
+        """`dose_codes`: the codes whose earlier lines the checker reads as doses (`dose_codes_of`); a claim's
+        history then leaves out the file's other lines (the injection's 96372), unless the claim names an
+        original by REF*F8, which is looked for among every line. None hands over every line."""
         self.base = base
+        self.dose_codes = dose_codes
         self._seen: dict[str, list[_Entry]] = {}
         self.whole_file = False
         self._in_order = True  # False while a first pass appends lines in file order
@@ -118,11 +128,14 @@ class BatchHistory:
             return stored
         claim_id = claim.id
         first = first_day_of(claim) or dt.date.min
-        # Positional arguments: a struct matches keyword names one by one, for every entry of every check
+        # A claim naming an original by REF*F8 looks for it among every line (rules/replacements.py).
+        codes = self.dose_codes if claim.payer_claim_control_number is None else None
+        # Positional arguments: a struct matches keyword names one by one, for every entry of every check. Half
+        # the lines of a B12 claim are the injection's 96372: no rule reads them as doses, so none is built.
         wanted = [
             Administration(key, day, code, units, None, None, cid, payer)
             for day, at, code, units, cid, payer in cast("list[_Read]", entries)
-            if at != index and cid != claim_id and (at < index or day < first)
+            if at != index and cid != claim_id and (at < index or day < first) and (codes is None or code in codes)
         ]
         if not wanted:
             return stored
@@ -197,6 +210,13 @@ class BatchHistory:
 Fact = tuple[int, str, str, str, str, list[Service], str | None]
 
 
+def dose_codes_of(engine: ClaimChecker) -> frozenset[str] | None:
+    """The codes whose earlier lines the engine's rules read as doses (an Engine's `dose_codes`: its policies'
+    drug codes); None for a checker that does not say, which then gets every line."""
+    codes = getattr(engine, "dose_codes", None)
+    return codes if isinstance(codes, frozenset) else None
+
+
 def fact_of(claim: Claim, index: int) -> Fact:
     """The history facts of the claim at `index`."""
     # Lines read as Any: the entries keep each line's own units object (see _Shared)
@@ -258,7 +278,7 @@ def check_items(
     stream that can be read only once is checked as it is read, with the claims before it as history.
     """
     stream, _name, owned = open_source(source)
-    batch = BatchHistory(history)
+    batch = BatchHistory(history, dose_codes=dose_codes_of(engine))
     try:
         if not stream.seekable():
             yield from _in_order(stream, engine, as_of, batch)

@@ -35,7 +35,15 @@ from typing import Any, BinaryIO, TypeVar
 
 from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
-from preclaim.edi.check import YOUNG_WHILE_CHECKING, BatchHistory, CheckSummary, ClaimChecker, Fact, fact_of
+from preclaim.edi.check import (
+    YOUNG_WHILE_CHECKING,
+    BatchHistory,
+    CheckSummary,
+    ClaimChecker,
+    Fact,
+    dose_codes_of,
+    fact_of,
+)
 from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ParsedClaim
@@ -363,7 +371,7 @@ def check_in_parts(
     fork = multiprocessing.get_context("fork")
     _shared.clear()
     _shared.update(path=path, head=head, folder=folder)
-    batch = BatchHistory(history)
+    batch = BatchHistory(history, dose_codes=dose_codes_of(engine))
     parts: list[Part] = []
     counts: list[int] | None = None
     collecting = gc.isenabled()

@@ -196,6 +196,8 @@ class PolicyLibrary:
     ) -> None:
         self.policies = tuple(sorted(policies, key=lambda p: (p.layer, p.id)))
         self.code_lists = dict(code_lists or {})
+        # Every drug code a policy names: the only codes whose earlier lines a check reads as doses.
+        self.drug_codes = frozenset(code for policy in self.policies for code in policy.drugs)
         self._cache: dict[tuple[PayerKey, dt.date], ResolvedPolicy] = {}
         # Policies (with their positions in self.policies) whose `match` selects a key, whatever the day: a batch
         # meets few payers but many dates.

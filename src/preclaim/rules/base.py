@@ -172,7 +172,8 @@ class RuleContext:
 
     def index(self, codes: tuple[str, ...]) -> CodeIndex:
         """The policy's index of a diagnosis list (prefix-aware lookups)."""
-        return self.policy.index(codes)
+        found = self.policy.indexes.get(codes)  # built already (the usual case): no interpreted call
+        return found if found is not None else self.policy.index(codes)
 
     def lines_on(self, day: dt.date) -> tuple[ServiceLine, ...]:
         return tuple(line for line in self.claim.lines if line.date_of_service == day)

@@ -37,16 +37,19 @@ def check_bundling(ctx: RuleContext) -> list[Finding]:
     if rule is None:
         return findings
     spec, src = rule.value, rule.source
-    days = sorted({ln.date_of_service for ln in ctx.claim.lines})
+    every = ctx.claim.lines  # fields read once: each read of a domain struct's field is an attribute lookup
+    days = sorted({ln.date_of_service for ln in every})
     for day in days:
-        lines = ctx.claim.lines if len(days) == 1 else ctx.lines_on(day)
-        injections = [ln for ln in lines if ln.code in INJECTION_CODES]
+        lines = every if len(days) == 1 else ctx.lines_on(day)
+        codes = [ln.code for ln in lines]
+        injections = [ln for i, ln in enumerate(lines) if codes[i] in INJECTION_CODES]
         if not injections:
             continue
-        for em in lines:
-            if em.code not in EM_CODES:
+        for i, em in enumerate(lines):
+            em_code = codes[i]
+            if em_code not in EM_CODES:
                 continue
-            if em.code == "99211":
+            if em_code == "99211":
                 findings.append(_99211(em.number, spec.no_99211_with_injection, spec.carc, src))
             elif "25" not in em.modifiers and spec.em_with_injection_needs_25:
                 findings.append(

@@ -140,19 +140,28 @@ def _applies(ctx: RuleContext, code: str, item: DocumentationItem) -> bool:
 Entry = tuple[ChecklistItem, DocumentationItem, str]
 
 
-def _chart_free(ctx: RuleContext, codes: tuple[str, ...]) -> bool:
-    """True when the items of these codes depend on nothing but the claim's diagnoses (per policy, memoised)."""
+# What a chart-free checklist of a policy's codes depends on besides them: (the claim's diagnoses, its vial
+# types, GA on a line, the loading phase applying); each True when an item needs it.
+_Needs = tuple[bool, bool, bool, bool]
+
+
+def _chart_free_needs(ctx: RuleContext, codes: tuple[str, ...]) -> _Needs | None:
+    """What the items of these codes depend on, when that is nothing a chart says (per policy, memoised); None
+    when an item depends on a chart fact."""
     key = ("checklist-chart-free", codes)
     known = ctx.shared.get(key)
     if known is None:
-        known = ctx.shared[key] = not any(
-            c.fact != "diagnosis"
-            for code in codes
-            if (cited := ctx.drug(code).documentation)
-            for item in cited.value
-            for c in item.only_if_any
+        items = [item for code in codes if (cited := ctx.drug(code).documentation) for item in cited.value]
+        needs: _Needs | None = (
+            any(item.only_if_any for item in items),
+            any(item.requires == "waste_amount" for item in items),
+            any(item.requires == "abn" for item in items),
+            any(item.requires == "phase" for item in items),
         )
-    return known is True
+        if any(c.fact != "diagnosis" for item in items for c in item.only_if_any):
+            needs = None
+        known = ctx.shared[key] = (needs,)
+    return cast("tuple[_Needs | None]", known)[0]
 
 
 class Documented(NamedTuple):
@@ -165,17 +174,19 @@ class Documented(NamedTuple):
 
 def documented(ctx: RuleContext) -> Documented:
     codes = ctx.drug_codes
-    if ctx.claim.encounter is not None or not _chart_free(ctx, codes):
+    needs = _chart_free_needs(ctx, codes) if ctx.claim.encounter is None else None
+    if needs is None:
         return _document(_evaluate(ctx, codes))
     # Checklists of claims that carry no chart facts (X12 input) repeat: memoised, per policy, on all they
-    # depend on.
+    # depend on (what no item of the policy needs is left out of the key, and not worked out).
+    diagnoses, waste, abn, phase = needs
     key = (
         "checklist",
         codes,
-        tuple([dx.code for dx in ctx.claim.diagnoses]),
-        frozenset([vial_type(ctx, line) for line in ctx.drug_lines]),
-        any("GA" in line.modifiers for line in ctx.claim.lines),
-        tuple([_phase_applies(ctx, code) for code in codes]),
+        tuple([dx.code for dx in ctx.claim.diagnoses]) if diagnoses else None,
+        frozenset([vial_type(ctx, line) for line in ctx.drug_lines]) if waste else None,
+        any("GA" in line.modifiers for line in ctx.claim.lines) if abn else None,
+        tuple([_phase_applies(ctx, code) for code in codes]) if phase else None,
     )
     memo = ctx.shared
     cached = memo.get(key)

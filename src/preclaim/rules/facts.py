@@ -198,7 +198,7 @@ def _chart(name: str) -> Reader:
     def read(ctx: RuleContext, code: str, units: Units | None) -> FactValue:
         enc = ctx.claim.encounter
         value = getattr(enc, name, None) if enc is not None else None
-        return value if isinstance(value, str | bool | float | int) else None
+        return value if isinstance(value, (str, bool, float, int)) else None
 
     return read
 
@@ -275,6 +275,7 @@ def _in_measure(ctx: RuleContext, code: str, value: float, unit: Unit) -> float 
 
 def evaluate(ctx: RuleContext, condition: Condition, value: FactValue, code: str = "") -> bool | None:
     """Whether the condition holds for the fact's value, by the fact's registry type; None when unknown."""
+    # isinstance with tuples of types, not `A | B`: compiled, a union is built and tested generically each call
     spec = FACTS.get(condition.fact)
     if value is None or spec is None:  # the loader refuses unknown facts; a policy built in code may not
         return None
@@ -294,14 +295,14 @@ def evaluate(ctx: RuleContext, condition: Condition, value: FactValue, code: str
         if not isinstance(value, dt.date) or not isinstance(expected, str):
             return None
         return _COMPARE[op](value, dt.date.fromisoformat(expected))
-    if condition.unit is not None and isinstance(expected, int | float) and not isinstance(expected, bool):
+    if condition.unit is not None and isinstance(expected, (int, float)) and not isinstance(expected, bool):
         converted = _in_measure(ctx, code, float(expected), condition.unit)
         if converted is None:
             return None
         expected = converted
     if op in ("eq", "ne"):
         return _COMPARE[op](value, expected)
-    if isinstance(value, bool | str | tuple | dt.date) or isinstance(expected, bool | list | str):
+    if isinstance(value, (bool, str, tuple, dt.date)) or isinstance(expected, (bool, list, str)):
         return None  # an order between values that have none (the loader refuses such a condition)
     return _COMPARE[op](value, expected)
 

@@ -25,8 +25,9 @@ def vial_type(ctx: RuleContext, line: ServiceLine) -> str:
     enc = ctx.claim.encounter
     if enc is not None and enc.vial_type is not None:
         return enc.vial_type
-    if line.ndc is not None:
-        package = ctx.codes.ndc(line.ndc.code)
+    ndc = line.ndc  # read once: each read of a domain struct's field is an attribute lookup
+    if ndc is not None:
+        package = ctx.codes.ndc(ndc.code)
         if package is not None:
             return package.vial
     return "unknown"

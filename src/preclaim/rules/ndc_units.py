@@ -181,7 +181,8 @@ def check_units(ctx: RuleContext) -> list[Finding]:
             continue  # a wrong or unclassified code (J3424, J3490) is checked in the units of its right one
         spec = units.value
         drug = ctx.catalog_drug(code)
-        if not float(line.units).is_integer():
+        billed = line.units  # read once: each read of a domain struct's field is an attribute lookup
+        if not float(billed).is_integer():
             findings.append(
                 finding(
                     "units.fraction",
@@ -201,13 +202,13 @@ def check_units(ctx: RuleContext) -> list[Finding]:
             mass = ctx.mass(drug, amount, line)
             if mass is not None:
                 want = units_needed(mass, drug.per_unit)
-                if line.units != want:
+                if billed != want:
                     what = "wasted" if waste_line else "given"
                     findings.append(_dose_units(line, code, units, drug, f"{amount} {what}", want))
         # The dose, when known, already decides the units.
-        if not dose_known and drug is not None and (disagrees := _check_ndc_quantity(ctx, line, units, drug)):
+        if not dose_known and drug is not None and (disagrees := _check_ndc_quantity(ctx, line, billed, units, drug)):
             findings.append(disagrees)
-        if spec.mue is not None and line.units > spec.mue and not table_mue_governs(ctx, line):
+        if spec.mue is not None and billed > spec.mue and not table_mue_governs(ctx, line):
             findings.append(
                 finding(
                     "units.mue",
@@ -259,8 +260,11 @@ def _dose_units(line: ServiceLine, code: str, units: Cited[Units], drug: Drug, a
     )
 
 
-def _check_ndc_quantity(ctx: RuleContext, line: ServiceLine, units: Cited[Units], drug: Drug) -> Finding | None:
-    """An NDC quantity in mL means an amount through the package's strength (the drug catalog's)."""
+def _check_ndc_quantity(
+    ctx: RuleContext, line: ServiceLine, billed: float, units: Cited[Units], drug: Drug
+) -> Finding | None:
+    """An NDC quantity in mL means an amount through the package's strength (the drug catalog's); `billed` is
+    the line's units."""
     spec = units.value
     ndc = line.ndc
     if ndc is None or spec.ndc_unit != "ML":
@@ -279,7 +283,7 @@ def _check_ndc_quantity(ctx: RuleContext, line: ServiceLine, units: Cited[Units]
     implied, want = cast("tuple[Amount | None, int]", known)
     if implied is None:
         return None
-    if want != line.units:
+    if want != billed:
         return finding(
             "units.ndc-quantity",
             "error",
