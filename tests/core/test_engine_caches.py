@@ -69,6 +69,11 @@ def test_warm_engine_reports_what_a_cold_one_does(engine: Engine) -> None:
         _claim(lines=[{**malformed_ndc, "ndc": {"code": "99999000101", "quantity": 1, "unit": "ML"}}]),
         _claim(lines=[{**malformed_ndc, "date_of_service": "2026-04-20", "ndc": None}]),
         _claim(diagnoses=[{"code": "D51.0"}, {"code": "Z51.11"}]),  # a chemotherapy encounter: one item more
+        # An NDC line's findings are memoised on its number, code, NDC and NDC unit
+        _claim(lines=[{**malformed_ndc, "ndc": {"code": "00517-0031-25", "quantity": 1, "unit": "ML"}}]),
+        _claim(lines=[{**malformed_ndc, "number": 3, "ndc": {"code": "00517-0031-25", "quantity": 1, "unit": "ML"}}]),
+        _claim(lines=[{**malformed_ndc, "ndc": {"code": "00517003125", "quantity": 1, "unit": "ML"}}]),
+        _claim(lines=[{**malformed_ndc, "ndc": {"code": "00517003125", "quantity": 1, "unit": "MG"}}]),
     ]
     history = History(administrations=(Administration("PT-1001", dt.date(2026, 3, 2), "J3420"),))
     warm = [_encode(engine.check(c, history, as_of=AS_OF)) for c in claims + claims]
@@ -81,6 +86,11 @@ def test_warm_engine_reports_what_a_cold_one_does(engine: Engine) -> None:
     assert "waste" not in checklists[0] and "waste" in checklists[8]  # multi-dose (no waste) and single-dose
     assert "phase" in checklists[0] and "phase" not in checklists[9]  # 14 days after the last injection, and 49
     assert "chemo" not in checklists[0] and "chemo" in checklists[10]
+    ndc = [
+        [f.message for f in engine.check(c, history, as_of=AS_OF).findings if f.rule.startswith("ndc.")] for c in claims
+    ]
+    assert ndc[11][0].startswith("line 1: NDC '00517-0031-25'") and ndc[12][0].startswith("line 3: NDC")
+    assert ndc[13] == [] and "NDC unit 'MG'" in ndc[14][0]
 
 
 def test_a_policy_cache_does_not_leak_into_another_library(engine: Engine, tmp_path: Path) -> None:

@@ -48,8 +48,23 @@ def check_ndc(ctx: RuleContext) -> list[Finding]:
                     )
                 )
             continue
-        findings.extend(_check_line_ndc(ctx, line, rules))
+        findings.extend(_line_ndc(ctx, line, rules))
     return findings
+
+
+def _line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> tuple[Finding, ...]:
+    """_check_line_ndc, memoised per policy on all it reads of the line: a file repeats its NDC lines."""
+    ndc = line.ndc
+    assert ndc is not None
+    quantity = ndc.quantity
+    if quantity is None or not 0 < quantity < math.inf:  # a message then writes the quantity: not memoised
+        return tuple(_check_line_ndc(ctx, line, rules))
+    key = ("line-ndc", line.number, line.code, ndc.code, ndc.unit, ctx.drug_code_of(line))
+    shared = ctx.shared
+    known = shared.get(key)
+    if known is None:
+        known = shared[key] = tuple(_check_line_ndc(ctx, line, rules))
+    return cast("tuple[Finding, ...]", known)
 
 
 def _check_line_ndc(ctx: RuleContext, line: ServiceLine, rules: Cited[NdcRules] | None) -> list[Finding]:
