@@ -6,7 +6,7 @@ import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import msgspec
 
@@ -45,6 +45,7 @@ def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> Dia
 
 
 _BY_DATE = attrgetter("date")
+_UNKNOWN: Final = object()  # a memo's "not worked out yet", where None is a result
 
 
 def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
@@ -110,8 +111,9 @@ def maintenance_of(ctx: RuleContext, code: str) -> tuple[Interval, int] | None:
     and longest_gap run interpreted (the policy schema is not compiled), and every claim asks."""
     key = ("maintenance", code)
     shared = ctx.shared
-    if key in shared:
-        return cast("tuple[Interval, int] | None", shared[key])
+    known = shared.get(key, _UNKNOWN)  # one lookup on a hit: a tuple key is hashed anew each time
+    if known is not _UNKNOWN:
+        return cast("tuple[Interval, int] | None", known)
     cited = ctx.drug(code).frequency
     found: tuple[Interval, int] | None = None
     if cited is not None:
@@ -262,15 +264,16 @@ def _in_measure(ctx: RuleContext, code: str, value: float, unit: Unit) -> float 
     """A condition's amount in the drug's billing measure, which the dose facts are in (None: not comparable)."""
     key = ("in-measure", code, value, unit)
     memo = ctx.shared
-    if key not in memo:  # a policy's few condition amounts: converted once per policy memo
+    known = memo.get(key, _UNKNOWN)
+    if known is _UNKNOWN:  # a policy's few condition amounts: converted once per policy memo
         drug = ctx.catalog_drug(code)
         amount = Amount(value, unit)
-        memo[key] = (
+        known = memo[key] = (
             None
             if drug is None or not amount.is_mass
             else float(amount.ratio(drug.per_unit) * exact(drug.per_unit.value))
         )
-    return cast("float | None", memo[key])
+    return cast("float | None", known)
 
 
 def evaluate(ctx: RuleContext, condition: Condition, value: FactValue, code: str = "") -> bool | None:

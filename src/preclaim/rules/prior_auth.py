@@ -21,9 +21,10 @@ from preclaim.rules.facts import any_holds
 def _requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
     """Memoised per check: the decision and the findings both need it."""
     key = ("prior-auth", code)
-    if key not in ctx.memo:
-        ctx.memo[key] = _compute_requirement(ctx, code)
-    return cast("tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]", ctx.memo[key])
+    known = ctx.memo.get(key)  # one lookup on a hit: a tuple key is hashed anew each time
+    if known is None:
+        known = ctx.memo[key] = _compute_requirement(ctx, code)
+    return cast("tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]", known)
 
 
 def _compute_requirement(ctx: RuleContext, code: str) -> tuple[PriorAuthStatus, list[str], Cited[PriorAuth] | None]:
