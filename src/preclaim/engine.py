@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import Final, cast
 
 from preclaim.codes import CodeSets, load_codes
 from preclaim.domain.claim import Claim
@@ -21,10 +21,10 @@ from preclaim.rules.base import first_day_of
 from preclaim.rules.documentation import documented
 from preclaim.rules.prior_auth import decide
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_RESOLVED_LIMIT = 4096  # (claim fields, day) -> resolved policy entries kept per engine
-_DECISION = "engine.decision"  # the shared memo's key prefix for prior-authorization decisions
-_SHARED_LIMIT = 16_384  # results one policy's memo keeps (checklists, coverage judgements, NDCs) before a reset
+_SEVERITY_ORDER: Final = {"error": 0, "warning": 1, "info": 2}
+_RESOLVED_LIMIT: Final = 4096  # (claim fields, day) -> resolved policy entries kept per engine
+_DECISION: Final = "engine.decision"  # the shared memo's key prefix for prior-authorization decisions
+_SHARED_LIMIT: Final = 16_384  # results one policy's memo keeps (checklists, coverage judgements, NDCs) before a reset
 
 
 def payer_key(claim: Claim) -> PayerKey:

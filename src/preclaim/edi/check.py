@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Final, Protocol, cast
 
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import EMPTY_HISTORY, Administration, History, PatientHistories
@@ -44,6 +44,7 @@ _Read = tuple[dt.date, int, str, Any, str, str]  # to compare indexes unboxed, w
 # Service lines of history held in memory before they move to disk: about 45 MB of entries; a file of
 # 125,000 two-line claims fits (edi/history_spill.py)
 MEMORY_LINES = 250_000
+_NO_HISTORY: Final = EMPTY_HISTORY  # Final: a C static when compiled, not a dictionary lookup per claim
 # Claims a one-pass check holds as objects before it pickles the rest to a temporary file: about 500 bytes a
 # claim when their service lines repeat (the reader shares them: a clinic's day), up to 850 when none does, so
 # 16 to 27 MB; a working day's file is never pickled (edi/spool.py).
@@ -123,7 +124,7 @@ class BatchHistory:
     def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
         entries = self._seen.get(key) if self.spilled is None else self.spilled.entries(key)
-        stored = self.base.for_patient(key) if self.base is not EMPTY_HISTORY else EMPTY_HISTORY
+        stored = self.base.for_patient(key) if self.base is not _NO_HISTORY else _NO_HISTORY
         if not entries:
             return stored
         claim_id = claim.id

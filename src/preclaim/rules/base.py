@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from preclaim.codes import CodeSets
 from preclaim.codes.drug_model import Drug
@@ -14,8 +15,10 @@ from preclaim.domain.report import Correction, Cure, Finding, Severity, Source
 from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.resolver import NO_DRUG, ResolvedClaimRules, ResolvedDrug, ResolvedPolicy
 
-INJECTION_CODES = frozenset({"96372"})
-EM_CODES = frozenset({"99211", "99212", "99213", "99214", "99215"})
+# Final: compiled, a Final module name is a C static, not a dictionary lookup at each use.
+INJECTION_CODES: Final = frozenset({"96372"})
+EM_CODES: Final = frozenset({"99211", "99212", "99213", "99214", "99215"})
+_NO_DRUG: Final = NO_DRUG
 
 
 def first_day_of(claim: Claim) -> dt.date | None:
@@ -168,7 +171,7 @@ class RuleContext:
 
     def drug(self, code: str | None) -> ResolvedDrug:
         """The policy of a drug code, section by section (every section None when no policy names the code)."""
-        return self._drugs.get(code, NO_DRUG) if code is not None else NO_DRUG
+        return self._drugs.get(code, _NO_DRUG) if code is not None else _NO_DRUG
 
     def index(self, codes: tuple[str, ...]) -> CodeIndex:
         """The policy's index of a diagnosis list (prefix-aware lookups)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from preclaim.codes import HcpcsCode
 from preclaim.domain.claim import ServiceLine
@@ -10,7 +11,7 @@ from preclaim.domain.report import Correction, Finding, Source
 from preclaim.rules import setting
 from preclaim.rules.base import Rule, RuleContext, finding
 
-ICD10_START = dt.date(2015, 10, 1)
+ICD10_START: Final = dt.date(2015, 10, 1)
 ICD10_SOURCE = Source(
     "icd10-transition",
     "CMS ICD-10 implementation: ICD-10-CM required for dates of service on or after 2015-10-01",
@@ -20,7 +21,7 @@ ICD10_SOURCE = Source(
 
 # The engine's shared memo key prefix for a (code, day) that _check_hcpcs finds nothing wrong with whatever the
 # line: a code valid that day, not naming another code per drug (use_instead) and not unclassified.
-_FINE = "code.fine"
+_FINE: Final = "code.fine"
 
 
 def _source(entry: HcpcsCode) -> Source:

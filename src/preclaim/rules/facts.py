@@ -44,7 +44,7 @@ def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> Dia
     return CodeIndex(entries).find(code)
 
 
-_BY_DATE = attrgetter("date")
+_BY_DATE: Final = attrgetter("date")
 _UNKNOWN: Final = object()  # a memo's "not worked out yet", where None is a result
 
 
@@ -206,7 +206,7 @@ def _chart(name: str) -> Reader:
 
 
 # How each fact of the registry (policy/facts.py) is read from a claim, its chart and its history.
-READERS: dict[str, Reader] = {
+READERS: Final[dict[str, Reader]] = {
     "dose": lambda ctx, code, units: this_dose(ctx, code, units),
     "dose_30_days": _dose_30,
     "injections_30_days": _injections_30,
@@ -231,8 +231,8 @@ def fact(ctx: RuleContext, code: str, name: str, units: Units | None) -> FactVal
 
 # ESRD (N18.6) and dependence on renal dialysis (Z99.2) in ICD-10-CM; POS 65 is an end-stage renal disease
 # treatment facility in the CMS place-of-service code set.
-DIALYSIS_DIAGNOSES = ("N18.6", "Z99.2")
-DIALYSIS_POS = "65"
+DIALYSIS_DIAGNOSES: Final = ("N18.6", "Z99.2")
+DIALYSIS_POS: Final = "65"
 
 
 def dialysis(ctx: RuleContext) -> bool | None:
@@ -250,7 +250,7 @@ def dialysis(ctx: RuleContext) -> bool | None:
     return None
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+_COMPARE: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "eq": operator.eq,
     "ne": operator.ne,
     "gt": operator.gt,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.quantity import Quantity as Amount
 from preclaim.domain.quantity import units_needed
@@ -10,10 +12,10 @@ from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import LiabilityModifiers, WasteModifiers
 from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
 
-LIABILITY = ("GA", "GZ", "GY")
+LIABILITY: Final = ("GA", "GZ", "GY")
 # Payment-affecting modifiers go first: many payers price on the first two positions only.
-PAYMENT_FIRST = ("25", "59", "XE", "XS", "XP", "XU", "JA", "JB")
-INFORMATIONAL = ("GA", "GZ", "GY", "GX", "KX", "JW", "JZ")
+PAYMENT_FIRST: Final = ("25", "59", "XE", "XS", "XP", "XU", "JA", "JB")
+INFORMATIONAL: Final = ("GA", "GZ", "GY", "GX", "KX", "JW", "JZ")
 MODIFIER_SOURCE = Source(
     "cms-modifiers",
     "CMS Claims Processing Manual (Pub. 100-04) ch. 26 - item 24D modifiers, up to four per line",

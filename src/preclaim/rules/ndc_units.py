@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import cast
+from typing import Final, cast
 
 from preclaim.codes import normalize_ndc
 from preclaim.codes.drug_model import Drug
@@ -17,7 +17,7 @@ from preclaim.policy.schema import NdcRules, Units
 from preclaim.rules.base import Rule, RuleContext, finding, plural, units_text
 from preclaim.rules.ncci import table_mue_governs
 
-WASTE = "JW"
+WASTE: Final = "JW"
 NDC_FORMAT_SOURCE = Source(
     "ndc-format", "NDC reporting on professional claims: 11 digits 5-4-2 in loop 2410 (X12 RFI 2151; NUCC)"
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import cast
+from typing import Final, cast
 
 from preclaim.domain.claim import ServiceLine
 from preclaim.domain.history import Authorization
@@ -77,7 +77,7 @@ def _claim_auth_number(ctx: RuleContext, line: ServiceLine) -> str | None:
 
 
 # The overall status of a claim with several drug codes: the first of these any code has.
-_PRECEDENCE: tuple[PriorAuthStatus, ...] = ("required", "unknown", "conditional", "on-file", "not-required")
+_PRECEDENCE: Final[tuple[PriorAuthStatus, ...]] = ("required", "unknown", "conditional", "on-file", "not-required")
 
 
 def decide(ctx: RuleContext) -> PriorAuthDecision:

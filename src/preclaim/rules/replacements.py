@@ -10,13 +10,14 @@ billed on one of its dates of service is presumed to be its original.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import msgspec
 
 from preclaim.domain.claim import Claim
 from preclaim.domain.history import Administration, History
 
-CORRECTIONS = frozenset({"7", "8"})
+CORRECTIONS: Final = frozenset({"7", "8"})
 
 
 def replaces(correction: Claim, other: Claim) -> bool:

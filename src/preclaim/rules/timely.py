@@ -7,16 +7,16 @@ states: Medicare's one calendar year (42 CFR 424.44) makes a 2024-02-29 service 
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Final, cast
 
 from preclaim.domain.report import Finding
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import TimelyFiling
 from preclaim.rules.base import Rule, RuleContext, finding
 
-_LIMIT = "timely.limit"  # the shared memo's key for the policy's limit: its bound in days and its wording
-_DEADLINE = "timely.deadline"  # and its prefix for the deadline of a date of service
-_FINDING = "timely.finding"  # and for the finding of a (line number, send date, date of service)
+_LIMIT: Final = "timely.limit"  # the shared memo's key for the policy's limit: its bound in days and its wording
+_DEADLINE: Final = "timely.deadline"  # and its prefix for the deadline of a date of service
+_FINDING: Final = "timely.finding"  # and for the finding of a (line number, send date, date of service)
 
 
 def check_timely_filing(ctx: RuleContext) -> list[Finding]:
