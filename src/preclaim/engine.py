@@ -77,8 +77,6 @@ class Engine:
         self.policies = policies
         self.codes = codes
         self.rules = rules_for(codes)
-        # The codes whose earlier lines the rules read as doses: an in-file history need not hand over the rest.
-        self.dose_codes = policies.drug_codes
         self._resolved: dict[tuple[object, ...], tuple[ResolvedPolicy, dict[object, object]]] = {}
         # Keyed by the resolved policy itself (identity): the library hands out one per set of matching policies,
         # so every day and claim field it governs shares one memo.
@@ -90,6 +88,12 @@ class Engine:
         it: preclaim.facade.load_engine), plus `policy_dirs`; policy drug keys are checked against those codes."""
         codes = load_codes(codes_dir)
         return cls(load_library(policy_dirs, home=codes_dir, codes=codes), codes)
+
+    @property
+    def dose_codes(self) -> frozenset[str]:
+        """The codes whose earlier lines the rules read as doses (its policies' drug codes): an in-file history
+        need not hand over the rest."""
+        return self.policies.drug_codes
 
     def warm(self) -> None:
         """Load now what the first check would load: a process about to fork checkers loads it once for all."""

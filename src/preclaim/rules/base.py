@@ -19,6 +19,8 @@ from preclaim.policy.resolver import NO_DRUG, ResolvedClaimRules, ResolvedDrug, 
 INJECTION_CODES: Final = frozenset({"96372"})
 EM_CODES: Final = frozenset({"99211", "99212", "99213", "99214", "99215"})
 _NO_DRUG: Final = NO_DRUG
+# A memo's "not worked out yet", for memos where None is a result: `memo.get(key, UNKNOWN)`.
+UNKNOWN: Final = object()
 
 
 def first_day_of(claim: Claim) -> dt.date | None:

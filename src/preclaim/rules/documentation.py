@@ -13,7 +13,7 @@ from typing import NamedTuple, cast
 from preclaim.domain.encounter import Encounter
 from preclaim.domain.report import ChecklistItem, ChecklistStatus, Finding
 from preclaim.policy.schema import DocumentationItem
-from preclaim.rules.base import RuleContext, finding
+from preclaim.rules.base import UNKNOWN, RuleContext, finding
 from preclaim.rules.facts import any_holds, earlier_doses, maintenance_of, next_due
 from preclaim.rules.modifiers import vial_type
 
@@ -149,8 +149,8 @@ def _chart_free_needs(ctx: RuleContext, codes: tuple[str, ...]) -> _Needs | None
     """What the items of these codes depend on, when that is nothing a chart says (per policy, memoised); None
     when an item depends on a chart fact."""
     key = ("checklist-chart-free", codes)
-    known = ctx.shared.get(key)
-    if known is None:
+    known = ctx.shared.get(key, UNKNOWN)
+    if known is UNKNOWN:
         items = [item for code in codes if (cited := ctx.drug(code).documentation) for item in cited.value]
         needs: _Needs | None = (
             any(item.only_if_any for item in items),
@@ -160,8 +160,8 @@ def _chart_free_needs(ctx: RuleContext, codes: tuple[str, ...]) -> _Needs | None
         )
         if any(c.fact != "diagnosis" for item in items for c in item.only_if_any):
             needs = None
-        known = ctx.shared[key] = (needs,)
-    return cast("tuple[_Needs | None]", known)[0]
+        known = ctx.shared[key] = needs
+    return cast("_Needs | None", known)
 
 
 class Documented(NamedTuple):

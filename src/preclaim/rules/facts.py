@@ -18,7 +18,7 @@ from preclaim.policy.code_index import CodeIndex
 from preclaim.policy.facts import FACTS, condition_codes
 from preclaim.policy.intervals import longest_gap, next_allowed
 from preclaim.policy.schema import Condition, DiagnosisEntry, Interval, Units
-from preclaim.rules.base import RuleContext
+from preclaim.rules.base import UNKNOWN, RuleContext
 from preclaim.rules.replacements import CORRECTIONS, still_counting
 
 FactValue = str | float | bool | dt.date | tuple[str, ...] | None
@@ -45,7 +45,6 @@ def code_in(code: str, entries: Sequence[DiagnosisEntry] | Sequence[str]) -> Dia
 
 
 _BY_DATE: Final = attrgetter("date")
-_UNKNOWN: Final = object()  # a memo's "not worked out yet", where None is a result
 
 
 def earlier_doses(ctx: RuleContext, code: str, before: dt.date) -> tuple[Dose, ...]:
@@ -111,8 +110,8 @@ def maintenance_of(ctx: RuleContext, code: str) -> tuple[Interval, int] | None:
     and longest_gap run interpreted (the policy schema is not compiled), and every claim asks."""
     key = ("maintenance", code)
     shared = ctx.shared
-    known = shared.get(key, _UNKNOWN)  # one lookup on a hit: a tuple key is hashed anew each time
-    if known is not _UNKNOWN:
+    known = shared.get(key, UNKNOWN)  # one lookup on a hit: a tuple key is hashed anew each time
+    if known is not UNKNOWN:
         return cast("tuple[Interval, int] | None", known)
     cited = ctx.drug(code).frequency
     found: tuple[Interval, int] | None = None
@@ -264,8 +263,8 @@ def _in_measure(ctx: RuleContext, code: str, value: float, unit: Unit) -> float 
     """A condition's amount in the drug's billing measure, which the dose facts are in (None: not comparable)."""
     key = ("in-measure", code, value, unit)
     memo = ctx.shared
-    known = memo.get(key, _UNKNOWN)
-    if known is _UNKNOWN:  # a policy's few condition amounts: converted once per policy memo
+    known = memo.get(key, UNKNOWN)
+    if known is UNKNOWN:  # a policy's few condition amounts: converted once per policy memo
         drug = ctx.catalog_drug(code)
         amount = Amount(value, unit)
         known = memo[key] = (

@@ -12,7 +12,7 @@ from typing import Final, cast
 from preclaim.domain.report import Finding
 from preclaim.policy.resolver import Cited
 from preclaim.policy.schema import TimelyFiling
-from preclaim.rules.base import Rule, RuleContext, finding
+from preclaim.rules.base import UNKNOWN, Rule, RuleContext, finding
 
 _LIMIT: Final = "timely.limit"  # the shared memo's key for the policy's limit: its bound in days and its wording
 _DEADLINE: Final = "timely.deadline"  # and its prefix for the deadline of a date of service
@@ -33,10 +33,10 @@ def check_timely_filing(ctx: RuleContext) -> list[Finding]:
             # Memoised per policy, line number and dates: a file repeats them, and the message's dates cost
             # more to write than the rule does to decide.
             key = (_FINDING, line.number, sent, day)
-            known = shared.get(key)
-            if known is None:
-                known = shared[key] = (_problem(ctx, rule, line.number, sent, day),)
-            problem = cast("tuple[Finding | None]", known)[0]
+            known = shared.get(key, UNKNOWN)
+            if known is UNKNOWN:
+                known = shared[key] = _problem(ctx, rule, line.number, sent, day)
+            problem = cast("Finding | None", known)
             if problem is not None:
                 findings.append(problem)
     return findings
