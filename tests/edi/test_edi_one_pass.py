@@ -405,3 +405,59 @@ def test_a_big_file_is_cut_into_more_parts_than_jobs_need_with_the_same_reports(
     parallel.take_results(results, summary, out, shown.append, SHOWN)
     json, one, first = _one_process(batch, engine)
     assert out.getvalue() == json and _facts(summary) == _facts(one) and shown == first
+
+
+def test_parts_with_claims_parked_on_disk_give_the_reports_of_one_process(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    monkeypatch.setattr(parallel, "MEMORY_CLAIMS", 250)  # each process holds 250 claims, parks the rest
+    parts = _in_parts(batch, engine, jobs=2)
+    json, summary, shown = _one_process(batch, engine)
+    assert parts is not None
+    assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
+
+
+def _jobs_folders() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("preclaim-jobs-*")}
+
+
+def _dies(*args: object) -> None:
+    import os
+
+    os._exit(3)
+
+
+def _fails(*args: object) -> None:
+    raise ValueError("a rule failed on part 1")
+
+
+@pytest.mark.parametrize(("work", "raised"), [(_dies, parallel.BrokenProcessPool), (_fails, ValueError)])
+def test_a_process_that_dies_or_fails_stops_the_check_and_leaves_nothing_behind(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, work: object, raised: type[BaseException]
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    monkeypatch.setattr(parallel, "_check_part", work)  # the forked processes inherit it
+    before = _jobs_folders()
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
+    assert results is not None
+    with pytest.raises(raised):
+        parallel.take_results(results, CheckSummary(), io.BytesIO(), lambda report: None, -1)
+    assert not multiprocessing.active_children() and _jobs_folders() == before
+
+
+def test_a_check_in_parts_left_early_stops_its_processes(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    before = _jobs_folders()
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
+    assert results is not None and multiprocessing.active_children()
+    first = next(results)
+    assert first.summary.claims > 0
+    results.close()  # e.g. the output could not be written
+    assert not multiprocessing.active_children() and _jobs_folders() == before
