@@ -112,6 +112,14 @@ class BatchHistory:
         self._in_order = True
         self.whole_file = True
 
+    def attach(self, spilled: SpilledHistory) -> None:
+        """Take a whole file's history another process recorded and spilled (`SpilledHistory.reading`): a
+        --jobs process checks against it instead of recording the file's facts itself."""
+        self._seen = {}
+        self.spilled = spilled
+        self._in_order = True
+        self.whole_file = True
+
     def let_go(self) -> None:
         """Drop the entries held in memory: a --jobs parent, once its checking processes have forked with their
         own copy, frees them while they check rather than after (the on-disk entries stay until `close`)."""

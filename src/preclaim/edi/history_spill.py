@@ -11,7 +11,8 @@ kept with its place (`mark`, in memory: they are few) and applied while the line
 claims are checked as they are read (standard input), lines are indexed as they come, read back line by line,
 and a drop is applied at once.
 
-Forked processes (`--jobs`) share the history: each opens its own read-only connection to the same file.
+Forked processes (`--jobs`) share the history: each opens its own read-only connection to the same file
+(`reading`), which only the process that wrote it deletes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 # (date of service, index of the claim in the file, code, units, claim id, payer id): what BatchHistory keeps
 Entry = tuple[dt.date, int, str, float, str, str]
@@ -63,7 +65,23 @@ class SpilledHistory:
         self.packed = False  # True after `finish`: read from the patients table
         if indexed:
             self._db.execute(_INDEX)
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
+        self._cleanup: weakref.finalize[..., Any] = weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+    @classmethod
+    def reading(cls, path: Path) -> SpilledHistory:
+        """The finished history another process wrote at `path`, read-only; `close` leaves the file to its writer."""
+        spilled = cls.__new__(cls)
+        spilled.folder = path.parent
+        spilled.path = path
+        spilled._pid = os.getpid()
+        spilled._db = _connect(path, writable=False)
+        spilled._pending = []
+        spilled._seq = 0
+        spilled._drops = {}
+        spilled.indexed = False
+        spilled.packed = True
+        spilled._cleanup = weakref.finalize(spilled, spilled._db.close)
+        return spilled
 
     def add(self, key: str, entries: Iterable[Entry]) -> None:
         """Append lines of patient `key` (in the order a patient's list would hold them)."""

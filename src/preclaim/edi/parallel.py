@@ -44,6 +44,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
+from preclaim.edi import check
 from preclaim.edi.check import (
     MEMORY_CLAIMS,
     YOUNG_WHILE_CHECKING,
@@ -54,6 +55,7 @@ from preclaim.edi.check import (
     dose_codes_of,
     fact_of,
 )
+from preclaim.edi.history_spill import SpilledHistory
 from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ParsedClaim
@@ -299,9 +301,9 @@ class _Job:
     keys: bool  # send each part's patient keys back: the parent fetches their stored history
 
 
-# What a process says of a part it has read: (claims, envelope state at its end, patient keys if asked), or
-# None when the part cannot be read the way one process would.
-_Read = tuple[int, dict[str, object], list[str]] | None
+# What a process says of a part it has read: (claims, envelope state at its end, patient keys if asked, service
+# lines), or None when the part cannot be read the way one process would.
+_Read = tuple[int, dict[str, object], list[str], int] | None
 
 
 class _Worker:
@@ -383,7 +385,7 @@ def _work(conn: Any, job: _Job) -> None:
                 room -= len(spool.kept)
                 conn.send(("read", k, answer))
             elif message[0] == "check":
-                _check_held(conn, job, held, message[1], message[2])
+                _check_held(conn, job, held, *message[1:])
             else:
                 return
     except (EOFError, KeyboardInterrupt):
@@ -421,18 +423,26 @@ def _read_part(job: _Job, k: int, part: Part, room: int) -> tuple[ClaimSpool, _R
     with open(job.folder / f"part-{k}.facts", "wb") as out:
         pickle.dump(facts, out, pickle.HIGHEST_PROTOCOL)
     keys = list(dict.fromkeys(fact[1] for fact in facts)) if job.keys else []
-    return spool, (spool.count, _state(part.envelope), keys)
+    return spool, (spool.count, _state(part.envelope), keys, sum(len(fact[5]) for fact in facts))
 
 
 def _check_held(
-    conn: Any, job: _Job, held: dict[int, ClaimSpool], counts: list[int], fetched: PatientHistories | None
+    conn: Any,
+    job: _Job,
+    held: dict[int, ClaimSpool],
+    counts: list[int],
+    fetched: PatientHistories | None,
+    spilled: Path | None,
 ) -> None:
-    """Record every part's history facts in file order (the BatchHistory one process holds), then check the
-    parts held, in order, sending each one's result. `fetched`: the stored history the parent fetched, if any."""
+    """Record every part's history facts in file order (the BatchHistory one process holds), or take the one
+    the parent spilled to disk at `spilled`, then check the parts held, in order, sending each one's result.
+    `fetched`: the stored history the parent fetched, if any."""
     offsets = [sum(counts[:k]) for k in range(len(counts))]
     batch = BatchHistory(job.history if fetched is None else fetched, dose_codes=dose_codes_of(job.engine))
     try:
-        if held:
+        if spilled is not None:
+            batch.attach(SpilledHistory.reading(spilled))
+        elif held:
             batch.start_file()
             for k in range(len(counts)):
                 with open(job.folder / f"part-{k}.facts", "rb") as handle:
@@ -511,25 +521,80 @@ def check_in_parts(
     most = len(guided_targets(path.stat().st_size, jobs)) + 1
     crew = _start_crew(multiprocessing.get_context("fork"), min(jobs, most), job)
     parts: list[Part] = []
+    big = _BigHistory(folder, dose_codes_of(engine))
     try:
-        read = _read_all(crew, _numbered(cuts, parts), parts, progress)
+        read = _read_all(crew, _numbered(cuts, parts), parts, progress, big)
         if read is not None:
             counts, keys = read
+            spilled = big.finish()
             # The store is asked here, once per patient, so the processes share no connection.
             fetched = None if isinstance(history, History) else _Prefetched(history, keys)
             for worker in crew:
-                worker.send(("check", counts, fetched))
+                worker.send(("check", counts, fetched, spilled))
     except BaseException:
-        _stop(crew, folder)
+        _stop(crew, folder, big)
         raise
     if read is None:
-        _stop(crew, folder)
+        _stop(crew, folder, big)
         return None
-    return _advancing(_checked(crew, len(parts), folder), parts, progress, parts[-1].end // 2)
+    return _advancing(_checked(crew, len(parts), folder, big), parts, progress, parts[-1].end // 2)
+
+
+class _BigHistory:
+    """The history of a file too big for memory, recorded once by the parent as the parts are read and spilled
+    to disk (which every process then reads), rather than by each process from the facts: with each process
+    recording and spilling it, two jobs took 43.2 s on 1,000,000 claims against 40.3 s for one recording."""
+
+    def __init__(self, folder: Path, dose_codes: frozenset[str] | None) -> None:
+        self.folder = folder
+        self.dose_codes = dose_codes
+        self.lines = 0  # service lines of the parts read so far, in file order
+        self.recorded = 0  # parts recorded so far
+        self.batch: BatchHistory | None = None
+
+    def add(self, k: int, lines: int, offsets: list[int]) -> None:
+        """Part k has been read (parts before it too): once the file's lines pass what one process would hold
+        in memory, record every part read so far, and each next one as it comes."""
+        self.lines += lines
+        if self.batch is None and self.lines <= check.MEMORY_LINES:
+            return
+        if self.batch is None:
+            self.batch = BatchHistory(EMPTY_HISTORY, dose_codes=self.dose_codes)
+            self.batch.start_file()
+        collecting = gc.isenabled()
+        gc.disable()  # the facts are small tuples and lists without cycles
+        try:
+            while self.recorded <= k:
+                with open(self.folder / f"part-{self.recorded}.facts", "rb") as handle:
+                    facts: list[Fact] = pickle.load(handle)
+                self.batch.record_facts(facts, offsets[self.recorded])
+                self.recorded += 1
+        finally:
+            if collecting:
+                gc.enable()
+
+    def finish(self) -> Path | None:
+        """The spilled history's file, or None when it stayed small (each process records it then)."""
+        if self.batch is None:
+            return None
+        self.batch.end_file()
+        if self.batch.spilled is None:
+            self.close()
+            return None
+        return self.batch.spilled.path
+
+    def close(self) -> None:
+        if self.batch is not None:
+            self.batch.close()
+            self.batch = None
 
 
 def _read_all(
-    crew: list[_Worker], cuts: Iterator[tuple[int, Part]], parts: list[Part], progress: Callable[[int], None] | None
+    crew: list[_Worker],
+    cuts: Iterator[tuple[int, Part]],
+    parts: list[Part],
+    progress: Callable[[int], None] | None,
+    big: _BigHistory,
 ) -> tuple[list[int], list[str]] | None:
     """Phase 1: each part to the first process free as soon as it is cut (the parent scans on meanwhile); the
     parts' claim counts in file order and their patients' keys, or None when a part cannot be read as one
@@ -538,6 +603,7 @@ def _read_all(
     waiting: deque[tuple[int, Part]] = deque()
     answers: dict[int, _Read] = {}
     counts: list[int] = []
+    offsets: list[int] = []  # the index in the file of each part's first claim
     keys: list[str] = []
     scanned = False
     while True:
@@ -568,17 +634,19 @@ def _read_all(
             answer = answers.pop(k)
             if answer is None:
                 return None
-            count, state, part_keys = answer
+            count, state, part_keys, lines = answer
             if k + 1 < len(parts) and state != _state(parts[k + 1].envelope):
                 return None
+            offsets.append(offsets[-1] + counts[-1] if counts else 0)
             counts.append(count)
             keys.extend(part_keys)
+            big.add(k, lines, offsets)
             if progress is not None:
                 progress(parts[k].end // 2)
     return (counts, keys) if len(parts) >= 2 else None
 
 
-def _checked(crew: list[_Worker], parts: int, folder: Path) -> Iterator[PartResult]:
+def _checked(crew: list[_Worker], parts: int, folder: Path, big: _BigHistory) -> Iterator[PartResult]:
     """Phase 2: the parts' results in file order, as they come (a process that dies raises BrokenProcessPool)."""
     try:
         done: dict[int, PartResult] = {}
@@ -589,12 +657,13 @@ def _checked(crew: list[_Worker], parts: int, folder: Path) -> Iterator[PartResu
                     done[j] = result
             yield done.pop(k)
     finally:
-        _stop(crew, folder)
+        _stop(crew, folder, big)
 
 
-def _stop(crew: list[_Worker], folder: Path) -> None:
+def _stop(crew: list[_Worker], folder: Path, big: _BigHistory) -> None:
     for worker in crew:
         worker.stop()
+    big.close()
     shutil.rmtree(folder, ignore_errors=True)
 
 
