@@ -74,7 +74,7 @@ def test_staging_cuts_only_a_file_big_enough(big_837: Path, tmp_path: Path, monk
         parts = sorted(p.name for p in scratch.iterdir())
         planned = parallel.plan_for_jobs(big_837, 2)
         cut = [f"x12-0-part-{k}.parquet" for k in range(len(planned[1]))] if planned is not None else []
-        assert parts == (cut if name == "small" else ["x12-0.parquet"])
+        assert parts == sorted(cut if name == "small" else ["x12-0.parquet"])
         assert len(parts) >= (4 if name == "small" else 1)
 
 
