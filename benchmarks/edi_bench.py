@@ -18,7 +18,9 @@ under valgrind instead of seconds, a figure that does not move with the load: ea
 that only imports and sets up (PYTHONHASHSEED=0, bytecode cached beforehand so compiling is not counted).
 That count still holds what a check does once per process on its first claims (loading the ICD-10-CM table,
 filling the parse caches); --marginal prints instead (count on 2N claims - count on N claims) / N, what one
-more claim costs in a big file.
+more claim costs in a big file. With --marginal the "jobs 2" row counts every process (valgrind follows the
+forks; what each worker inherits from the parent is counted again in each, the same on both files, so it
+cancels): the work two jobs do in all, against one process's.
 
 LinuxForHealth x12 (PyPI: linuxforhealth-x12 0.57) needs pydantic 1, which cannot share preclaim's
 environment (pydantic 2), so it runs from its own virtualenv, created on first use under --dir. pyx12 and
@@ -207,6 +209,7 @@ RUNNERS: dict[str, Callable[[], Work]] = {
 OURS = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check", "check + JSON",
         "check + JSON, jobs 2")  # fmt: skip
 CALLGRIND = ("naive split", "preclaim parse", "check, no engine", "check, two passes", "preclaim check", "check + JSON")
+FORKING = ("check + JSON, jobs 2",)  # counted with --marginal only: each process's count holds the parent's before it
 
 
 def lfh_python(folder: Path) -> Path | None:
@@ -258,10 +261,10 @@ def callgrind(tools: tuple[str, ...], path: Path, claims: int, bigger: Path | No
                 text=True,
                 env=env,
             )
-            found = re.search(r"Collected : (\d+)", done.stderr)
-            if done.returncode != 0 or found is None:
+            found = re.findall(r"Collected : (\d+)", done.stderr)  # one line a process: the forked ones too
+            if done.returncode != 0 or not found:
                 raise SystemExit(f"callgrind of {tool} failed:\n{done.stderr[-2000:]}")
-            return int(found.group(1))
+            return sum(map(int, found))
 
         if bigger is not None:
             print(f"{'tool':<20} {'instructions/claim':>18}   (marginal: {2 * claims:,} claims - {claims:,} claims)")
@@ -308,7 +311,7 @@ def main() -> None:
     if args.callgrind:
         n = args.callgrind_claims
         bigger = ensure_file(args.dir, 2 * n) if args.marginal else None
-        callgrind(CALLGRIND, ensure_file(args.dir, n), n, bigger)
+        callgrind(CALLGRIND + FORKING if args.marginal else CALLGRIND, ensure_file(args.dir, n), n, bigger)
         return
     rows: list[tuple[str, int, dict[str, float]]] = []
     for size in args.sizes:
