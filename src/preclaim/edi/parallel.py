@@ -11,7 +11,7 @@ summary; the parent copies the JSON in order and adds the summaries up. Forking 
 instead (sharing the parent's history) meant handing every claim from a reading process to a checking one,
 pickled and read back: that cost more than recording the whole file's history in each process (callgrind,
 check + JSON, cost of one more claim from 10,000 to 20,000 claims, all processes: 299,700 instructions against
-239,700; one process: 208,700).
+233,700; one process: 208,700).
 
 One process's answer is the reference, so anything unusual falls back to it (`check_in_parts` returns
 None): a file that does not start with its ISA or is wrapped, an envelope error anywhere (the parent checks
