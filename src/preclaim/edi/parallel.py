@@ -306,7 +306,7 @@ class _Job:
 
 # What a process says of a part it has read: (claims, envelope state at its end, patient keys if asked, service
 # lines), or None when the part cannot be read the way one process would.
-_Answer = tuple[int, dict[str, object], list[str], int]
+_Answer = tuple[int, dict[str, object], list[str], int, int]  # ..., service lines, claims held in memory
 _Read = _Answer | None
 
 
@@ -318,8 +318,9 @@ class _Worker:
         self.process = fork.Process(target=_work, args=(child, job), daemon=True)
         self.process.start()
         child.close()
-        self.reading = False  # a part has been handed over and not yet answered
-        self.parts = 0  # parts it holds and has not yet answered with their check
+        self.reading = False  # a part to read has been handed over and not yet answered
+        self.held: list[int] = []  # the parts it read (it holds their claims)
+        self.checking: int | None = None  # the part it is checking
 
     def send(self, message: tuple[Any, ...]) -> None:
         try:
@@ -377,6 +378,7 @@ def _work(conn: Any, job: _Job) -> None:
     room = MEMORY_CLAIMS
     own: dict[int, list[Fact]] = {}  # the facts of the parts it read, while few: not read back from their files
     own_lines = 0
+    history: tuple[BatchHistory, list[int], list[int]] | None = None  # with each part's claims and first index
     # Reading makes claims and history facts, no cycles: as in one process, no collections meanwhile.
     gc.disable()
     try:
@@ -397,7 +399,15 @@ def _work(conn: Any, job: _Job) -> None:
                 del facts
                 conn.send(("read", k, answer))
             elif message[0] == "check":
-                _check_held(conn, job, held, own, *message[1:])
+                counts = message[1]
+                offsets = [sum(counts[:k]) for k in range(len(counts))]
+                history = _history_of(job, own, *message[1:]), counts, offsets
+            elif message[0] == "part" and history is not None:
+                batch, counts, offsets = history
+                k = message[1]
+                # A part of its own, or one another process read and parked on disk whole (that one is idle).
+                spool = held.pop(k) if k in held else _parked(job, k, counts[k])
+                conn.send(("checked", k, _check_part(job, k, spool, batch, offsets[k])))
             else:
                 return
     except (EOFError, KeyboardInterrupt):
@@ -410,6 +420,8 @@ def _work(conn: Any, job: _Job) -> None:
     finally:
         for spool in held.values():
             spool.close()
+        if history is not None:
+            history[0].close()
         conn.close()
 
 
@@ -419,7 +431,8 @@ def _read_part(job: _Job, k: int, part: Part, room: int) -> tuple[ClaimSpool, li
     head = job.head if part.resume is not None else b""
     stream = _PartStream(job.path, head, part.start, part.end)
     facts: list[Fact] = []
-    spool = ClaimSpool(memory=room)
+    # In the shared folder: a part parked on disk whole can be checked by whichever process is free.
+    spool = ClaimSpool(open(job.folder / f"part-{k}.spool", "w+b"), memory=room)  # noqa: SIM115
     try:
         items = read_837(stream, resume=part.resume, ends=part.ends, envelope=part.envelope)  # type: ignore[arg-type]
         for index, item in enumerate(items):
@@ -427,6 +440,8 @@ def _read_part(job: _Job, k: int, part: Part, room: int) -> tuple[ClaimSpool, li
                 facts.append(fact_of(item.claim, index))
             spool.add(item)
         spool.flush()
+        if spool.file is not None:
+            spool.file.flush()
     except X12Error:
         spool.close()
         return None
@@ -434,7 +449,15 @@ def _read_part(job: _Job, k: int, part: Part, room: int) -> tuple[ClaimSpool, li
         stream.close()
     (job.folder / f"part-{k}.facts").write_bytes(_encode_facts(facts))
     keys = list(dict.fromkeys(fact[1] for fact in facts)) if job.keys else []
-    return spool, facts, (spool.count, _state(part.envelope), keys, sum(len(fact[5]) for fact in facts))
+    lines = sum(len(fact[5]) for fact in facts)
+    return spool, facts, (spool.count, _state(part.envelope), keys, lines, len(spool.kept))
+
+
+def _parked(job: _Job, k: int, count: int) -> ClaimSpool:
+    """Part k's claims as another process parked them, all on disk."""
+    spool = ClaimSpool(open(job.folder / f"part-{k}.spool", "rb"))  # noqa: SIM115  # closed when read
+    spool.count = count
+    return spool
 
 
 # A part's history facts in its file: MessagePack, written 2.5 times as fast as a pickle and read as fast
@@ -448,38 +471,31 @@ def _facts_of(folder: Path, k: int) -> list[Fact]:
     return _decode_facts((folder / f"part-{k}.facts").read_bytes())
 
 
-def _check_held(
-    conn: Any,
+def _history_of(
     job: _Job,
-    held: dict[int, ClaimSpool],
     own: dict[int, list[Fact]],
     counts: list[int],
     fetched: PatientHistories | None,
     spilled: Path | None,
-) -> None:
-    """Record every part's history facts in file order (the BatchHistory one process holds), or take the one
-    the parent spilled to disk at `spilled`, then check the parts held, in order, sending each one's result.
-    `fetched`: the stored history the parent fetched, if any."""
+) -> BatchHistory:
+    """Every part's history facts recorded in file order (the BatchHistory one process holds), or the one the
+    parent spilled to disk at `spilled`. `fetched`: the stored history the parent fetched, if any."""
     offsets = [sum(counts[:k]) for k in range(len(counts))]
     batch = BatchHistory(job.history if fetched is None else fetched, dose_codes=dose_codes_of(job.engine))
-    try:
-        if spilled is not None:
-            batch.attach(SpilledHistory.reading(spilled))
-        elif held:
-            batch.start_file()
-            for k in range(len(counts)):
-                batch.record_facts(own.pop(k) if k in own else _facts_of(job.folder, k), offsets[k])
-            batch.end_file()
-        own.clear()
-        # The claims held and the history live until the last check: frozen, as in one process, the collections
-        # the checks trigger do not walk them again and again.
-        gc.freeze()
-        gc.enable()  # young collections as rare as in one process's checks
-        gc.set_threshold(YOUNG_WHILE_CHECKING, *gc.get_threshold()[1:])
-        for k in sorted(held):
-            conn.send(("checked", k, _check_part(job, k, held.pop(k), batch, offsets[k])))
-    finally:
-        batch.close()
+    if spilled is not None:
+        batch.attach(SpilledHistory.reading(spilled))
+    else:
+        batch.start_file()
+        for k in range(len(counts)):
+            batch.record_facts(own.pop(k) if k in own else _facts_of(job.folder, k), offsets[k])
+        batch.end_file()
+    own.clear()
+    # The claims held and the history live until the last check: frozen, as in one process, the collections
+    # the checks trigger do not walk them again and again.
+    gc.freeze()
+    gc.enable()  # young collections as rare as in one process's checks
+    gc.set_threshold(YOUNG_WHILE_CHECKING, *gc.get_threshold()[1:])
+    return batch
 
 
 def _check_part(job: _Job, k: int, spool: ClaimSpool, batch: BatchHistory, offset: int) -> PartResult:
@@ -546,7 +562,7 @@ def check_in_parts(
     try:
         read = _read_all(crew, _numbered(cuts, parts), parts, progress, big)
         if read is not None:
-            counts, keys = read
+            counts, keys, parked = read
             spilled = big.finish()
             # The store is asked here, once per patient, so the processes share no connection.
             fetched = None if isinstance(history, History) else _Prefetched(history, keys)
@@ -558,7 +574,7 @@ def check_in_parts(
     if read is None:
         _stop(crew, folder, big)
         return None
-    results = _advancing(_checked(crew, len(parts), folder, big), parts, progress, parts[-1].end // 2)
+    results = _advancing(_checked(crew, len(parts), parked, folder, big), parts, progress, parts[-1].end // 2)
     # Results never iterated (the caller failed first) would otherwise leave the processes waiting and the folder.
     weakref.finalize(results, _stop, crew, folder, big)
     return results
@@ -617,7 +633,7 @@ def _read_all(
     parts: list[Part],
     progress: Callable[[int], None] | None,
     big: _BigHistory,
-) -> tuple[list[int], list[str]] | None:
+) -> tuple[list[int], list[str], set[int]] | None:
     """Phase 1: each part to the first process free as soon as it is cut (the parent scans on meanwhile); the
     parts' claim counts in file order and their patients' keys, or None when a part cannot be read as one
     process would, does not end where the next part starts (its envelope state there), or the envelope is
@@ -626,6 +642,7 @@ def _read_all(
     answers: dict[int, _Read] = {}
     counts: list[int] = []
     offsets: list[int] = []  # the index in the file of each part's first claim
+    parked: set[int] = set()  # the parts parked on disk whole: any process can check them
     keys: list[str] = []
     scanned = False
     while True:
@@ -643,7 +660,7 @@ def _read_all(
                 k, part = waiting.popleft()
                 worker.send(("read", k, part))
                 worker.reading = True
-                worker.parts += 1
+                worker.held.append(k)
         busy = [worker for worker in crew if worker.reading]
         if scanned and not busy:
             break
@@ -656,27 +673,42 @@ def _read_all(
             answer = answers.pop(k)
             if answer is None:
                 return None
-            count, state, part_keys, lines = answer
+            count, state, part_keys, lines, in_memory = answer
             if k + 1 < len(parts) and state != _state(parts[k + 1].envelope):
                 return None
             offsets.append(offsets[-1] + counts[-1] if counts else 0)
             counts.append(count)
             keys.extend(part_keys)
+            if not in_memory:
+                parked.add(k)
             big.add(k, lines, offsets)
             if progress is not None:
                 progress(parts[k].end // 2)
-    return (counts, keys) if len(parts) >= 2 else None
+    return (counts, keys, parked) if len(parts) >= 2 else None
 
 
-def _checked(crew: list[_Worker], parts: int, folder: Path, big: _BigHistory) -> Iterator[PartResult]:
-    """Phase 2: the parts' results in file order, as they come (a process that dies raises BrokenProcessPool)."""
+def _checked(crew: list[_Worker], parts: int, parked: set[int], folder: Path, big: _BigHistory) -> Iterator[PartResult]:
+    """Phase 2: the parts' results in file order, as they come (a process that dies raises BrokenProcessPool).
+    A process free takes the first part left of its own or parked on disk whole: the ends of the checks stay
+    within a part of each other even when the parts a process read take longer to check than to read."""
+    left = set(range(parts))
+
+    def hand_out(worker: _Worker) -> None:
+        mine = [k for k in left if k in parked or k in worker.held]
+        worker.checking = min(mine) if mine else None
+        if worker.checking is not None:
+            left.discard(worker.checking)
+            worker.send(("part", worker.checking))
+
     try:
+        for worker in crew:
+            hand_out(worker)
         done: dict[int, PartResult] = {}
         for k in range(parts):
             while k not in done:
-                for worker, (_, j, result) in _answers([w for w in crew if w.parts], block=True):
-                    worker.parts -= 1
+                for worker, (_, j, result) in _answers([w for w in crew if w.checking is not None], block=True):
                     done[j] = result
+                    hand_out(worker)
             yield done.pop(k)
     finally:
         _stop(crew, folder, big)
