@@ -423,6 +423,18 @@ def _jobs_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("preclaim-jobs-*")}
 
 
+def _processes_and_folders() -> tuple[set[object], set[str]]:
+    """The child processes running and the --jobs folders there are: a check must leave both as it found them."""
+    import multiprocessing
+
+    return set(multiprocessing.active_children()), _jobs_folders()
+
+
+def _left_as_found(found: tuple[set[object], set[str]]) -> bool:
+    running, folders = _processes_and_folders()
+    return running <= found[0] and folders == found[1]
+
+
 def _dies(*args: object) -> None:
     import os
 
@@ -437,43 +449,38 @@ def _fails(*args: object) -> None:
 def test_a_process_that_dies_or_fails_stops_the_check_and_leaves_nothing_behind(
     batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, work: object, raised: type[BaseException]
 ) -> None:
-    import multiprocessing
-
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
     monkeypatch.setattr(parallel, "_check_part", work)  # the forked processes inherit it
-    before, running = _jobs_folders(), set(multiprocessing.active_children())
+    found = _processes_and_folders()
     results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
     assert results is not None
     with pytest.raises(raised):
         parallel.take_results(results, CheckSummary(), io.BytesIO(), lambda report: None, -1)
-    assert set(multiprocessing.active_children()) <= running and _jobs_folders() == before
+    assert _left_as_found(found)
 
 
 def test_a_check_in_parts_left_early_stops_its_processes(
     batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import multiprocessing
-
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
-    before, running = _jobs_folders(), set(multiprocessing.active_children())
+    found = _processes_and_folders()
     results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
-    assert results is not None and set(multiprocessing.active_children()) - running
+    assert results is not None and _processes_and_folders()[0] - found[0]  # its processes run
     first = next(results)
     assert first.summary.claims > 0
     results.close()  # e.g. the output could not be written
-    assert set(multiprocessing.active_children()) <= running and _jobs_folders() == before
+    assert _left_as_found(found)
 
 
 def test_results_never_taken_leave_no_process_or_folder(
     batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gc
-    import multiprocessing
 
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
-    before, running = _jobs_folders(), set(multiprocessing.active_children())
+    found = _processes_and_folders()
     results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
-    assert results is not None and _jobs_folders() != before
+    assert results is not None and _processes_and_folders()[1] != found[1]  # its folder is there
     del results  # e.g. the output file could not be opened
     gc.collect()
-    assert set(multiprocessing.active_children()) <= running and _jobs_folders() == before
+    assert _left_as_found(found)

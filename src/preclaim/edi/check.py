@@ -120,15 +120,6 @@ class BatchHistory:
         self._in_order = True
         self.whole_file = True
 
-    def let_go(self) -> None:
-        """Drop the entries held in memory: a --jobs parent, once its checking processes have forked with their
-        own copy, frees them while they check rather than after (the on-disk entries stay until `close`)."""
-        self._seen = {}
-
-    def patients(self) -> list[str]:
-        """The keys of the patients with claims recorded."""
-        return list(self._seen) if self.spilled is None else list(self.spilled.patients())
-
     def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
         entries = self._seen.get(key) if self.spilled is None else self.spilled.entries(key)

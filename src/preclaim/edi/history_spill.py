@@ -24,7 +24,7 @@ import shutil
 import sqlite3
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -155,11 +155,6 @@ class SpilledHistory:
         return [
             (fromordinal(day), index, code, units, claim_id, payer) for day, index, code, units, claim_id, payer in rows
         ]
-
-    def patients(self) -> Iterator[str]:
-        query = "SELECT patient FROM patients" if self.packed else "SELECT DISTINCT patient FROM facts"
-        for (key,) in self._db.execute(query):
-            yield key
 
     def close(self) -> None:
         if self._pid == os.getpid():

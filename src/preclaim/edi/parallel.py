@@ -306,8 +306,8 @@ class _Job:
 
 
 # What a process says of a part it has read: (claims, envelope state at its end, patient keys if asked, service
-# lines), or None when the part cannot be read the way one process would.
-_Answer = tuple[int, dict[str, object], list[str], int, int]  # ..., service lines, claims held in memory
+# lines, claims held in memory), or None when the part cannot be read the way one process would.
+_Answer = tuple[int, dict[str, object], list[str], int, int]
 _Read = _Answer | None
 
 
@@ -402,7 +402,7 @@ def _work(conn: Any, job: _Job) -> None:
             elif message[0] == "check":
                 counts = message[1]
                 offsets = [sum(counts[:k]) for k in range(len(counts))]
-                history = _history_of(job, own, *message[1:]), counts, offsets
+                history = _history_of(job, own, offsets, *message[2:]), counts, offsets
             elif message[0] == "part" and history is not None:
                 batch, counts, offsets = history
                 k = message[1]
@@ -475,20 +475,20 @@ def _facts_of(folder: Path, k: int) -> list[Fact]:
 def _history_of(
     job: _Job,
     own: dict[int, list[Fact]],
-    counts: list[int],
+    offsets: list[int],
     fetched: PatientHistories | None,
     spilled: Path | None,
 ) -> BatchHistory:
-    """Every part's history facts recorded in file order (the BatchHistory one process holds), or the one the
-    parent spilled to disk at `spilled`. `fetched`: the stored history the parent fetched, if any."""
-    offsets = [sum(counts[:k]) for k in range(len(counts))]
+    """Every part's history facts recorded in file order (the BatchHistory one process holds; `offsets`: the
+    index in the file of each part's first claim), or the one the parent spilled to disk at `spilled`.
+    `fetched`: the stored history the parent fetched, if any."""
     batch = BatchHistory(job.history if fetched is None else fetched, dose_codes=dose_codes_of(job.engine))
     if spilled is not None:
         batch.attach(SpilledHistory.reading(spilled))
     else:
         batch.start_file()
-        for k in range(len(counts)):
-            batch.record_facts(own.pop(k) if k in own else _facts_of(job.folder, k), offsets[k])
+        for k, offset in enumerate(offsets):
+            batch.record_facts(own.pop(k) if k in own else _facts_of(job.folder, k), offset)
         batch.end_file()
     own.clear()
     # The claims held and the history live until the last check: frozen, as in one process, the collections
