@@ -113,6 +113,28 @@ def test_claims_waiting_on_disk_give_the_reports_of_claims_waiting_in_memory(
     assert _outcomes(batch, engine, raw=False) == in_memory
 
 
+@pytest.mark.parametrize(("held", "lines"), [(0, 250_000), (4_000, 250_000), (4_000, 3_000)])
+def test_a_file_too_big_to_hold_parks_its_claims_and_gives_the_same_reports(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, held: int, lines: int
+) -> None:
+    """Past MEMORY_HELD (history lines plus two per claim held) the claims held move to disk and the rest
+    follow: at once, part-way through the file, or part-way and then with the history spilled too."""
+    assert check.MEMORY_HELD > 4 * 3_600  # the batch fixture is held whole by default
+    in_memory = _outcomes(batch, engine, raw=False)
+    parked: list[int] = []
+    park = check.ClaimSpool.park
+
+    def counted(spool: check.ClaimSpool) -> None:
+        parked.append(len(spool.kept))
+        park(spool)
+
+    monkeypatch.setattr(check.ClaimSpool, "park", counted)
+    monkeypatch.setattr(check, "MEMORY_HELD", held)
+    monkeypatch.setattr(check, "MEMORY_LINES", lines)
+    assert _outcomes(batch, engine, raw=False) == in_memory
+    assert len(parked) == 1 and (parked[0] > 500) == (held > 0)
+
+
 def test_one_pass_items_carry_the_claim_and_its_segment_number(batch: Path, engine: Engine) -> None:
     raw = [(i.number, i.claim_id) for i, _ in check_items(batch, engine, AS_OF, raw=True)]
     light = list(check_items(batch, engine, AS_OF, raw=False))
@@ -412,7 +434,7 @@ def test_parts_with_claims_parked_on_disk_give_the_reports_of_one_process(
     batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
-    monkeypatch.setattr(parallel, "MEMORY_CLAIMS", 250)  # each process holds 250 claims, parks the rest
+    monkeypatch.setattr(parallel, "MEMORY_CLAIMS", 500)  # each of the 2 processes holds 250 claims, parks the rest
     parts = _in_parts(batch, engine, jobs=2)
     json, summary, shown = _one_process(batch, engine)
     assert parts is not None

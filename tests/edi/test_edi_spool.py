@@ -115,6 +115,25 @@ def test_batch_edges(count: int) -> None:
     _assert_same(_round_trip(_parsed(claims)), claims)
 
 
+@pytest.mark.parametrize(("held", "after"), [(0, 40), (100, 0), (100, 50), (120, 300)])
+def test_claims_parked_from_memory_come_back_first_and_in_order(held: int, after: int) -> None:
+    """`park` moves the claims held so far to a file of their own; the claims added after it go to the spool's
+    file: read back, the parked ones come first, then the rest, every claim in its place."""
+    claims = (_golden_claims() * 4)[: held + after]
+    spool = ClaimSpool(memory=held)
+    items = _parsed(claims)
+    for item in items[:held]:
+        spool.add(item)
+    spool.park()
+    assert spool.kept == [] and (spool.head is not None) == (held > 0)
+    for item in items[held:]:
+        spool.add(item)
+    assert spool.kept == []  # it holds no more once parked
+    back = list(spool)
+    assert spool.count == len(claims)
+    _assert_same(back, claims)
+
+
 @pytest.mark.parametrize("memory", [1, 150, 10_000])
 def test_claims_held_in_memory_and_on_disk_come_back_in_order(memory: int) -> None:
     """The first `memory` claims stay as objects and the rest are pickled: the order and the claims are kept

@@ -45,10 +45,16 @@ _Read = tuple[dt.date, int, str, Any, str, str]  # to compare indexes unboxed, w
 # 125,000 two-line claims fits (edi/history_spill.py)
 MEMORY_LINES = 250_000
 _NO_HISTORY: Final = EMPTY_HISTORY  # Final: a C static when compiled, not a dictionary lookup per claim
-# Claims a one-pass check holds as objects before it pickles the rest to a temporary file: about 500 bytes a
-# claim when their service lines repeat (the reader shares them: a clinic's day), up to 850 when none does, so
-# 16 to 27 MB; a working day's file is never pickled (edi/spool.py).
-MEMORY_CLAIMS = 32_000
+# A one-pass check holds the file's claims as objects until it checks them (edi/spool.py), while they and the
+# history fit in memory: pickling a claim and reading it back costs about 50,000 instructions, an eighth of a
+# check (100,000 claims: 29,000 claims/s held against 25,500 with only the first 32,000 held). A held claim
+# takes about 430 bytes when its service lines repeat (the reader shares them: a clinic's day), about two lines
+# of history (210 bytes). Past MEMORY_HELD lines, counting CLAIM_LINES per held claim (a file of 112,000
+# two-line claims, about 95 MB), the claims held move to disk (ClaimSpool.park) and the rest follow them, so
+# the history can grow into their room until it spills too: peak memory stays flat whatever the file's size.
+CLAIM_LINES = 2
+MEMORY_HELD = 450_000
+MEMORY_CLAIMS = MEMORY_HELD // (1 + CLAIM_LINES)  # the most a --jobs process holds is its share of these
 YOUNG_WHILE_CHECKING = 20_000  # allocations between young collections while claims are checked (default 700)
 
 
@@ -81,7 +87,8 @@ class BatchHistory:
         self._seen: dict[str, list[_Entry]] = {}
         self.whole_file = False
         self._in_order = True  # False while a first pass appends lines in file order
-        self._room = MEMORY_LINES if memory_lines is None else memory_lines  # lines to hold before spilling
+        self._bound = MEMORY_LINES if memory_lines is None else memory_lines  # lines to hold before spilling
+        self._room = self._bound
         self.spilled: SpilledHistory | None = None  # past the bound: every entry is on disk, none in _seen
 
     def close(self) -> None:
@@ -119,6 +126,10 @@ class BatchHistory:
         self.spilled = spilled
         self._in_order = True
         self.whole_file = True
+
+    def lines_held(self) -> int:
+        """Service lines of history held in memory (none once they have spilled to disk)."""
+        return 0 if self.spilled is not None else self._bound - self._room
 
     def for_claim(self, claim: Claim, index: int) -> History:
         key = claim.patient.key
@@ -319,6 +330,8 @@ def _one_pass(
         for index, item in enumerate(read_837(stream)):
             if isinstance(item, ParsedClaim):
                 batch.take(item.claim, index)
+            if spool.memory and batch.lines_held() + CLAIM_LINES * len(spool.kept) > MEMORY_HELD:
+                spool.park()  # the file is too big to hold: its claims go to disk, its history stays
             spool.add(item)
             if tell is not None and index % _PROGRESS_EVERY == 0:
                 where.append(tell())

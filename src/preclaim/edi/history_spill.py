@@ -33,7 +33,7 @@ from typing import Any
 # (date of service, index of the claim in the file, code, units, claim id, payer id): what BatchHistory keeps
 Entry = tuple[dt.date, int, str, float, str, str]
 _ROWS = 8192  # rows written per executemany
-_CACHE_KB = 8192  # SQLite page cache (and sorter memory) per connection
+_CACHE_KB = 4096  # SQLite page cache (and sorter memory) per connection
 
 _SCHEMA = """
 CREATE TABLE facts (seq INTEGER PRIMARY KEY, patient TEXT NOT NULL, day INTEGER NOT NULL, idx INTEGER NOT NULL,

@@ -303,6 +303,7 @@ class _Job:
     show: int
     history: PatientHistories  # inherited as it is: BatchHistory knows EMPTY_HISTORY by identity, not a copy
     keys: bool  # send each part's patient keys back: the parent fetches their stored history
+    room: int  # claims a process holds in memory: the processes together hold what one process would
 
 
 # What a process says of a part it has read: (claims, envelope state at its end, patient keys if asked, service
@@ -373,10 +374,10 @@ def _answers(workers: list[_Worker], block: bool) -> Iterator[tuple[_Worker, tup
 
 
 def _work(conn: Any, job: _Job) -> None:
-    """A process: read the parts it is given, holding their claims (up to MEMORY_CLAIMS, the rest parked on
-    disk as one process parks them), then check them all against the whole file's history."""
+    """A process: read the parts it is given, holding their claims (up to its share of MEMORY_CLAIMS, the rest
+    parked on disk as one process parks them), then check them all against the whole file's history."""
     held: dict[int, ClaimSpool] = {}
-    room = MEMORY_CLAIMS
+    room = job.room
     own: dict[int, list[Fact]] = {}  # the facts of the parts it read, while few: not read back from their files
     own_lines = 0
     history: tuple[BatchHistory, list[int], list[int]] | None = None  # with each part's claims and first index
@@ -555,9 +556,10 @@ def check_in_parts(
     head, cuts = cut
     folder = Path(tempfile.mkdtemp(prefix="preclaim-jobs-"))
     _warm(engine)  # before the fork: the tables the checks load, loaded once and shared
-    job = _Job(path, head, folder, engine, as_of, json, show, history, keys=not isinstance(history, History))
-    most = len(guided_targets(path.stat().st_size, jobs)) + 1
-    crew = _start_crew(multiprocessing.get_context("fork"), min(jobs, most), job)
+    count = min(jobs, len(guided_targets(path.stat().st_size, jobs)) + 1)
+    asks = not isinstance(history, History)
+    job = _Job(path, head, folder, engine, as_of, json, show, history, asks, MEMORY_CLAIMS // count)
+    crew = _start_crew(multiprocessing.get_context("fork"), count, job)
     parts: list[Part] = []
     big = _BigHistory(folder, dose_codes_of(engine))
     try:

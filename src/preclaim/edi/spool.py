@@ -59,21 +59,23 @@ class ClaimSpool:
 
     def __init__(self, file: BinaryIO | None = None, *, memory: int = 0) -> None:
         self.file = file
-        self.kept: list[ClaimItem] = []  # stripped items, as they will be handed back
+        self.kept: list[_Record] = []  # records, as pickled: a tuple takes a third of a stripped item's memory
         self.memory = memory
         self.batch: list[_Record] = []
         self.count = 0
+        self.head: BinaryIO | None = None  # the first items, when `park` moved them out of memory
+        self.in_head = 0
 
     def add(self, item: ClaimItem) -> None:
-        if len(self.kept) < self.memory:
-            self.kept.append(_stripped(item))
-            self.count += 1
-            return
         record: _Record
         if isinstance(item, ParsedClaim):
             record = (item.number, item.claim)
         else:
             record = (item.number, item.claim_id, item.error)
+        if len(self.kept) < self.memory:
+            self.kept.append(record)
+            self.count += 1
+            return
         self.batch.append(record)
         if len(self.batch) >= BATCH:
             self.flush()
@@ -82,50 +84,66 @@ class ClaimSpool:
         if self.batch:
             if self.file is None:
                 self.file = tempfile.TemporaryFile()  # noqa: SIM115  # closed by close()
-            pickler = pickle.Pickler(self.file, pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _REDUCERS
-            pickler.dump(self.batch)
+            _dump(self.file, self.batch)
             self.count += len(self.batch)
             self.batch = []
+
+    def park(self) -> None:
+        """Move the items held in memory to a temporary file of their own, and hold no more: the caller found
+        the file too big for memory (its history spilled to disk)."""
+        self.memory = 0
+        if not self.kept:
+            return
+        head = self.head = tempfile.TemporaryFile()  # noqa: SIM115  # closed by close()
+        for start in range(0, len(self.kept), BATCH):
+            _dump(head, self.kept[start : start + BATCH])
+        self.in_head = len(self.kept)
+        self.kept = []
 
     def __iter__(self) -> Iterator[ClaimItem]:
         self.flush()
         kept, self.kept = self.kept, []
-        left = self.count - len(kept)
+        left = self.count - len(kept) - self.in_head
         try:
-            yield from kept
+            if self.head is not None:
+                yield from _read(self.head, self.in_head)
+            yield from map(_item, kept)
             del kept
-            file = self.file
-            if file is None:
-                return
-            file.seek(0)
-            while left > 0:
-                collecting = gc.isenabled()
-                gc.disable()  # fresh objects without cycles: no collection could free any of them
-                try:
-                    batch: list[_Record] = pickle.load(file)
-                finally:
-                    if collecting:
-                        gc.enable()
-                left -= len(batch)
-                yield from map(_item, batch)
+            if self.file is not None:
+                yield from _read(self.file, left)
         finally:
             self.close()
 
     def close(self) -> None:
         self.kept = []
-        if self.file is not None:
-            self.file.close()
+        for file in (self.head, self.file):
+            if file is not None:
+                file.close()
 
 
-def _stripped(item: ClaimItem) -> ClaimItem:
-    """The item without its raw segments and loops (what a claim read back from the file carries)."""
-    if isinstance(item, ParsedClaim):
-        return ParsedClaim(item.claim, [], item.number, STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)
-    return RejectedClaim(item.claim_id, item.error, [], item.number, STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)
+def _dump(file: BinaryIO, records: list[_Record]) -> None:
+    pickler = pickle.Pickler(file, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    pickler.dump(records)
+
+
+def _read(file: BinaryIO, count: int) -> Iterator[ClaimItem]:
+    """The first `count` items pickled in `file`."""
+    file.seek(0)
+    while count > 0:
+        collecting = gc.isenabled()
+        gc.disable()  # fresh objects without cycles: no collection could free any of them
+        try:
+            batch: list[_Record] = pickle.load(file)
+        finally:
+            if collecting:
+                gc.enable()
+        count -= len(batch)
+        yield from map(_item, batch)
 
 
 def _item(record: _Record) -> ClaimItem:
+    """The item a record stands for, without its raw segments and loops."""
     if len(record) == 2:
         return ParsedClaim(record[1], [], record[0], STUB_TRANSACTION, STUB_LOOP, STUB_LOOP)
     number, claim_id, error = record
