@@ -166,7 +166,9 @@ def test_the_icd10_table_holds_every_code_of_the_package_and_rebuilds_a_broken_c
     cache = icd10._cache_path()
     cache.parent.mkdir(parents=True)
     # the right layout and length, but its one description ends where it starts: a broken offset
-    cache.write_bytes(b"PCICD\x00\x04\x00" + bytes([1, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0]) + b"A00\x00" + bytes(8) + b"\n")
+    cache.write_bytes(
+        b"PCICD\x00\x04\x00" + bytes([1, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0]) + b"A00\x00" + bytes(8) + b"\n"
+    )
     icd10.table.cache_clear()
     try:
         table = icd10.table()  # rebuilt from the package, then cached again
