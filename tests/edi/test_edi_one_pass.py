@@ -441,6 +441,30 @@ def test_parts_with_claims_parked_on_disk_give_the_reports_of_one_process(
     assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
 
 
+def test_processes_that_hold_too_much_park_their_claims_and_give_the_reports_of_one_process(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Past its share of MEMORY_HELD a process moves the claims it holds to disk, as one process would, and
+    the parts it read are still its own to check (each process also records only its own patients' history)."""
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    monkeypatch.setattr(parallel, "MEMORY_HELD", 6_000)  # 3,000 each: about 750 two-line claims held, then parked
+    marks = tmp_path / "parked"
+    park = parallel.ClaimSpool.park
+
+    def counted(spool: parallel.ClaimSpool) -> None:
+        with marks.open("a") as out:  # the processes are forked: they tell through a file
+            out.write(f"{len(spool.kept)}\n")
+        park(spool)
+
+    monkeypatch.setattr(parallel.ClaimSpool, "park", counted)
+    parts = _in_parts(batch, engine, jobs=2)
+    json, summary, shown = _one_process(batch, engine)
+    assert parts is not None
+    assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
+    parked = [int(n) for n in marks.read_text().split()]
+    assert sum(parked) > 500  # claims did move from memory to disk
+
+
 def _jobs_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("preclaim-jobs-*")}
 

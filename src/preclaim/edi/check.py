@@ -194,11 +194,13 @@ class BatchHistory:
             else:
                 seen.append(entry)
 
-    def record_facts(self, facts: list[Fact], offset: int) -> None:
+    def record_facts(self, facts: list[Fact], offset: int, patients: set[str] | None = None) -> None:
         """`record` each claim of a part of the file (`--jobs`) whose first claim is claim `offset` of the file:
-        one compiled loop, not a call per claim from Python."""
+        one compiled loop, not a call per claim from Python. `patients`: only the claims of these patients (a
+        --jobs process that checks only their claims needs no other history)."""
         for index, key, claim_id, frequency_code, payer_id, services, original in facts:
-            self.record(offset + index, key, claim_id, frequency_code, payer_id, services, original)
+            if patients is None or key in patients:
+                self.record(offset + index, key, claim_id, frequency_code, payer_id, services, original)
 
     def _drop(self, key: str, claim_ids: tuple[str, str | None]) -> None:
         """Forget the lines recorded so far of patient `key` whose claim id is one of `claim_ids`."""

@@ -3,8 +3,8 @@
 The file is cut at transaction sets (ST) into parts, big ones first and smaller ones towards the end, so that
 the processes run out of work together (`guided_targets`). The processes are forked once, at the start, and
 each does both phases. Phase 1: each part goes to the first process free as soon as the parent's scan of the
-envelope has reached where it starts; the process reads it once, holds its claims (the first MEMORY_CLAIMS in
-memory, the rest parked on disk, as one process does) and writes the part's history facts to a file. Phase 2:
+envelope has reached where it starts; the process reads it once, holds its claims (its share of MEMORY_CLAIMS
+in memory, the rest parked on disk) and writes the part's history facts to a file. Phase 2:
 every process records every part's facts in file order into its own BatchHistory, the same a single process
 holds, then checks parts as the parent hands them out (the first left of its own, or of those another process
 parked on disk whole), writing each part's reports as JSON to its own file and adding up its summary; the
@@ -49,7 +49,9 @@ from preclaim.domain.history import EMPTY_HISTORY, History, PatientHistories
 from preclaim.domain.report import Report
 from preclaim.edi import check
 from preclaim.edi.check import (
+    CLAIM_LINES,
     MEMORY_CLAIMS,
+    MEMORY_HELD,
     YOUNG_WHILE_CHECKING,
     BatchHistory,
     CheckSummary,
@@ -303,7 +305,8 @@ class _Job:
     show: int
     history: PatientHistories  # inherited as it is: BatchHistory knows EMPTY_HISTORY by identity, not a copy
     keys: bool  # send each part's patient keys back: the parent fetches their stored history
-    room: int  # claims a process holds in memory: the processes together hold what one process would
+    room: int  # claims a process holds in memory at most: the processes together hold what one process would
+    held: int  # its share of check.MEMORY_HELD: past it, its claims move to disk (as in one process)
 
 
 # What a process says of a part it has read: (claims, envelope state at its end, patient keys if asked, service
@@ -381,6 +384,7 @@ def _work(conn: Any, job: _Job) -> None:
     own: dict[int, list[Fact]] = {}  # the facts of the parts it read, while few: not read back from their files
     own_lines = 0
     history: tuple[BatchHistory, list[int], list[int]] | None = None  # with each part's claims and first index
+    lines = 0  # service lines of the parts it read
     # Reading makes claims and history facts, no cycles: as in one process, no collections meanwhile.
     gc.disable()
     try:
@@ -395,15 +399,22 @@ def _work(conn: Any, job: _Job) -> None:
                 spool, facts, answer = read
                 held[k] = spool
                 room -= len(spool.kept)
+                lines += answer[3]
+                if room and lines + CLAIM_LINES * (job.room - room) > job.held:
+                    for spool in held.values():
+                        spool.park()  # the file is too big to hold: as one process would, hold none
+                    room = 0
                 if own_lines + answer[3] <= check.MEMORY_LINES // 2:
                     own[k] = facts
                     own_lines += answer[3]
                 del facts
                 conn.send(("read", k, answer))
             elif message[0] == "check":
-                counts = message[1]
+                counts, fetched, spilled, anyone = message[1:]
                 offsets = [sum(counts[:k]) for k in range(len(counts))]
-                history = _history_of(job, own, offsets, *message[2:]), counts, offsets
+                # It checks only its own parts unless a part was parked on disk whole (then any process may).
+                mine = None if anyone or spilled is not None else _patients(job, own, held)
+                history = _history_of(job, own, offsets, fetched, spilled, mine), counts, offsets
             elif message[0] == "part" and history is not None:
                 batch, counts, offsets = history
                 k = message[1]
@@ -473,23 +484,34 @@ def _facts_of(folder: Path, k: int) -> list[Fact]:
     return _decode_facts((folder / f"part-{k}.facts").read_bytes())
 
 
+def _patients(job: _Job, own: dict[int, list[Fact]], parts: Iterable[int]) -> set[str]:
+    """The patients whose claims `parts` hold, from their facts (`own`, else read back)."""
+    found: set[str] = set()
+    for k in parts:
+        found.update([fact[1] for fact in (own[k] if k in own else _facts_of(job.folder, k))])
+    return found
+
+
 def _history_of(
     job: _Job,
     own: dict[int, list[Fact]],
     offsets: list[int],
     fetched: PatientHistories | None,
     spilled: Path | None,
+    patients: set[str] | None,
 ) -> BatchHistory:
     """Every part's history facts recorded in file order (the BatchHistory one process holds; `offsets`: the
     index in the file of each part's first claim), or the one the parent spilled to disk at `spilled`.
-    `fetched`: the stored history the parent fetched, if any."""
+    `fetched`: the stored history the parent fetched, if any; `patients`: only these patients' facts are
+    recorded (those of the claims the process will check: each process then records about its share of the
+    file's history, not all of it)."""
     batch = BatchHistory(job.history if fetched is None else fetched, dose_codes=dose_codes_of(job.engine))
     if spilled is not None:
         batch.attach(SpilledHistory.reading(spilled))
     else:
         batch.start_file()
         for k, offset in enumerate(offsets):
-            batch.record_facts(own.pop(k) if k in own else _facts_of(job.folder, k), offset)
+            batch.record_facts(own.pop(k) if k in own else _facts_of(job.folder, k), offset, patients)
         batch.end_file()
     own.clear()
     # The claims held and the history live until the last check: frozen, as in one process, the collections
@@ -558,7 +580,8 @@ def check_in_parts(
     _warm(engine)  # before the fork: the tables the checks load, loaded once and shared
     count = min(jobs, len(guided_targets(path.stat().st_size, jobs)) + 1)
     asks = not isinstance(history, History)
-    job = _Job(path, head, folder, engine, as_of, json, show, history, asks, MEMORY_CLAIMS // count)
+    room, held = MEMORY_CLAIMS // count, MEMORY_HELD // count
+    job = _Job(path, head, folder, engine, as_of, json, show, history, asks, room, held)
     crew = _start_crew(multiprocessing.get_context("fork"), count, job)
     parts: list[Part] = []
     big = _BigHistory(folder, dose_codes_of(engine))
@@ -570,7 +593,7 @@ def check_in_parts(
             # The store is asked here, once per patient, so the processes share no connection.
             fetched = None if isinstance(history, History) else _Prefetched(history, keys)
             for worker in crew:
-                worker.send(("check", counts, fetched, spilled))
+                worker.send(("check", counts, fetched, spilled, bool(parked)))
     except BaseException:
         _stop(crew, folder, big)
         raise
@@ -602,7 +625,9 @@ class _BigHistory:
         if self.batch is None and self.lines <= check.MEMORY_LINES:
             return
         if self.batch is None:
-            self.batch = BatchHistory(EMPTY_HISTORY, dose_codes=self.dose_codes)
+            # Straight to disk: it is too big for memory already (held first, its 250,000 lines took 52 MB more
+            # of the parent's memory for a moment, 170 MB on 1,000,000 claims).
+            self.batch = BatchHistory(EMPTY_HISTORY, memory_lines=0, dose_codes=self.dose_codes)
             self.batch.start_file()
         collecting = gc.isenabled()
         gc.disable()  # the facts are small tuples and lists without cycles
