@@ -11,8 +11,9 @@ builds every string and struct anew, where pickle's memo shares what repeats in 
 the decoder refuses values outside the domain types' JSON bounds that an 837P claim may carry (an NDC quantity
 of 1e300). Compiling this module with mypyc saves only 0.6%.
 
-The first claims of a file stay in memory as they are (`memory`, a bound the caller sets): a file of a
-working day's claims never pays for pickling, and a big one pays for all but its first claims.
+The first claims of a file stay in memory as records (`memory`, a bound the caller sets): a file whose claims
+fit never pays for pickling. A caller that finds the file too big after all (check.MEMORY_HELD) moves them to
+a file of their own (`park`), read back first; the claims after them go to the spool's file.
 
 Only the claim and its segment number are kept, not the raw segments and parent loops a writer needs:
 parking those too cost more than reading the file a second time (callgrind, 2,000 claims: 446,000
