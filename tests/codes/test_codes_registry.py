@@ -105,6 +105,19 @@ def test_icd10_lookup_with_and_without_dot() -> None:
     assert codes.icd10_version.startswith("ICD-10-CM ") and "release" in codes.icd10_version
 
 
+@pytest.mark.parametrize("odd", ["D51.0000000", "D51.0\x00", "D51.\u00e9", "", "D5"])
+def test_icd10_codes_that_cannot_exist_are_not_found_and_ranges_still_work(odd: str) -> None:
+    """The table compares fixed-width codes: a code too long, with a NUL or a non-ASCII letter is simply unknown."""
+    from preclaim.codes import icd10
+
+    table = icd10.table()
+    assert table.find(odd) is None
+    every = [code for code, _, billable in table.rows() if billable]
+    assert table.billable_between(odd, "D51.9") == [
+        c for c in every if odd <= c and (c <= "D51.9" or c.startswith("D51.9"))
+    ]
+
+
 def test_modifiers_pos_and_adjustment_codes() -> None:
     codes = load_codes()
     jz = codes.modifier("jz")

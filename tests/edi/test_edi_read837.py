@@ -84,6 +84,22 @@ def test_same_member_same_key_different_payer_different_key() -> None:
     assert a.patient.key == b.patient.key != c.patient.key
 
 
+def test_claims_with_the_same_lines_and_diagnoses_share_them() -> None:
+    """A clinic's day repeats the same lines claim after claim: the claims held until they are checked share one
+    tuple of lines, one of diagnoses and one place of service (memory), and a claim that differs gets its own."""
+    first, same, other = (
+        item.claim
+        for item in read_837(
+            io.BytesIO(interchange([*subscriber(1), *b12_claim("A"), *b12_claim("B"), *b12_claim("C", day="20260302")]))
+        )
+        if isinstance(item, ParsedClaim)
+    )
+    assert (first.id, same.id) == ("A", "B")
+    assert same.lines is first.lines and same.diagnoses is first.diagnoses
+    assert same.place_of_service is first.place_of_service
+    assert other.lines is not first.lines and other.lines != first.lines and other.diagnoses is first.diagnoses
+
+
 def test_malformed_claim_is_rejected_and_the_others_are_read() -> None:
     body = [
         *subscriber(2),

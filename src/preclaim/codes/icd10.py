@@ -119,7 +119,7 @@ class Table:
         """The billable codes from `low` on, up to `high` or starting with it, in code order: one run of the
         sorted codes, so it starts where `low` would be and stops at the first code past it."""
         found: list[str] = []
-        start = bisect_left(self, self._key(low) or low.encode("ascii", "replace"))
+        start = bisect_left(range(self._count), low, key=self._code)  # compared as text, whatever `low` holds
         for at in range(start, self._count):
             code = self._code(at)
             if code > high and not code.startswith(high):
