@@ -11,8 +11,6 @@ import mmap
 import os
 import re
 import struct
-import sys
-from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cache, lru_cache
@@ -53,8 +51,8 @@ def _cache_path() -> Path:
 
 
 # The cached table's layout (little-endian): magic, then code count, code width and description bytes, then the
-# codes (ASCII, NUL-padded to the width: padded bytes sort as the codes do), a flag byte per code, where each
-# description starts (uint32, one more entry: where the last ends) and the descriptions (UTF-8).
+# codes (ASCII, in order, NUL-padded to the width), a flag byte per code, where each description starts (uint32,
+# one more entry: where the last ends) and the descriptions (UTF-8).
 _MAGIC = b"PCICD\x00\x04\x00"
 _HEADER = struct.Struct("<8sIII")
 _Buffer = bytes | mmap.mmap
@@ -100,18 +98,10 @@ class Table:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, at: int) -> bytes:
-        """Code `at` as stored (NUL-padded bytes): what bisect compares."""
-        if not 0 <= at < self._count:
-            raise IndexError(at)
-        where = self._codes + at * self._width
-        return self._buffer[where : where + self._width]
-
     def find(self, code: str) -> tuple[str, bool] | None:
         """(description, billable) of `code` (with dot), or None when no such code exists."""
-        key = self._key(code)
-        at = bisect_left(self, key) if key is not None else self._count
-        if at < self._count and self[at] == key:
+        at = self._first(code)
+        if at < self._count and self._code(at) == code:
             return self._text(at), self._billable(at)
         return None
 
@@ -119,8 +109,7 @@ class Table:
         """The billable codes from `low` on, up to `high` or starting with it, in code order: one run of the
         sorted codes, so it starts where `low` would be and stops at the first code past it."""
         found: list[str] = []
-        start = bisect_left(range(self._count), low, key=self._code)  # compared as text, whatever `low` holds
-        for at in range(start, self._count):
+        for at in range(self._first(low), self._count):
             code = self._code(at)
             if code > high and not code.startswith(high):
                 break
@@ -133,14 +122,13 @@ class Table:
         for at in range(self._count):
             yield self._code(at), self._text(at), self._billable(at)
 
-    def _key(self, code: str) -> bytes | None:
-        """`code` as stored, or None when no stored code can equal it (too long, not ASCII, a NUL in it)."""
-        if len(code) > self._width or not code.isascii() or "\x00" in code:
-            return None
-        return code.encode("ascii").ljust(self._width, b"\x00")
+    def _first(self, code: str) -> int:
+        """Where `code` is or would be: compared as text (a lookup is memoised; a few decodes do not matter)."""
+        return bisect_left(range(self._count), code, key=self._code)
 
     def _code(self, at: int) -> str:
-        return self[at].rstrip(b"\x00").decode("ascii")
+        where = self._codes + at * self._width
+        return self._buffer[where : where + self._width].rstrip(b"\x00").decode("ascii")
 
     def _billable(self, at: int) -> bool:
         return self._buffer[self._flags + at] == 0
@@ -158,17 +146,15 @@ def _encode(rows: list[tuple[str, str, bool]]) -> bytes:
     rows = sorted(rows)
     width = max(len(code) for code, _, _ in rows)
     texts = [f"{text}\n".encode() for _, text, _ in rows]
-    starts = array("I", [0])
+    starts = [0]
     for text in texts:
         starts.append(starts[-1] + len(text))
-    if starts.itemsize != 4 or sys.byteorder != "little":
-        starts = array("I", [])  # not a layout this code can write; the loader refuses the table
     return b"".join(
         (
-            _HEADER.pack(_MAGIC, len(rows), width, starts[-1] if starts else 0),
+            _HEADER.pack(_MAGIC, len(rows), width, starts[-1]),
             *(code.encode("ascii").ljust(width, b"\x00") for code, _, _ in rows),
             bytes(0 if billable else 1 for _, _, billable in rows),
-            starts.tobytes(),
+            struct.pack(f"<{len(starts)}I", *starts),
             *texts,
         )
     )
