@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import msgspec
@@ -18,6 +19,7 @@ from preclaim.domain.history import EMPTY_HISTORY, Administration, History
 from preclaim.domain.report import Report
 from preclaim.edi import check, parallel
 from preclaim.edi.check import CheckSummary, check_items, check_x12_file
+from preclaim.edi.spool import ClaimSpool
 from preclaim.edi.x12.loops import ParsedClaim, RejectedClaim
 from preclaim.edi.x12.read837 import read_837, scan_services
 from preclaim.engine import Engine
@@ -113,25 +115,32 @@ def test_claims_waiting_on_disk_give_the_reports_of_claims_waiting_in_memory(
     assert _outcomes(batch, engine, raw=False) == in_memory
 
 
+def _counting_parks(monkeypatch: pytest.MonkeyPatch, marks: Path) -> Callable[[], list[int]]:
+    """Count the claims each ClaimSpool.park moves to disk (through a file: --jobs processes are forked)."""
+    park = ClaimSpool.park
+
+    def counted(spool: ClaimSpool) -> None:
+        with marks.open("a") as out:
+            out.write(f"{len(spool.kept)}\n")
+        park(spool)
+
+    monkeypatch.setattr(ClaimSpool, "park", counted)
+    return lambda: [int(n) for n in marks.read_text().split()] if marks.exists() else []
+
+
 @pytest.mark.parametrize(("held", "lines"), [(0, 250_000), (4_000, 250_000), (4_000, 3_000)])
 def test_a_file_too_big_to_hold_parks_its_claims_and_gives_the_same_reports(
-    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, held: int, lines: int
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, held: int, lines: int
 ) -> None:
     """Past MEMORY_HELD (history lines plus two per claim held) the claims held move to disk and the rest
     follow: at once, part-way through the file, or part-way and then with the history spilled too."""
     assert check.MEMORY_HELD > 4 * 3_600  # the batch fixture is held whole by default
     in_memory = _outcomes(batch, engine, raw=False)
-    parked: list[int] = []
-    park = check.ClaimSpool.park
-
-    def counted(spool: check.ClaimSpool) -> None:
-        parked.append(len(spool.kept))
-        park(spool)
-
-    monkeypatch.setattr(check.ClaimSpool, "park", counted)
+    parks = _counting_parks(monkeypatch, tmp_path / "parked")
     monkeypatch.setattr(check, "MEMORY_HELD", held)
     monkeypatch.setattr(check, "MEMORY_LINES", lines)
     assert _outcomes(batch, engine, raw=False) == in_memory
+    parked = parks()
     assert len(parked) == 1 and (parked[0] > 500) == (held > 0)
 
 
@@ -448,21 +457,12 @@ def test_processes_that_hold_too_much_park_their_claims_and_give_the_reports_of_
     the parts it read are still its own to check (each process also records only its own patients' history)."""
     monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
     monkeypatch.setattr(parallel, "MEMORY_HELD", 6_000)  # 3,000 each: about 750 two-line claims held, then parked
-    marks = tmp_path / "parked"
-    park = parallel.ClaimSpool.park
-
-    def counted(spool: parallel.ClaimSpool) -> None:
-        with marks.open("a") as out:  # the processes are forked: they tell through a file
-            out.write(f"{len(spool.kept)}\n")
-        park(spool)
-
-    monkeypatch.setattr(parallel.ClaimSpool, "park", counted)
+    parks = _counting_parks(monkeypatch, tmp_path / "parked")
     parts = _in_parts(batch, engine, jobs=2)
     json, summary, shown = _one_process(batch, engine)
     assert parts is not None
     assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
-    parked = [int(n) for n in marks.read_text().split()]
-    assert sum(parked) > 500  # claims did move from memory to disk
+    assert sum(parks()) > 500  # claims did move from memory to disk
 
 
 def _jobs_folders() -> set[str]:
@@ -474,6 +474,17 @@ def _processes_and_folders() -> tuple[set[object], set[str]]:
     import multiprocessing
 
     return set(multiprocessing.active_children()), _jobs_folders()
+
+
+def _started(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> tuple[tuple[set[object], set[str]], Iterator[parallel.PartResult]]:
+    """The processes and folders there were, and a two-process check of the batch in small parts, started."""
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    found = _processes_and_folders()
+    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
+    assert results is not None
+    return found, results
 
 
 def _left_as_found(found: tuple[set[object], set[str]]) -> bool:
@@ -495,11 +506,8 @@ def _fails(*args: object) -> None:
 def test_a_process_that_dies_or_fails_stops_the_check_and_leaves_nothing_behind(
     batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, work: object, raised: type[BaseException]
 ) -> None:
-    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
     monkeypatch.setattr(parallel, "_check_part", work)  # the forked processes inherit it
-    found = _processes_and_folders()
-    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
-    assert results is not None
+    found, results = _started(batch, engine, monkeypatch)
     with pytest.raises(raised):
         parallel.take_results(results, CheckSummary(), io.BytesIO(), lambda report: None, -1)
     assert _left_as_found(found)
@@ -508,10 +516,8 @@ def test_a_process_that_dies_or_fails_stops_the_check_and_leaves_nothing_behind(
 def test_a_check_in_parts_left_early_stops_its_processes(
     batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
-    found = _processes_and_folders()
-    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
-    assert results is not None and _processes_and_folders()[0] - found[0]  # its processes run
+    found, results = _started(batch, engine, monkeypatch)
+    assert _processes_and_folders()[0] - found[0]  # its processes run
     first = next(results)
     assert first.summary.claims > 0
     results.close()  # e.g. the output could not be written
@@ -523,10 +529,8 @@ def test_results_never_taken_leave_no_process_or_folder(
 ) -> None:
     import gc
 
-    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
-    found = _processes_and_folders()
-    results = parallel.check_in_parts(batch, engine, AS_OF, jobs=2, json=True)
-    assert results is not None and _processes_and_folders()[1] != found[1]  # its folder is there
+    found, results = _started(batch, engine, monkeypatch)
+    assert _processes_and_folders()[1] != found[1]  # its folder is there
     del results  # e.g. the output file could not be opened
     gc.collect()
     assert _left_as_found(found)

@@ -91,7 +91,7 @@ class ClaimSpool:
 
     def park(self) -> None:
         """Move the items held in memory to a temporary file of their own, and hold no more: the caller found
-        the file too big for memory (its history spilled to disk)."""
+        the file too big to hold (check.MEMORY_HELD)."""
         self.memory = 0
         if not self.kept:
             return
