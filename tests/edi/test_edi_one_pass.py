@@ -465,6 +465,45 @@ def test_processes_that_hold_too_much_park_their_claims_and_give_the_reports_of_
     assert sum(parks()) > 500  # claims did move from memory to disk
 
 
+_SLOW: list[bool] = []  # set in the forked process that checks part 0
+
+
+def test_a_process_done_early_reads_again_and_checks_a_part_left_to_the_other(
+    batch: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that checks part 0 is slowed down: the other one, done with its own parts, takes the last
+    parts of the file left to it (reading them again), with the history of their patients recorded too."""
+    import time
+
+    check_part = parallel._check_part
+
+    def slowed(job: parallel._Job, k: int, *rest: object) -> parallel.PartResult:
+        if k == 0:
+            _SLOW.append(True)  # in this forked process only
+        if _SLOW:
+            time.sleep(0.15)
+        return check_part(job, k, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "_check_part", slowed)
+    monkeypatch.setattr(parallel, "MIN_PART_BYTES", 60_000)
+    sent: list[tuple[str, int]] = []
+    send = parallel._Worker.send
+
+    def noted(worker: parallel._Worker, message: tuple[object, ...]) -> None:
+        if message[0] in ("part", "again"):
+            sent.append((str(message[0]), int(message[1])))  # type: ignore[call-overload]
+        send(worker, message)
+
+    monkeypatch.setattr(parallel._Worker, "send", noted)
+    parts = _in_parts(batch, engine, jobs=2)
+    json, summary, shown = _one_process(batch, engine)
+    assert parts is not None
+    assert parts[0] == json and _facts(parts[1]) == _facts(summary) and parts[2] == shown
+    taken = [k for tag, k in sent if tag == "again"]
+    assert taken and len(sent) == len({k for _, k in sent})  # parts were taken, and each checked once
+    assert min(taken) >= len(sent) - parallel.SHARED_TAIL * 2  # only parts of the tail
+
+
 def _jobs_folders() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("preclaim-jobs-*")}
 
