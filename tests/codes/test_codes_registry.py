@@ -182,9 +182,14 @@ def test_the_icd10_table_holds_every_code_of_the_package_and_rebuilds_a_broken_c
     cache.write_bytes(
         b"PCICD\x00\x04\x00" + bytes([1, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0]) + b"A00\x00" + bytes(8) + b"\n"
     )
+    older = [cache.parent / f"icd10cm-1.5.0{suffix}.msgpack" for suffix in ("", ".v2", ".v3")]
+    kept = cache.parent / "icd10cm-inclusion-1.5.0.msgpack"  # the web search's: still read
+    for path in [*older, kept]:
+        path.write_bytes(b"x")
     icd10.table.cache_clear()
     try:
         table = icd10.table()  # rebuilt from the package, then cached again
+        assert not any(path.exists() for path in older) and kept.exists()  # the superseded formats are gone
         codes = set(icd.get_all_codes(True))
         assert len(table) == len(codes) > 90_000
         for code in sorted(codes)[::97]:

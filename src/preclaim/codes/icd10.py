@@ -195,9 +195,21 @@ def table() -> Table:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(raw)
         tmp.replace(path)
+        _remove_superseded(path.parent)
         return _mapped(path)
     except (OSError, ValueError):
         return built  # a read-only home still works, just slower to start
+
+
+# The table's earlier cache files (MessagePack: unversioned, v2, v3), which no longer are read: 8 MB each.
+_SUPERSEDED = re.compile(r"icd10cm-\d[\w.]*?(\.v[23])?\.msgpack")
+
+
+def _remove_superseded(folder: Path) -> None:
+    """Delete the table's cache files in older formats (not the web search's icd10cm-inclusion-* file)."""
+    for old in folder.glob("icd10cm-*.msgpack"):
+        if _SUPERSEDED.fullmatch(old.name):
+            old.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=65536)
