@@ -33,12 +33,11 @@ import multiprocessing
 import os
 import re
 import shutil
-import sys
 import tempfile
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -63,7 +62,7 @@ from preclaim.edi.check import (
     fact_of,
 )
 from preclaim.edi.history_spill import SpilledHistory
-from preclaim.edi.spool import ClaimSpool
+from preclaim.edi.spool import ClaimSpool, stripped
 from preclaim.edi.x12.envelope import EnvelopeChecker
 from preclaim.edi.x12.loops import ClaimItem, ParsedClaim
 from preclaim.edi.x12.read837 import read_837
@@ -426,11 +425,12 @@ def _work(conn: Any, job: _Job) -> None:
             elif message[0] in ("part", "again") and history is not None:
                 batch, counts, offsets = history
                 k = message[1]
+                items: ClaimSpool | Generator[ClaimItem, None, None]
                 if message[0] == "again":  # another process's part, read again: that one is still busy
-                    spool = _read_again(job, message[2])
+                    items = _read_again(job, message[2])
                 else:  # a part of its own, or one another process read and parked on disk whole (that one is idle)
-                    spool = held.pop(k) if k in held else _parked(job, k, counts[k])
-                conn.send(("checked", k, _check_part(job, k, spool, batch, offsets[k])))
+                    items = held.pop(k) if k in held else _parked(job, k, counts[k])
+                conn.send(("checked", k, _check_part(job, k, items, batch, offsets[k])))
             else:
                 return
     except (EOFError, KeyboardInterrupt):
@@ -480,13 +480,10 @@ def _items(job: _Job, part: Part) -> Iterator[ClaimItem]:
         stream.close()
 
 
-def _read_again(job: _Job, part: Part) -> ClaimSpool:
-    """A part another process read, read again and held whole (a part of the tail is small): its items as that
-    process would hand them over."""
-    spool = ClaimSpool(memory=sys.maxsize)
-    for item in _items(job, part):
-        spool.add(item)
-    return spool
+def _read_again(job: _Job, part: Part) -> Generator[ClaimItem, None, None]:
+    """The items of a part another process read, read again as they are checked (none held: a part may be big),
+    as that process would hand them over (without raw segments)."""
+    return (stripped(item) for item in _items(job, part))
 
 
 def _parked(job: _Job, k: int, count: int) -> ClaimSpool:
@@ -550,8 +547,11 @@ def _history_of(
     return batch
 
 
-def _check_part(job: _Job, k: int, spool: ClaimSpool, batch: BatchHistory, offset: int) -> PartResult:
-    """Check part k's claims against the whole file's history: reports' JSON to its own file, its summary."""
+def _check_part(
+    job: _Job, k: int, spool: ClaimSpool | Generator[ClaimItem, None, None], batch: BatchHistory, offset: int
+) -> PartResult:
+    """Check part k's claims (held, parked or read again: closed at the end) against the whole file's history:
+    reports' JSON to its own file, its summary."""
     engine, as_of, show = job.engine, job.as_of, job.show
     summary = CheckSummary()
     result = PartResult(job.folder / f"part-{k}.json" if job.json else None, summary)

@@ -68,11 +68,7 @@ class ClaimSpool:
         self.in_head = 0
 
     def add(self, item: ClaimItem) -> None:
-        record: _Record
-        if isinstance(item, ParsedClaim):
-            record = (item.number, item.claim)
-        else:
-            record = (item.number, item.claim_id, item.error)
+        record = _record(item)
         if len(self.kept) < self.memory:
             self.kept.append(record)
             self.count += 1
@@ -141,6 +137,15 @@ def _read(file: BinaryIO, count: int) -> Iterator[ClaimItem]:
                 gc.enable()
         count -= len(batch)
         yield from map(_item, batch)
+
+
+def _record(item: ClaimItem) -> _Record:
+    return (item.number, item.claim) if isinstance(item, ParsedClaim) else (item.number, item.claim_id, item.error)
+
+
+def stripped(item: ClaimItem) -> ClaimItem:
+    """The item as a spool hands it back: the claim (or the rejection) and its segment number, no raw segments."""
+    return _item(_record(item))
 
 
 def _item(record: _Record) -> ClaimItem:
