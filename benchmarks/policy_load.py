@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import yaml
 
+from preclaim.io import yaml_guard
 from preclaim.policy import loader, policy_dirs
 
 
@@ -34,11 +35,11 @@ def main() -> None:
     files = sum(len(loader.policy_files(d)) for d in dirs)
 
     def pure() -> object:
-        loader._LIBYAML = False
+        yaml_guard.LIBYAML = False
         try:
             return loader.load_policies(dirs)
         finally:
-            loader._LIBYAML = True
+            yaml_guard.LIBYAML = True
 
     def fast() -> object:
         return loader.load_policies(dirs)

@@ -212,6 +212,20 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
         load_drug_file(path)
 
 
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("huge: " + "9" * 5000 + "\n", "an integer of 5000 digits; at most 30"),  # int() would raise a ValueError
+        ("deep: " + "[" * 80 + "]" * 80 + "\n", "nested more than 64 levels deep"),
+    ],
+)
+def test_a_drug_file_past_the_yaml_limits_names_the_line(tmp_path: Path, tail: str, message: str) -> None:
+    # A clinic writes its own drug files: they are read within the same limits as policies.
+    path = _write(tmp_path, "J0001.yaml", GOOD + tail)
+    with pytest.raises(CodeSetError, match=rf"J0001.yaml: not valid YAML at line {GOOD.count(chr(10)) + 1}: {message}"):
+        load_drug_file(path)
+
+
 def test_an_ndc_in_two_files_is_an_error_naming_both(tmp_path: Path) -> None:
     _write(tmp_path, "J0001.yaml", GOOD)
     _write(tmp_path, "J0002.yaml", GOOD.replace("J0001", "J0002"))

@@ -1,7 +1,9 @@
-"""Policies are read by libyaml's C loader when it is there, with the pure-Python loader's limits and answers."""
+"""Policies and drug files are read by libyaml's C loader when it is there, with the pure-Python loader's limits
+and answers (io/yaml_guard.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import yaml
 
 import preclaim
 from preclaim.errors import PolicyError
+from preclaim.io import yaml_guard
 from preclaim.policy import loader
 from preclaim.policy.loader import parse_policy
 
@@ -24,7 +27,8 @@ def test_every_bundled_yaml_file_reads_the_same_without_libyaml() -> None:
     for path in files:
         text = path.read_text(encoding="utf-8")
         pure = yaml.load(text, Loader=yaml.SafeLoader)  # raises on text only libyaml reads
-        assert loader.load_yaml(text) == yaml.load(text, Loader=loader._Loader), path
+        for dates, pure_loader in ((True, yaml_guard._Guarded), (False, yaml_guard._GuardedText)):
+            assert yaml_guard.load_yaml(text, dates=dates) == yaml.load(text, Loader=pure_loader), path
         if hasattr(yaml, "CSafeLoader"):
             assert yaml.load(text, Loader=yaml.CSafeLoader) == pure, path
 
@@ -38,10 +42,10 @@ def test_a_plain_policy_is_read_by_the_c_loader(monkeypatch: pytest.MonkeyPatch)
         used.append(Loader.__name__)
         return real(text, Loader=Loader)
 
-    monkeypatch.setattr(loader.yaml, "load", load)
+    monkeypatch.setattr(yaml_guard.yaml, "load", load)
     text = (loader.BUNDLED_DIR / "90-demo-illustrative.yaml").read_text(encoding="utf-8")
-    assert loader.load_yaml(text)["id"] == "demo-health-plan"
-    assert used == ["_FastLoader"]
+    assert yaml_guard.load_yaml(text, dates=False)["id"] == "demo-health-plan"
+    assert used == ["_FastText"]
 
 
 @pytest.mark.parametrize(
@@ -67,6 +71,8 @@ def test_aliases_are_counted_as_expanded() -> None:
 
 
 def test_dates_stay_text_and_values_keep_their_types() -> None:
-    data = loader.load_yaml("start: 2024-01-01\nn: 3\nf: 1.5\nb: true\nnone: null\n")
+    text = "start: 2024-01-01\nn: 3\nf: 1.5\nb: true\nnone: null\n"
+    data = yaml_guard.load_yaml(text, dates=False)
     assert data == {"start": "2024-01-01", "n": 3, "f": 1.5, "b": True, "none": None}
     assert type(data["n"]) is int
+    assert yaml_guard.load_yaml(text)["start"] == dt.date(2024, 1, 1)  # a drug file's dates

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from integrity_x12 import BILLING, CLAIM, HEADER_837, SUBSCRIBER, replaced, wrap, x835, x837
 
+from preclaim.codes.drugs import BUNDLED as BUNDLED_DRUGS
 from preclaim.errors import PreclaimError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -260,6 +261,7 @@ def _cli(files: dict[str, bytes], args: list[str], says: str, *, before: str = "
 
     def run(preclaim: Callable[..., subprocess.CompletedProcess[str]], _rest: Any, tmp: Path) -> None:
         for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
         done = preclaim(*args, before=before)
         output = done.stdout + done.stderr
@@ -308,6 +310,18 @@ TRACEBACKS: list[tuple[str, Case]] = [
             {"p.yaml": b"id: x\nversion: " + b"9" * 5000 + b"\n"},
             ["policies", "validate", "p.yaml"],
             "p.yaml:2: not valid YAML: an integer of 5000 digits",
+        ),
+    ),
+    (
+        "a clinic's drug file with a 5000-digit integer",  # int() raised a ValueError: a traceback on every command
+        _cli(
+            {
+                "home/drugs/J3420.yaml": (BUNDLED_DRUGS / "J3420.yaml").read_bytes() + b"huge: " + b"9" * 5000 + b"\n",
+                "c.json": (ROOT / "examples" / "clean.json").read_bytes(),
+            },
+            ["check", "c.json"],
+            "J3420.yaml: not valid YAML at line",
+            before="import os; os.environ['PRECLAIM_HOME'] = 'home'",
         ),
     ),
     (

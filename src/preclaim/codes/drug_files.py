@@ -25,8 +25,8 @@ from preclaim.codes.types import VialKind
 from preclaim.domain.quantity import Quantity, QuantityError, exact, unit_of
 from preclaim.domain.report import Source
 from preclaim.errors import CodeSetError
+from preclaim.io.yaml_guard import load_yaml
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HCPCS = re.compile(r"^[A-V]\d{4}$")
 Tag = Literal["V", "S", "M", "?"]
 
@@ -320,7 +320,7 @@ class _FileReader:
 def load_drug_file(path: Path) -> Drug:
     """One drug file; CodeSetError naming the file and the key on any problem."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        data = load_yaml(path.read_text(encoding="utf-8"))  # a clinic may write one: the limits hold
     except OSError as exc:
         raise CodeSetError(f"cannot read drug file: {exc.strerror or exc}", where=str(path)) from None
     except yaml.YAMLError as exc:

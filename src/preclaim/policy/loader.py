@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
 import re
@@ -18,6 +17,7 @@ from preclaim.codes.bundled import bundle
 from preclaim.codes.registry import read_imported_hcpcs
 from preclaim.domain.limits import preview
 from preclaim.errors import PolicyError
+from preclaim.io.yaml_guard import load_yaml
 from preclaim.policy import schema
 from preclaim.policy.facts import condition_problem
 from preclaim.policy.schema import Policy
@@ -65,110 +65,6 @@ def _key_path(message: str) -> tuple[str, str]:
     return where.strip("`").removeprefix("$").lstrip(".") or "(top level)", problem
 
 
-MAX_YAML_DEPTH = 64  # policies nest a few levels; a deeper file would exhaust the recursion limit
-MAX_YAML_NODES = 1_000_000  # values once aliases are expanded (a "billion laughs" file stays small on disk)
-MAX_INT_DIGITS = 30  # int() refuses more than 4300 digits with a ValueError; no policy number needs 30
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text (msgspec parses them and reports an impossible date by key) and
-    refuses, with the line, what would otherwise crash or hang: deep nesting, alias bombs, huge integers."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._sizes: dict[int, int] = {}
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self._depth >= MAX_YAML_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark)
-        self._depth += 1
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        if node is not None and id(node) not in self._sizes:
-            self._sizes[id(node)] = size = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
-            if size > MAX_YAML_NODES:
-                raise yaml.composer.ComposerError(
-                    None, None, f"more than {MAX_YAML_NODES:,} values once aliases are expanded", node.start_mark
-                )
-        return node
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
-def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    digits = sum(c.isdigit() for c in str(node.value))
-    if digits > MAX_INT_DIGITS:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"an integer of {digits} digits; at most {MAX_INT_DIGITS}", node.start_mark
-        )
-    value: int = loader.construct_yaml_int(node)
-    return value
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-
-
-_LIBYAML = hasattr(yaml, "CSafeLoader")
-
-
-class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
-    """The same loader with libyaml's C parser and composer, when PyYAML has it: the bundled policies load in
-    13 ms against 85 (benchmarks/policy_load.py), a fifth of a command's start. libyaml stops nesting past
-    1,000 levels itself; `load_yaml` checks the rest before it is used."""
-
-
-_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-_FastLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-
-
-def load_yaml(text: str) -> Any:
-    """The YAML document in `text`, with _Loader's limits. The C loader reads it when a first look at its events
-    (in C too) finds it within them and without aliases; anything else, including an error, is read again by
-    _Loader, which says what is wrong and where, as on a machine without libyaml."""
-    if _LIBYAML and _plain(text):
-        with contextlib.suppress(yaml.YAMLError):
-            return yaml.load(text, Loader=_FastLoader)
-    return yaml.load(text, Loader=_Loader)
-
-
-def _plain(text: str) -> bool:
-    """True when the document nests fewer than MAX_YAML_DEPTH levels, has fewer than MAX_YAML_NODES values
-    and no alias (which only _Loader counts as expanded)."""
-    depth = nodes = 0
-    try:
-        for event in yaml.parse(text, Loader=_FastLoader):
-            if isinstance(event, _OPENS):
-                depth += 1
-                nodes += 1
-                if depth >= MAX_YAML_DEPTH - 1:
-                    return False
-            elif isinstance(event, _CLOSES):
-                depth -= 1
-            elif isinstance(event, yaml.ScalarEvent):
-                nodes += 1
-            elif isinstance(event, yaml.AliasEvent):
-                return False
-    except yaml.YAMLError:
-        return False
-    return nodes < MAX_YAML_NODES
-
-
 def hcpcs_codes(codes: CodeSets | None = None, home: Path | None = None) -> dict[str, HcpcsCode]:
     """The HCPCS codes a policy's drug keys are checked against: preclaim's bundled ones and those of the CMS
     file imported into `codes`, else into the data folder `home` (none when neither is given)."""
@@ -185,7 +81,7 @@ class _Compat(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 @functools.cache
 def _compat() -> _Compat:
-    return msgspec.convert(load_yaml(COMPAT_FILE.read_text(encoding="utf-8")), _Compat)
+    return msgspec.convert(load_yaml(COMPAT_FILE.read_text(encoding="utf-8"), dates=False), _Compat)
 
 
 def _upgrade(node: Any, compat: _Compat) -> None:
@@ -213,7 +109,7 @@ def _upgrade(node: Any, compat: _Compat) -> None:
 def parse_policy(text: str, origin: str, hcpcs: Mapping[str, HcpcsCode] | None = None) -> Policy:
     """Parse and check one policy; drug keys are checked against `hcpcs` (default: the bundled HCPCS codes)."""
     try:
-        data = load_yaml(text)
+        data = load_yaml(text, dates=False)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{origin}:{mark.line + 1}" if mark else origin
