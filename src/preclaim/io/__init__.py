@@ -1,1 +1,1 @@
-"""Input and output adapters for JSON: claims and history in, the report contract out."""
+"""Input and output adapters: JSON claims and history in, the report contract out, and YAML read within limits."""
