@@ -272,6 +272,27 @@ def test_check_with_two_jobs_prints_what_one_process_prints(tmp_path: Path) -> N
         assert one.stdout == two.stdout and len(one.stdout) > 1000, fmt
 
 
+def test_check_jobs_0_takes_one_process_per_core(tmp_path: Path) -> None:
+    source = tmp_path / "big.837"
+    source.write_text(_generated(tmp_path, 5000, 7, 500))
+    # The command as a user runs it, on a machine said to have 3 cores; the processes asked for are printed.
+    code = (
+        "import os, sys; os.cpu_count = lambda: 3\n"
+        "from preclaim.edi import parallel\n"
+        "cut = parallel.cut_for_jobs\n"
+        "def noted(path, jobs):\n"
+        "    print('jobs', jobs, file=sys.stderr)\n"
+        "    return cut(path, jobs)\n"
+        "parallel.cut_for_jobs = noted\n"
+        "from preclaim.cli import main; main()"
+    )
+    args = [str(source), "--as-of", "2026-01-15", "--no-store", "--format", "json"]
+    zero = subprocess.run([sys.executable, "-c", code, "check", *args, "-j", "0"], capture_output=True, timeout=300)
+    one = _cli("check", *args)
+    assert b"jobs 3" in zero.stderr, zero.stderr[-2000:]
+    assert zero.returncode == one.returncode == 1 and zero.stdout == one.stdout
+
+
 class _Stored:
     """Stored history asked patient by patient, as the store is (not a plain History)."""
 

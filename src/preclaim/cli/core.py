@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -54,7 +55,10 @@ def check(
         bool, typer.Option("--store/--no-store", help="Read history from and keep reports in the history store.")
     ] = True,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="837P only: processes that share the file (same reports).")
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0, help="837P only: processes that share the file (same reports; 0: one per core)."
+        ),
     ] = 1,
 ) -> None:
     """Check claims: verdict clean/fix/deny, findings with CARC/RARC, fix and source, prior auth, checklist."""
@@ -77,7 +81,8 @@ def check(
             x12 = importlib.import_module("preclaim.cli.x12")  # an edge module; imported only for X12 input
             with open_link(use_store, False, settings) as link:
                 stored = link.stored if link else None
-                code: int = x12.run_x12_check(source, engine, day, fmt.value, fix_out, strict, past, stored, jobs)
+                processes = jobs or os.cpu_count() or 1  # as audit's --jobs 0
+                code: int = x12.run_x12_check(source, engine, day, fmt.value, fix_out, strict, past, stored, processes)
                 return code
         if fix_out is not None or strict:
             raise InputError("--fix-out and --strict apply to 837P files only", where=name)
