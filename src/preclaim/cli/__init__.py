@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -80,6 +81,11 @@ Format = Annotated[OutputFormat, typer.Option("--format", help="text or json (th
 def as_of_date(value: dt.datetime | None) -> dt.date:
     # The CLI is an edge: reading the clock here keeps the engine pure.
     return value.date() if value else dt.date.today()
+
+
+def per_core(jobs: int) -> int:
+    """The processes a `--jobs` option asks for: 0 is one per core."""
+    return jobs or os.cpu_count() or 1
 
 
 def fail(message: str) -> typer.Exit:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -14,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from preclaim.cli import Policies, err, out, run_guarded
+from preclaim.cli import Policies, err, out, per_core, run_guarded
 
 
 class AuditEngine(StrEnum):
@@ -107,7 +106,7 @@ def audit(
             options=AuditOptions(as_of=as_of.date() if as_of else None, lookback_days=lookback_days),
             policy_dirs=(*settings.policy_dirs, *(policies or ())),
             home=settings.home,
-            workers=workers or os.cpu_count() or 1,
+            workers=per_core(workers),
             chunk_lines=chunk_lines,
             output_format=table_format.value,
             restart=restart,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
 import sys
 import tempfile
@@ -15,7 +14,7 @@ import msgspec
 import typer
 from rich.markup import escape
 
-from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, run_guarded
+from preclaim.cli import AsOf, Format, OutputFormat, Policies, as_of_date, out, per_core, run_guarded
 from preclaim.cli.pa import pa as pa_command
 from preclaim.cli.render import render_report, render_summary
 from preclaim.cli.store_link import open_link
@@ -81,7 +80,7 @@ def check(
             x12 = importlib.import_module("preclaim.cli.x12")  # an edge module; imported only for X12 input
             with open_link(use_store, False, settings) as link:
                 stored = link.stored if link else None
-                processes = jobs or os.cpu_count() or 1  # as audit's --jobs 0
+                processes = per_core(jobs)
                 code: int = x12.run_x12_check(source, engine, day, fmt.value, fix_out, strict, past, stored, processes)
                 return code
         if fix_out is not None or strict:

@@ -794,10 +794,10 @@ def _taken(worker: _Worker, crew: list[_Worker], left: set[int], counts: list[in
         if other is worker or other.checking is None:
             continue
         queue = [k for k in left if k in other.held]
-        if not queue or max(queue) < tail:
+        last = max(queue, default=-1)
+        if last < tail:
             continue
         work = counts[other.checking] / 2 + sum(counts[k] for k in queue)
-        last = max(queue)
         if AGAIN * counts[last] < work and work > most:
             best, most = last, work
     return best
